@@ -1,0 +1,73 @@
+"""API conventions: one error type and format, pagination."""
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+log = logging.getLogger(__name__)
+
+
+class ApplicationError(Exception):
+    """The one application error: a message for people, details for programs, a status code."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        extra: dict[str, Any] | None = None,
+        status_code: int = status.HTTP_400_BAD_REQUEST,
+    ):
+        super().__init__(message)
+        self.message = message
+        self.extra = extra or {}
+        self.status_code = status_code
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+def _django_validation_extra(error: DjangoValidationError) -> dict[str, Any]:
+    if hasattr(error, "error_dict"):
+        return {
+            "fields": {
+                field: [str(m) for e in errs for m in e]
+                for field, errs in error.message_dict.items()
+            }
+        }
+    return {"errors": error.messages}
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """Renders every error as `{"message": …, "extra": {…}}` with the right status code."""
+    if isinstance(exc, ApplicationError):
+        return Response({"message": exc.message, "extra": exc.extra}, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        return Response(
+            {"message": "Invalid input.", "extra": _django_validation_extra(exc)},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # an unexpected error: Django logs it and answers 500
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail
+        extra = {"fields": detail} if isinstance(detail, dict) else {"errors": detail}
+        response.data = {"message": "Invalid input.", "extra": extra}
+    else:
+        detail = response.data.get("detail", str(exc)) if isinstance(response.data, dict) else exc
+        response.data = {"message": str(detail), "extra": {}}
+    return response

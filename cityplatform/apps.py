@@ -1,0 +1,41 @@
+import logging
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.module_loading import autodiscover_modules
+
+log = logging.getLogger("cityplatform")
+
+
+def _sync_roles(sender, using: str = "default", **kwargs) -> None:
+    from cityplatform.roles import roles_sync
+
+    roles_sync(using=using)
+
+
+class CityplatformConfig(AppConfig):
+    name = "cityplatform"
+    verbose_name = "Platform"
+    role_permissions = {
+        "Administrators": ["view_auditentry"],
+    }
+
+    def ready(self) -> None:
+        # Every app's live message kinds and topics (`<app>/live.py`) are registered at start.
+        autodiscover_modules("live")
+        # Roles follow the permissions the apps declare, after every migrate.
+        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="cityplatform-roles")
+
+
+def describe_runtime() -> list[str]:
+    """What this process runs on: said at the start of every process, never guessed later."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    lines = [f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or db['NAME']}"]
+    if settings.EMBEDDED:
+        lines.append("embedded mode (REDIS_URL unset): in-memory live layer, tasks run in-process")
+    else:
+        lines.append("Redis: Celery broker and results, Channels layer")
+    lines.append(f"MQTT broker: {settings.MQTT_URL} (topic prefix {settings.MQTT_TOPIC_PREFIX})")
+    return lines

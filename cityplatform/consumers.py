@@ -1,0 +1,113 @@
+"""The one WebSocket consumer behind `/ws/live/`: authentication, permissions, group membership.
+
+Apps add live message kinds and topics (`cityplatform.live`), never consumers of their own.
+Client → server: `{"action": "subscribe" | "unsubscribe", "topics": [...]}`.
+Server → client: `{"type": "<kind>", "ts": …, "data": {…}}`; replies to the client's own actions
+are of kind `subscribed`, `unsubscribed` or `error` (the socket stays open after an error).
+"""
+
+import json
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils import timezone
+
+from cityplatform import live
+from cityplatform.permissions import ACCESS_PLATFORM
+
+log = logging.getLogger(__name__)
+
+MAX_TOPICS = 200
+MAX_MESSAGE_BYTES = 16 * 1024
+
+
+def _permissions_of(user) -> frozenset[str] | None:
+    """The user's permissions; None stands for a superuser (every permission)."""
+    if user.is_superuser:
+        return None
+    return frozenset(user.get_all_permissions())
+
+
+class LiveConsumer(AsyncWebsocketConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_active:
+            await self.close()  # before accept: the handshake is refused (HTTP 403)
+            return
+        self.permissions = await database_sync_to_async(_permissions_of)(user)
+        if not self.allowed(ACCESS_PLATFORM):
+            await self.close()
+            return
+        self.topics: set[str] = set()
+        await self.accept()
+
+    def allowed(self, permission: str) -> bool:
+        return self.permissions is None or permission in self.permissions
+
+    async def disconnect(self, code: int) -> None:
+        for topic in getattr(self, "topics", set()):
+            await self.channel_layer.group_discard(live.topic_group(topic), self.channel_name)
+
+    async def reply(self, kind: str, data: dict[str, Any]) -> None:
+        await self.send(
+            text_data=json.dumps({"type": kind, "ts": timezone.now().isoformat(), "data": data})
+        )
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None or len(text_data) > MAX_MESSAGE_BYTES:
+            await self.reply("error", {"message": "Send JSON text messages of at most 16 KiB."})
+            return
+        try:
+            request = json.loads(text_data)
+        except ValueError:
+            await self.reply("error", {"message": "The message is not valid JSON."})
+            return
+        action = request.get("action") if isinstance(request, dict) else None
+        topics = request.get("topics") if isinstance(request, dict) else None
+        if action not in {"subscribe", "unsubscribe"}:
+            await self.reply("error", {"message": 'action must be "subscribe" or "unsubscribe".'})
+            return
+        if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
+            await self.reply("error", {"message": "topics must be a list of strings."})
+            return
+        if action == "subscribe":
+            await self.subscribe(topics)
+        else:
+            await self.unsubscribe(topics)
+
+    async def subscribe(self, topics: list[str]) -> None:
+        refused: dict[str, str] = {}
+        accepted: list[str] = []
+        for topic in topics:
+            try:
+                permission = live.topic_permission(topic)
+            except ValueError as error:
+                refused[topic] = str(error)
+                continue
+            if not self.allowed(permission):
+                refused[topic] = "your role may not subscribe to this topic"
+            elif topic not in self.topics and len(self.topics) >= MAX_TOPICS:
+                refused[topic] = f"at most {MAX_TOPICS} topics per connection"
+            else:
+                if topic not in self.topics:
+                    await self.channel_layer.group_add(live.topic_group(topic), self.channel_name)
+                    self.topics.add(topic)
+                accepted.append(topic)
+        if accepted:
+            await self.reply("subscribed", {"topics": accepted})
+        if refused:
+            await self.reply("error", {"message": "Some topics were refused.", "topics": refused})
+
+    async def unsubscribe(self, topics: list[str]) -> None:
+        removed = [t for t in topics if t in self.topics]
+        for topic in removed:
+            await self.channel_layer.group_discard(live.topic_group(topic), self.channel_name)
+            self.topics.discard(topic)
+        await self.reply("unsubscribed", {"topics": removed})
+
+    async def live_message(self, event: dict[str, Any]) -> None:
+        """A message published to one of this client's groups: sent if the role may see it."""
+        if all(self.allowed(p) for p in event.get("permissions", ())):
+            await self.send(text_data=json.dumps(event["message"]))

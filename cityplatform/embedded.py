@@ -1,0 +1,169 @@
+"""The embedded platform of `make demo`: the whole city in one process and one asyncio loop.
+
+It runs the ASGI server (HTTP and WebSockets), the periodic tasks of the Celery beat schedule
+(run in-process, the same task functions on the same schedule), and every service the apps
+plug in through `demo_services` on their AppConfig (the embedded MQTT broker, the gateway, the
+simulators). SIGINT or SIGTERM stops everything and the process exits 0.
+
+An app's demo service is an async callable taking the `DemoContext`; it runs until
+`ctx.stop` is set or it is cancelled:
+
+    class LightingConfig(AppConfig):
+        demo_services = ["lighting.demo.run_simulated_lamps"]
+"""
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import uvicorn
+from celery.schedules import schedule as interval_schedule
+from django.apps import apps
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from cityplatform.celery import app as celery_app
+
+log = logging.getLogger("cityplatform.embedded")
+
+
+@dataclass
+class DemoContext:
+    host: str
+    port: int
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+DemoService = Callable[[DemoContext], Awaitable[None]]
+
+
+def demo_services() -> list[tuple[str, DemoService]]:
+    """The services every app plugs into the demo, in INSTALLED_APPS order."""
+    found = []
+    for config in apps.get_app_configs():
+        for dotted in getattr(config, "demo_services", ()):
+            found.append((dotted, import_string(dotted)))
+    return found
+
+
+@dataclass
+class BeatEntry:
+    name: str
+    task: str
+    schedule: Any
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    last_run_at: datetime | None = None
+    running: bool = False
+
+
+def beat_entries() -> list[BeatEntry]:
+    entries = []
+    for name, spec in celery_app.conf.beat_schedule.items():
+        sched = spec["schedule"]
+        if isinstance(sched, int | float | timedelta):
+            sched = interval_schedule(run_every=sched, app=celery_app)
+        entries.append(
+            BeatEntry(
+                name, spec["task"], sched, tuple(spec.get("args", ())), dict(spec.get("kwargs", {}))
+            )
+        )
+    return entries
+
+
+async def run_beat(ctx: DemoContext, tick_s: float = 1.0) -> None:
+    """Runs the beat schedule in-process: each due task in a worker thread, never two at once."""
+    entries = beat_entries()
+    now = timezone.now()
+    for entry in entries:  # interval tasks run once at start, then on their interval
+        entry.last_run_at = now - timedelta(days=1)
+
+    async def run(entry: BeatEntry) -> None:
+        entry.running = True
+        try:
+            task = celery_app.tasks[entry.task]
+            result = await asyncio.to_thread(task.apply, args=entry.args, kwargs=entry.kwargs)
+            if result.failed():
+                log.error("periodic task %s failed: %r", entry.name, result.result)
+        except Exception:
+            log.exception("periodic task %s could not run", entry.name)
+        finally:
+            entry.running = False
+
+    background: set[asyncio.Task] = set()
+    while not ctx.stop.is_set():
+        for entry in entries:
+            due, _next = entry.schedule.is_due(entry.last_run_at)
+            if due and not entry.running and entry.task in celery_app.tasks:
+                entry.last_run_at = timezone.now()
+                job = asyncio.create_task(run(entry), name=f"beat:{entry.name}")
+                background.add(job)
+                job.add_done_callback(background.discard)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ctx.stop.wait(), tick_s)
+    for job in background:
+        job.cancel()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, with the signals handled by the embedded runner rather than re-raised."""
+
+    @contextlib.contextmanager
+    def capture_signals(self):
+        yield
+
+
+async def run_platform(ctx: DemoContext, ready: Callable[[], None] | None = None) -> None:
+    config = uvicorn.Config(
+        "cityplatform.asgi:application",
+        host=ctx.host,
+        port=ctx.port,
+        lifespan="off",
+        log_level="warning",
+        ws="websockets-sansio",
+    )
+    server = _Server(config)
+
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        ctx.stop.set()
+        server.should_exit = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
+
+    tasks = [asyncio.create_task(run_beat(ctx), name="beat")]
+    for name, service in demo_services():
+        tasks.append(asyncio.create_task(service(ctx), name=name))
+
+    async def watch(task: asyncio.Task) -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            try:
+                await task
+            except Exception:
+                log.exception("demo service %s stopped with an error", task.get_name())
+
+    watchers = [asyncio.create_task(watch(t)) for t in tasks]
+
+    async def announce() -> None:
+        while not server.started and not ctx.stop.is_set():
+            await asyncio.sleep(0.05)
+        if server.started and ready:
+            ready()
+
+    announcer = asyncio.create_task(announce())
+    try:
+        await server.serve()
+    finally:
+        ctx.stop.set()
+        announcer.cancel()
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(watchers, timeout=10)

@@ -1,0 +1,174 @@
+"""The live-event publisher: typed messages to WebSocket groups, sent after the commit.
+
+A message on the wire is `{"type": "<kind>", "ts": …, "data": {…}}` (CONTRACT.md, "WebSocket").
+Every kind has a schema (a Pydantic model) and a permission a client needs to receive it; every
+topic a client may subscribe to has a permission too. Apps register their kinds and topics at
+import time of their `live` module (see `cityplatform.apps`):
+
+    @live_kind("alarm.raised", permission="cctv.view_alarm")
+    class AlarmRaised(LiveData):
+        id: int
+        ...
+
+    live_publish(kind="alarm.raised", data=AlarmRaised(...), topics=["alarms", f"zone:{zone_id}"])
+
+Publishing inside a transaction that rolls back sends nothing: a rollback leaves no ghost alarm
+on anyone's screen.
+"""
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.utils import timezone
+from pydantic import BaseModel, ConfigDict
+
+from cityplatform import metrics
+from cityplatform.permissions import ACCESS_PLATFORM
+
+log = logging.getLogger(__name__)
+
+GROUP_MESSAGE_TYPE = "live.message"  # dispatched to LiveConsumer.live_message
+
+
+class LiveData(BaseModel):
+    """Base of every kind's data schema: immutable, no unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class LiveMessage(BaseModel):
+    """The envelope every client receives."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: str
+    ts: datetime
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    schema: type[LiveData]
+    permission: str
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A subscribable topic: a fixed name ("alarms") or a prefix with a parameter ("zone:<id>")."""
+
+    name: str
+    permission: str
+    parameter: re.Pattern[str] | None = None
+
+
+_kinds: dict[str, Kind] = {}
+_topics: dict[str, Topic] = {}
+
+_DEVICE_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def live_kind(
+    name: str, *, permission: str = ACCESS_PLATFORM
+) -> Callable[[type[LiveData]], type[LiveData]]:
+    """Registers a schema class as the data of live messages of kind `name`."""
+
+    def register(schema: type[LiveData]) -> type[LiveData]:
+        _kinds[name] = Kind(name=name, schema=schema, permission=permission)
+        return schema
+
+    return register
+
+
+def live_topic(
+    name: str, *, permission: str = ACCESS_PLATFORM, parameter: str | None = None
+) -> None:
+    """Registers a topic; with `parameter` (a regular expression) it is `name:<parameter>`."""
+    _topics[name] = Topic(name, permission, re.compile(parameter) if parameter else None)
+
+
+def kinds() -> dict[str, Kind]:
+    return dict(_kinds)
+
+
+def topic_permission(topic: str) -> str:
+    """The permission needed to subscribe to `topic`; ValueError for a topic that does not exist."""
+    name, _, parameter = topic.partition(":")
+    spec = _topics.get(name)
+    if spec is None:
+        raise ValueError(f"unknown topic {topic!r}")
+    if spec.parameter is None:
+        if parameter:
+            raise ValueError(f"topic {name!r} takes no parameter")
+    elif not spec.parameter.fullmatch(parameter):
+        raise ValueError(f"topic {topic!r}: bad {name} identifier")
+    return spec.permission
+
+
+def topic_group(topic: str) -> str:
+    """The Channels group of a topic (group names allow letters, digits, '-', '_' and '.')."""
+    return "live." + topic.replace(":", ".")
+
+
+def build_message(
+    kind: str, data: LiveData | dict[str, Any], ts: datetime | None = None
+) -> LiveMessage:
+    spec = _kinds.get(kind)
+    if spec is None:
+        raise ValueError(f"unknown live message kind {kind!r}")
+    validated = data if isinstance(data, spec.schema) else spec.schema.model_validate(data)
+    return LiveMessage(type=kind, ts=ts or timezone.now(), data=validated.model_dump(mode="json"))
+
+
+def live_publish(
+    *,
+    kind: str,
+    data: LiveData | dict[str, Any],
+    topics: Iterable[str],
+    permission: str | None = None,
+) -> None:
+    """Sends a live message to every subscriber of `topics`, once the transaction commits.
+
+    `permission` narrows who receives this one message beyond its kind's permission (a welfare
+    alarm, for instance, goes only to those allowed to handle welfare alarms).
+    """
+    message = build_message(kind, data)
+    groups = sorted({topic_group(t) for t in topics})
+    needed = [p for p in (_kinds[kind].permission, permission) if p]
+    transaction.on_commit(partial(_send, groups, message.model_dump(mode="json"), needed))
+
+
+def _send(groups: list[str], payload: dict[str, Any], permissions: list[str]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    event = {"type": GROUP_MESSAGE_TYPE, "message": payload, "permissions": permissions}
+    try:
+        for group in groups:
+            async_to_sync(layer.group_send)(group, event)
+    except Exception:  # a live update must never undo or break the work that caused it
+        log.exception("live message %s could not be sent", payload["type"])
+        return
+    metrics.LIVE_MESSAGES.labels(kind=payload["type"]).inc()
+
+
+# The platform's own topics and kinds; apps add theirs in their `live` modules.
+live_topic("zone", parameter=r"[0-9]{1,18}")
+live_topic("device", parameter=_DEVICE_ID.pattern)
+live_topic("system")
+
+
+@live_kind("system.notice")
+class SystemNotice(LiveData):
+    """A message for everyone on duty (emergency mode, maintenance windows)."""
+
+    level: str = "info"
+    text: str

@@ -1,0 +1,3 @@
+"""This app's REST API routes, mounted under /api/v1/."""
+
+urlpatterns: list = []

@@ -1,0 +1,62 @@
+"""Fixtures shared by every test: users in roles, API clients, a free port."""
+
+import socket
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
+
+from cityplatform.roles import Role, roles_sync
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user(Role.VIEWER): a user in that role; make_user(superuser=True): an administrator."""
+    counter = iter(range(1, 10_000))
+
+    def make(role: Role | None = None, *, superuser: bool = False, username: str | None = None):
+        if role is not None and not Group.objects.filter(name=role.value).exists():
+            roles_sync()
+        kind = role.name.lower() if role else "admin" if superuser else "norole"
+        name = username or f"{kind}{next(counter)}"
+        user = get_user_model().objects.create_user(
+            username=name,
+            password="correct horse battery staple",
+            is_staff=superuser,
+            is_superuser=superuser,
+        )
+        if role is not None:
+            user.groups.add(Group.objects.get(name=role.value))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def api_client():
+    """api_client(user) → an APIClient signed in as that user (None: anonymous)."""
+
+    def make(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """No persistent connections in tests: threads of the async code must not hold the test DB."""
+    from django.conf import settings
+
+    for db in settings.DATABASES.values():
+        db["CONN_MAX_AGE"] = 0

@@ -1,0 +1,102 @@
+"""Each configuration variable changes what it should (settings read in a fresh process)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PROBE = """
+import json, django
+from django.conf import settings
+django.setup()
+db = settings.DATABASES["default"]
+print(json.dumps({
+    "engine": db["ENGINE"], "name": str(db["NAME"]),
+    "init": db.get("OPTIONS", {}).get("init_command", ""),
+    "layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
+    "broker": settings.CELERY_BROKER_URL, "eager": settings.CELERY_TASK_ALWAYS_EAGER,
+    "embedded": settings.EMBEDDED, "mqtt": settings.MQTT_URL, "prefix": settings.MQTT_TOPIC_PREFIX,
+    "tz": settings.TIME_ZONE, "retention": settings.CCTV_RETENTION_DAYS,
+    "lat": settings.SITE_LATITUDE,
+    "debug": settings.DEBUG, "hosts": settings.ALLOWED_HOSTS, "secret": settings.SECRET_KEY,
+}))
+"""
+CONFIG_VARS = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "MQTT_URL",
+    "MQTT_TOPIC_PREFIX",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DEBUG",
+    "SITE_LATITUDE",
+    "SITE_LONGITUDE",
+    "TIME_ZONE",
+    "CCTV_RETENTION_DAYS",
+)
+
+
+def settings_with(tmp_path, **env) -> dict:
+    clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARS}
+    clean.update(VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="cityplatform.settings", **env)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def test_defaults_are_the_embedded_platform(tmp_path):
+    s = settings_with(tmp_path)
+    assert s["engine"] == "django.db.backends.sqlite3"
+    assert s["name"] == str(tmp_path / "cityplatform.sqlite3")
+    assert "journal_mode=WAL" in s["init"]
+    assert s["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert s["embedded"] is True and s["eager"] is True
+    assert s["mqtt"] == "mqtt://127.0.0.1:1883" and s["prefix"] == "city/v1"
+    assert s["tz"] == "Europe/London" and s["retention"] == 31
+    assert s["debug"] is False
+
+
+def test_database_url_selects_postgresql(tmp_path):
+    s = settings_with(tmp_path, DATABASE_URL="postgres://postgres@127.0.0.1:5432/somecity")
+    assert s["engine"] == "django.db.backends.postgresql"
+    assert s["name"] == "somecity"
+
+
+def test_redis_url_selects_redis_for_tasks_and_live_layer(tmp_path):
+    s = settings_with(tmp_path, REDIS_URL="redis://127.0.0.1:6379/4")
+    assert s["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert s["broker"] == "redis://127.0.0.1:6379/4"
+    assert s["eager"] is False and s["embedded"] is False
+
+
+def test_site_and_protocol_variables(tmp_path):
+    s = settings_with(
+        tmp_path,
+        MQTT_URL="mqtt://broker.example:1884",
+        MQTT_TOPIC_PREFIX="/kent/v1/",
+        TIME_ZONE="UTC",
+        CCTV_RETENTION_DAYS="14",
+        SITE_LATITUDE="51.28",
+        ALLOWED_HOSTS="city.example, ops.example",
+        DEBUG="true",
+        SECRET_KEY="from-the-environment",
+    )
+    assert s["mqtt"] == "mqtt://broker.example:1884"
+    assert s["prefix"] == "kent/v1"
+    assert s["tz"] == "UTC" and s["retention"] == 14 and s["lat"] == 51.28
+    assert s["hosts"] == ["city.example", "ops.example"]
+    assert s["debug"] is True and s["secret"] == "from-the-environment"
+
+
+def test_without_secret_key_a_random_one_is_kept_per_machine(tmp_path):
+    first, second = settings_with(tmp_path), settings_with(tmp_path)
+    assert len(first["secret"]) >= 50 and first["secret"] == second["secret"]
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
