@@ -1,0 +1,31 @@
+"""The devices app's models: the asset registry, device state and telemetry, commands, faults."""
+
+from devices.models.assets import (
+    Asset,
+    CameraDetails,
+    CameraLight,
+    ControllerDetails,
+    SensorDetails,
+    StreetlightDetails,
+    Zone,
+)
+from devices.models.commands import Command
+from devices.models.maintenance import Fault, MaintenanceRecord
+from devices.models.state import AssetState, LevelChange, RejectedMessage, Telemetry
+
+__all__ = [
+    "Asset",
+    "AssetState",
+    "CameraDetails",
+    "CameraLight",
+    "Command",
+    "ControllerDetails",
+    "Fault",
+    "LevelChange",
+    "MaintenanceRecord",
+    "RejectedMessage",
+    "SensorDetails",
+    "StreetlightDetails",
+    "Telemetry",
+    "Zone",
+]

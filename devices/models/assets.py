@@ -1,0 +1,204 @@
+"""The asset registry: zones and the assets in them, with kind-specific details.
+
+Field names follow the Smart Data Models vocabulary (`Streetlight`, `StreetlightModel`,
+`StreetlightControlCabinet`, `Camera`, `Device`) where a field means the same.
+"""
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+
+from devices.choices import (
+    AssetKind,
+    ControlProtocol,
+    LampTechnology,
+    LifecycleStatus,
+    ZoneKind,
+)
+
+DEVICE_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
+device_id_validator = RegexValidator(
+    DEVICE_ID_PATTERN, "A device id is 1 to 64 letters, digits, '_', '.' or '-'."
+)
+LEVEL_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
+
+
+class Zone(models.Model):
+    """An area of the city (city → ward → street, venues, high-risk sites) with a boundary.
+
+    The boundary is a GeoJSON Polygon or MultiPolygon in WGS84; assets are placed in zones by
+    point-in-polygon from it, never by hand. `min_level` is the dimming floor the zone's lighting
+    class allows (BS 5489-1 / EN 13201).
+    """
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=ZoneKind.choices, default=ZoneKind.STREET)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    boundary = models.JSONField(null=True, blank=True, help_text="GeoJSON Polygon or MultiPolygon")
+    # The boundary's bounding box, kept with it for cheap map and containment queries.
+    min_latitude = models.FloatField(null=True, blank=True, editable=False)
+    max_latitude = models.FloatField(null=True, blank=True, editable=False)
+    min_longitude = models.FloatField(null=True, blank=True, editable=False)
+    max_longitude = models.FloatField(null=True, blank=True, editable=False)
+    lighting_class = models.CharField(max_length=10, blank=True, help_text="e.g. P3, M4, C2")
+    min_level = models.PositiveSmallIntegerField(
+        default=0, validators=LEVEL_VALIDATORS, help_text="Dimming floor in %"
+    )
+    time_zone = models.CharField(max_length=64, default="Europe/London")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="zone_unique_name_in_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Asset(models.Model):
+    """Every device the city keeps: streetlights, cameras, sensors, controllers.
+
+    One table for what all assets share (so a query over all assets is one query) and one
+    table per kind for the rest, joined one-to-one.
+    """
+
+    device_id = models.CharField(
+        max_length=64, unique=True, validators=[device_id_validator], help_text="The id on the wire"
+    )
+    kind = models.CharField(max_length=20, choices=AssetKind.choices)
+    name = models.CharField(max_length=200, blank=True)
+    latitude = models.FloatField(validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.FloatField(validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    zone = models.ForeignKey(
+        Zone, null=True, blank=True, on_delete=models.SET_NULL, related_name="assets"
+    )
+    status = models.CharField(
+        max_length=20, choices=LifecycleStatus.choices, default=LifecycleStatus.ACTIVE
+    )
+    manufacturer = models.CharField(max_length=100, blank=True)
+    model = models.CharField(max_length=100, blank=True)
+    serial = models.CharField(max_length=100, blank=True)
+    firmware_version = models.CharField(max_length=50, blank=True)
+    installed_on = models.DateField(null=True, blank=True)
+    warranty_until = models.DateField(null=True, blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["device_id"]
+        indexes = [
+            models.Index(fields=["kind", "status"]),
+            models.Index(fields=["latitude", "longitude"]),
+            models.Index(fields=["serial"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.device_id
+
+
+class StreetlightDetails(models.Model):
+    asset = models.OneToOneField(
+        Asset, primary_key=True, on_delete=models.CASCADE, related_name="streetlight"
+    )
+    lamp_technology = models.CharField(
+        max_length=20, choices=LampTechnology.choices, default=LampTechnology.LED
+    )
+    rated_power_w = models.FloatField(default=60, validators=[MinValueValidator(0)])
+    colour_temperature_k = models.PositiveIntegerField(null=True, blank=True)
+    column_height_m = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0)])
+    controller = models.ForeignKey(
+        Asset,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="controlled_lights",
+        limit_choices_to={"kind": AssetKind.CONTROLLER},
+    )
+    protocol = models.CharField(
+        max_length=10, choices=ControlProtocol.choices, default=ControlProtocol.MQTT
+    )
+    min_level = models.PositiveSmallIntegerField(default=0, validators=LEVEL_VALIDATORS)
+    max_level = models.PositiveSmallIntegerField(default=100, validators=LEVEL_VALIDATORS)
+    date_last_lamp_change = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "streetlight details"
+
+    def __str__(self) -> str:
+        return f"streetlight {self.asset_id}"
+
+
+class CameraDetails(models.Model):
+    asset = models.OneToOneField(
+        Asset, primary_key=True, on_delete=models.CASCADE, related_name="camera"
+    )
+    ptz = models.BooleanField(default=False)
+    analytics_allowlist = models.JSONField(
+        default=list, blank=True, help_text="Event types this camera may raise"
+    )
+    frigate_camera = models.CharField(max_length=100, blank=True, db_index=True)
+    # Surveillance Camera Code, principle 1: a specified purpose, reviewed.
+    purpose = models.TextField(blank=True)
+    review_due = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "camera details"
+
+    def __str__(self) -> str:
+        return f"camera {self.asset_id}"
+
+
+class SensorDetails(models.Model):
+    asset = models.OneToOneField(
+        Asset, primary_key=True, on_delete=models.CASCADE, related_name="sensor"
+    )
+    measures = models.CharField(max_length=50, help_text="lux, footfall, flood_level, …")
+    unit = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        verbose_name_plural = "sensor details"
+
+    def __str__(self) -> str:
+        return f"sensor {self.asset_id}"
+
+
+class ControllerDetails(models.Model):
+    """A cabinet or segment controller (Smart Data Models `StreetlightControlCabinet`)."""
+
+    asset = models.OneToOneField(
+        Asset, primary_key=True, on_delete=models.CASCADE, related_name="controller"
+    )
+    protocol = models.CharField(max_length=10, choices=ControlProtocol.choices)
+    endpoint_url = models.CharField(max_length=300, blank=True, help_text="opc.tcp://host:port/…")
+    mqtt_prefix = models.CharField(max_length=200, blank=True)
+    browse_path_template = models.CharField(
+        max_length=300, blank=True, help_text="Another vendor's layout; blank: the contract's"
+    )
+
+    class Meta:
+        verbose_name_plural = "controller details"
+
+    def __str__(self) -> str:
+        return f"controller {self.asset_id}"
+
+
+class CameraLight(models.Model):
+    """A light near a camera: within the proximity radius, or linked by hand."""
+
+    camera = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="nearby_lights")
+    light = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="nearby_cameras")
+    distance_m = models.FloatField()
+    manual = models.BooleanField(default=False, help_text="Linked by hand, kept when assets move")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["camera", "light"], name="camera_light_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.camera_id} → {self.light_id} ({self.distance_m:.0f} m)"
