@@ -91,6 +91,10 @@ class Asset(models.Model):
 
     class Meta:
         ordering = ["device_id"]
+        permissions = [
+            ("import_assets", "Can import assets from CSV"),
+            ("decommission_asset", "Can decommission an asset"),
+        ]
         indexes = [
             models.Index(fields=["kind", "status"]),
             models.Index(fields=["latitude", "longitude"]),

@@ -1,0 +1,1 @@
+"""Admin pages for rejected device messages, commands and telemetry."""

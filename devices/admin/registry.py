@@ -1,0 +1,1 @@
+"""Admin pages for zones, assets, faults and maintenance."""

@@ -1,0 +1,1 @@
+"""The devices app's REST API (mounted under /api/v1/)."""

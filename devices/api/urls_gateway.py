@@ -1,0 +1,3 @@
+"""Gateway routes: rejected device messages, commands, telemetry."""
+
+urlpatterns: list = []

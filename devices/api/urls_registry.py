@@ -1,0 +1,3 @@
+"""Registry routes: zones, assets, faults, maintenance, import and export."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Device transports (MQTT, OPC-UA) and the gateway that owns every device connection."""
