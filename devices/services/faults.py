@@ -1,0 +1,47 @@
+"""Faults: raised and cleared idempotently, whoever detects them (gateway, lighting, cctv)."""
+
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cityplatform.services import audit_record
+from devices.choices import FaultType
+from devices.models import Asset, Fault
+
+
+def fault_raise(
+    *,
+    asset: Asset,
+    type: FaultType | str,
+    details: dict[str, Any] | None = None,
+    at: datetime | None = None,
+    actor: str = "system",
+) -> tuple[Fault, bool]:
+    """Opens a fault of `type` on `asset` unless one is open already; (fault, created)."""
+    type = FaultType(type)
+    if open_fault := Fault.objects.filter(asset=asset, type=type, cleared_at__isnull=True).first():
+        return open_fault, False
+    try:
+        with transaction.atomic():
+            fault = Fault.objects.create(
+                asset=asset, type=type, raised_at=at or timezone.now(), details=details or {}
+            )
+    except IntegrityError:  # raised concurrently by another process: one open fault it is
+        return Fault.objects.get(asset=asset, type=type, cleared_at__isnull=True), False
+    audit_record(actor=actor, action="fault.raised", target=fault, details={"type": type.value})
+    return fault, True
+
+
+def fault_clear(
+    *, asset: Asset, type: FaultType | str, at: datetime | None = None, actor: str = "system"
+) -> Fault | None:
+    """Clears the open fault of `type` on `asset`, if any; returns it."""
+    fault = Fault.objects.filter(asset=asset, type=FaultType(type), cleared_at__isnull=True).first()
+    if fault is None:
+        return None
+    fault.cleared_at = at or timezone.now()
+    fault.save(update_fields=["cleared_at"])
+    audit_record(actor=actor, action="fault.cleared", target=fault, details={"type": fault.type})
+    return fault

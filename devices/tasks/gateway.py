@@ -1,0 +1,1 @@
+"""Gateway tasks: offline detection, command time-outs and retries."""

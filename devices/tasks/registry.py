@@ -1,0 +1,1 @@
+"""Registry tasks: telemetry retention, proximity upkeep."""
