@@ -4,6 +4,8 @@ from django.apps import AppConfig
 class DevicesConfig(AppConfig):
     name = "devices"
     verbose_name = "Devices and assets"
+    # `manage.py demo` seeds the City of London layout into an empty registry.
+    demo_prepare = ["devices.demo_data.seed_if_empty"]
     # Reads are open to every role (cityplatform.access_platform); these are the writes.
     role_permissions = {
         "Asset managers": [

@@ -1,1 +1,232 @@
-"""Admin pages for zones, assets, faults and maintenance."""
+"""Admin pages for zones, assets, faults and maintenance.
+
+Saving goes through the registry services, so that zones are computed, camera links kept up to
+date and every change audited, exactly as through the API.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from cityplatform.api import ApplicationError
+from cityplatform.services import audit_record
+from devices.models import (
+    Asset,
+    CameraDetails,
+    CameraLight,
+    ControllerDetails,
+    Fault,
+    MaintenanceRecord,
+    SensorDetails,
+    StreetlightDetails,
+    Zone,
+)
+from devices.services import registry as services
+from devices.services.proximity import proximity_update_for
+
+
+class StreetlightInline(admin.StackedInline):
+    model = StreetlightDetails
+    fk_name = "asset"
+    can_delete = False
+    raw_id_fields = ["controller"]
+
+
+class CameraInline(admin.StackedInline):
+    model = CameraDetails
+    can_delete = False
+
+
+class SensorInline(admin.StackedInline):
+    model = SensorDetails
+    can_delete = False
+
+
+class ControllerInline(admin.StackedInline):
+    model = ControllerDetails
+    can_delete = False
+
+
+class CameraLightInline(admin.TabularInline):
+    model = CameraLight
+    fk_name = "camera"
+    extra = 0
+    raw_id_fields = ["light"]
+    readonly_fields = ["distance_m"]
+    fields = ["light", "distance_m", "manual"]
+    verbose_name = "linked light"
+
+
+INLINES = {
+    "streetlight": [StreetlightInline],
+    "camera": [CameraInline, CameraLightInline],
+    "sensor": [SensorInline],
+    "controller": [ControllerInline],
+}
+
+
+@admin.register(Zone)
+class ZoneAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "parent", "lighting_class", "min_level", "time_zone"]
+    list_filter = ["kind", "lighting_class", "parent"]
+    search_fields = ["name", "lighting_class"]
+    readonly_fields = ["min_latitude", "max_latitude", "min_longitude", "max_longitude", "area_m2"]
+    raw_id_fields = ["parent"]
+
+    def save_model(self, request, obj, form, change):
+        data = {
+            name: form.cleaned_data[name]
+            for name in services.ZONE_FIELDS
+            if name in form.cleaned_data
+        }
+        if change:
+            saved = services.zone_update(zone=obj, actor=request.user, data=data)
+        else:
+            saved = services.zone_create(actor=request.user, data=data)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.zone_delete(zone=obj, actor=request.user)
+
+
+@admin.register(Asset)
+class AssetAdmin(admin.ModelAdmin):
+    list_display = [
+        "device_id",
+        "kind",
+        "name",
+        "zone",
+        "status",
+        "manufacturer",
+        "model",
+        "online",
+        "updated_at",
+    ]
+    list_filter = ["kind", "status", "zone__kind", "manufacturer", "state__online", "zone"]
+    search_fields = ["device_id", "name", "serial"]
+    list_select_related = ["zone", "state"]
+    readonly_fields = ["zone", "created_at", "updated_at"]
+    list_per_page = 100
+    actions = ["decommission"]
+    fieldsets = [
+        (None, {"fields": ["device_id", "kind", "name", "status"]}),
+        ("Location", {"fields": ["latitude", "longitude", "zone"]}),
+        (
+            "Asset",
+            {
+                "fields": [
+                    "manufacturer",
+                    "model",
+                    "serial",
+                    "firmware_version",
+                    "installed_on",
+                    "warranty_until",
+                    "attributes",
+                ]
+            },
+        ),
+        ("Record", {"fields": ["created_at", "updated_at"]}),
+    ]
+
+    @admin.display(boolean=True, ordering="state__online")
+    def online(self, asset: Asset) -> bool | None:
+        state = getattr(asset, "state", None)
+        return state.online if state else None
+
+    def get_inlines(self, request, obj):
+        return INLINES.get(obj.kind, []) if obj is not None else []
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "device_id", "kind"] if obj is not None else fields
+
+    def save_model(self, request, obj, form, change):
+        data = {
+            name: form.cleaned_data[name]
+            for name in services.ASSET_FIELDS
+            if name in form.cleaned_data
+        }
+        if change:
+            services.asset_update(asset=obj, actor=request.user, data=data)
+        else:
+            saved = services.asset_create(
+                actor=request.user,
+                device_id=form.cleaned_data["device_id"],
+                kind=form.cleaned_data["kind"],
+                **data,
+            )
+            obj.pk = saved.pk
+            obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if formsets:  # details or manual links edited inline
+            audit_record(
+                actor=request.user,
+                action="asset.details_updated",
+                target=form.instance,
+                details={"via": "admin"},
+            )
+            proximity_update_for(asset=form.instance)
+
+    def delete_model(self, request, obj):
+        try:
+            services.asset_delete(asset=obj, actor=request.user)
+        except ApplicationError as error:
+            raise ValidationError(error.message) from None
+
+    def delete_queryset(self, request, queryset):
+        for asset in queryset:
+            self.delete_model(request, asset)
+
+    @admin.action(description="Decommission the selected assets", permissions=["decommission"])
+    def decommission(self, request: HttpRequest, queryset: QuerySet[Asset]) -> None:
+        for asset in queryset:
+            services.asset_decommission(asset=asset, actor=request.user, reason="admin action")
+        self.message_user(request, f"{queryset.count()} assets decommissioned.", messages.SUCCESS)
+
+    def has_decommission_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("devices.decommission_asset")
+
+
+@admin.register(Fault)
+class FaultAdmin(admin.ModelAdmin):
+    list_display = ["asset", "type", "raised_at", "cleared_at"]
+    list_filter = ["type", ("cleared_at", admin.EmptyFieldListFilter), "asset__kind"]
+    search_fields = ["asset__device_id", "asset__name"]
+    list_select_related = ["asset"]
+    raw_id_fields = ["asset"]
+    date_hierarchy = "raised_at"
+
+
+@admin.register(MaintenanceRecord)
+class MaintenanceRecordAdmin(admin.ModelAdmin):
+    list_display = ["asset", "kind", "status", "opened_at", "closed_at", "assigned_to"]
+    list_filter = ["status", "kind", "asset__kind"]
+    search_fields = ["asset__device_id", "notes", "assigned_to"]
+    list_select_related = ["asset"]
+    raw_id_fields = ["asset", "fault"]
+    date_hierarchy = "opened_at"
+    readonly_fields = ["opened_by"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            data = {
+                name: form.cleaned_data[name]
+                for name in services.MAINTENANCE_FIELDS
+                if name in form.cleaned_data
+            }
+            services.maintenance_update(record=obj, actor=request.user, data=data)
+        else:
+            saved = services.maintenance_open(
+                actor=request.user,
+                asset=form.cleaned_data["asset"],
+                kind=form.cleaned_data["kind"],
+                notes=form.cleaned_data.get("notes", ""),
+                assigned_to=form.cleaned_data.get("assigned_to", ""),
+                fault=form.cleaned_data.get("fault"),
+                opened_at=form.cleaned_data.get("opened_at"),
+            )
+            obj.pk = saved.pk
+            obj._state.adding = False

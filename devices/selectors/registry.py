@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from cityplatform.api import ApplicationError
 from devices.choices import AssetKind, LifecycleStatus
-from devices.models import Asset, Fault, MaintenanceRecord, Zone
+from devices.models import Asset, CameraLight, Fault, MaintenanceRecord, Zone
 
 # The one-to-one rows every asset row is shown with: one query whatever the page size.
 ASSET_RELATED = (
@@ -48,6 +48,30 @@ def camera_lights(*, camera_id: int, include_decommissioned: bool = False) -> Qu
     if not include_decommissioned:
         lights = lights.exclude(status=LifecycleStatus.DECOMMISSIONED)
     return lights.order_by("nearby_cameras__distance_m")
+
+
+def camera_links(*, camera_id: int) -> QuerySet[CameraLight]:
+    """The camera's light links with their lights, nearest first: one query."""
+    return (
+        CameraLight.objects.filter(camera_id=camera_id)
+        .select_related("light")
+        .order_by("distance_m", "light__device_id")
+    )
+
+
+def zone_and_descendants(*, zone_id: int) -> list[int]:
+    """The zone and every zone inside it (streets of a ward, …): one query."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in Zone.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    found, todo = [], [zone_id]
+    while todo:
+        current = todo.pop()
+        if current in found:
+            continue
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
 
 
 def parse_bbox(value: str) -> tuple[float, float, float, float]:

@@ -234,7 +234,11 @@ def asset_create(
     attributes: dict[str, Any] | None = None,
     details: Mapping[str, Any] | None = None,
 ) -> Asset:
-    """Registers an asset with its kind-specific details; its zone is computed."""
+    """Registers an asset with its kind-specific details; its zone is computed.
+
+    `details` is validated with the kind's rules (a sensor must say what it measures, …);
+    None creates the details with their defaults when those are valid, and none otherwise.
+    """
     asset = Asset(
         device_id=device_id,
         kind=kind,
@@ -251,7 +255,13 @@ def asset_create(
         attributes={} if attributes is None else attributes,
     )
     asset.full_clean()
-    detail_row = details_build(asset=asset, data=details)
+    if details is not None:
+        detail_row = details_build(asset=asset, data=details)
+    else:  # details to be filled in later (the admin's two steps): the defaults, if valid
+        try:
+            detail_row = details_build(asset=asset, data={})
+        except ValidationError:
+            detail_row = None
     asset.zone = zone_for_point(latitude=asset.latitude, longitude=asset.longitude)
     asset.save()
     if detail_row is not None:

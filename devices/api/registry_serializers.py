@@ -1,0 +1,311 @@
+"""Serializers of the registry API: thin input and output shapes; the services validate."""
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from devices.choices import AssetKind, FaultType, LifecycleStatus, MaintenanceKind, ZoneKind
+from devices.models import Asset, CameraLight, Fault, MaintenanceRecord, Zone
+
+DETAIL_FIELDS = {
+    AssetKind.STREETLIGHT: (
+        "streetlight",
+        [
+            "lamp_technology",
+            "rated_power_w",
+            "colour_temperature_k",
+            "column_height_m",
+            "protocol",
+            "min_level",
+            "max_level",
+            "date_last_lamp_change",
+        ],
+    ),
+    AssetKind.CAMERA: (
+        "camera",
+        ["ptz", "analytics_allowlist", "frigate_camera", "purpose", "review_due"],
+    ),
+    AssetKind.SENSOR: ("sensor", ["measures", "unit"]),
+    AssetKind.CONTROLLER: (
+        "controller",
+        ["protocol", "endpoint_url", "mqtt_prefix", "browse_path_template"],
+    ),
+}
+STATE_FIELDS = [
+    "online",
+    "last_seen_at",
+    "level",
+    "desired_level",
+    "power_w",
+    "energy_wh",
+    "lux",
+    "temp_c",
+    "device_status",
+    "reported_at",
+]
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+# --- zones --------------------------------------------------------------------------------------
+
+
+class ZoneSerializer(serializers.ModelSerializer):
+    bbox = serializers.SerializerMethodField(help_text="[min_lon, min_lat, max_lon, max_lat]")
+
+    class Meta:
+        model = Zone
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "parent",
+            "boundary",
+            "bbox",
+            "area_m2",
+            "lighting_class",
+            "min_level",
+            "time_zone",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["area_m2", "created_at", "updated_at"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.FloatField(), allow_null=True))
+    def get_bbox(self, zone: Zone) -> list[float] | None:
+        if zone.min_latitude is None:
+            return None
+        return [zone.min_longitude, zone.min_latitude, zone.max_longitude, zone.max_latitude]
+
+
+class ZoneInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=ZoneKind.choices, default=ZoneKind.STREET)
+    parent = serializers.PrimaryKeyRelatedField(
+        queryset=Zone.objects.all(), allow_null=True, required=False
+    )
+    boundary = serializers.JSONField(
+        allow_null=True, required=False, help_text="GeoJSON Polygon or MultiPolygon (WGS84)"
+    )
+    lighting_class = serializers.CharField(max_length=10, allow_blank=True, required=False)
+    min_level = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    time_zone = serializers.CharField(max_length=64, required=False)
+
+
+# --- assets -------------------------------------------------------------------------------------
+
+
+class AssetSerializer(serializers.ModelSerializer):
+    """An asset with its zone, kind-specific details and live state (all in one query)."""
+
+    zone_name = serializers.CharField(source="zone.name", default=None, read_only=True)
+    details = serializers.SerializerMethodField()
+    state = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Asset
+        fields = [
+            "id",
+            "device_id",
+            "kind",
+            "name",
+            "latitude",
+            "longitude",
+            "zone",
+            "zone_name",
+            "status",
+            "manufacturer",
+            "model",
+            "serial",
+            "firmware_version",
+            "installed_on",
+            "warranty_until",
+            "attributes",
+            "details",
+            "state",
+            "created_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_details(self, asset: Asset) -> dict[str, Any] | None:
+        spec = DETAIL_FIELDS.get(asset.kind)
+        if spec is None:
+            return None
+        related, names = spec
+        details = getattr(asset, related, None)
+        if details is None:
+            return None
+        data = {name: _plain(getattr(details, name)) for name in names}
+        if asset.kind == AssetKind.STREETLIGHT:
+            data["controller"] = details.controller.device_id if details.controller_id else None
+        return data
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_state(self, asset: Asset) -> dict[str, Any] | None:
+        state = getattr(asset, "state", None)
+        if state is None:
+            return {"online": None}
+        return {name: _plain(getattr(state, name)) for name in STATE_FIELDS}
+
+
+class AssetInputSerializer(serializers.Serializer):
+    device_id = serializers.RegexField(r"^[A-Za-z0-9_.-]{1,64}$", max_length=64)
+    kind = serializers.ChoiceField(choices=AssetKind.choices)
+    name = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    latitude = serializers.FloatField(min_value=-90, max_value=90)
+    longitude = serializers.FloatField(min_value=-180, max_value=180)
+    status = serializers.ChoiceField(choices=LifecycleStatus.choices, required=False)
+    manufacturer = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    model = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    serial = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    firmware_version = serializers.CharField(max_length=50, allow_blank=True, required=False)
+    installed_on = serializers.DateField(allow_null=True, required=False)
+    warranty_until = serializers.DateField(allow_null=True, required=False)
+    attributes = serializers.JSONField(required=False, help_text="A JSON object")
+    details = serializers.JSONField(
+        required=False,
+        help_text=(
+            "Kind-specific fields. streetlight: lamp_technology, rated_power_w, "
+            "colour_temperature_k, column_height_m, controller (a controller's device_id), "
+            "protocol (mqtt|opcua), min_level, max_level; camera: ptz, analytics_allowlist, "
+            "frigate_camera, purpose, review_due; sensor: measures, unit; controller: protocol, "
+            "endpoint_url, mqtt_prefix, browse_path_template."
+        ),
+    )
+
+    def validate_attributes(self, value: Any) -> dict:
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Must be a JSON object.")
+        return value
+
+    def validate_details(self, value: Any) -> dict:
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Must be a JSON object.")
+        value = dict(value)
+        if "controller" in value and value["controller"] not in (None, ""):
+            controller = Asset.objects.filter(
+                device_id=value["controller"], kind=AssetKind.CONTROLLER
+            ).first()
+            if controller is None:
+                raise serializers.ValidationError(
+                    {"controller": f"No controller with device_id {value['controller']!r}."}
+                )
+            value["controller"] = controller
+        elif "controller" in value:
+            value["controller"] = None
+        return value
+
+
+class DecommissionSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
+
+
+class ImportSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The CSV file (docs/assets-csv.md)")
+    valid_only = serializers.BooleanField(
+        default=False, help_text="Import the valid rows and skip the bad ones"
+    )
+    dry_run = serializers.BooleanField(default=False, help_text="Validate only; write nothing")
+
+
+class ImportErrorRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    device_id = serializers.CharField()
+    errors = serializers.DictField(child=serializers.CharField())
+
+
+class ImportReportSerializer(serializers.Serializer):
+    total_rows = serializers.IntegerField()
+    valid_rows = serializers.IntegerField()
+    invalid_rows = serializers.IntegerField()
+    created = serializers.IntegerField()
+    written = serializers.BooleanField()
+    dry_run = serializers.BooleanField()
+    valid_only = serializers.BooleanField()
+    errors = ImportErrorRowSerializer(many=True)
+
+
+class LightLinkSerializer(serializers.ModelSerializer):
+    """A light linked to a camera: within the radius, or by hand (`manual`)."""
+
+    id = serializers.IntegerField(source="light.id")
+    device_id = serializers.CharField(source="light.device_id")
+    name = serializers.CharField(source="light.name")
+    latitude = serializers.FloatField(source="light.latitude")
+    longitude = serializers.FloatField(source="light.longitude")
+    status = serializers.CharField(source="light.status")
+
+    class Meta:
+        model = CameraLight
+        fields = ["id", "device_id", "name", "latitude", "longitude", "status", "distance_m"]
+        fields += ["manual"]
+
+
+# --- faults and maintenance ----------------------------------------------------------------------
+
+
+class FaultSerializer(serializers.ModelSerializer):
+    device_id = serializers.CharField(source="asset.device_id", read_only=True)
+    is_open = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Fault
+        fields = ["id", "asset", "device_id", "type", "raised_at", "cleared_at", "is_open"]
+        fields += ["details"]
+
+
+class FaultInputSerializer(serializers.Serializer):
+    device_id = serializers.SlugRelatedField(
+        slug_field="device_id", queryset=Asset.objects.all(), source="asset"
+    )
+    type = serializers.ChoiceField(choices=FaultType.choices)
+    details = serializers.JSONField(required=False, default=dict)
+
+
+class MaintenanceSerializer(serializers.ModelSerializer):
+    device_id = serializers.CharField(source="asset.device_id", read_only=True)
+    opened_by = serializers.CharField(source="opened_by.username", default=None, read_only=True)
+
+    class Meta:
+        model = MaintenanceRecord
+        fields = [
+            "id",
+            "asset",
+            "device_id",
+            "kind",
+            "status",
+            "fault",
+            "opened_at",
+            "closed_at",
+            "notes",
+            "opened_by",
+            "assigned_to",
+        ]
+
+
+class MaintenanceInputSerializer(serializers.Serializer):
+    device_id = serializers.SlugRelatedField(
+        slug_field="device_id", queryset=Asset.objects.all(), source="asset"
+    )
+    kind = serializers.ChoiceField(choices=MaintenanceKind.choices)
+    notes = serializers.CharField(allow_blank=True, required=False, default="")
+    assigned_to = serializers.CharField(
+        max_length=150, allow_blank=True, required=False, default=""
+    )
+    fault = serializers.PrimaryKeyRelatedField(
+        queryset=Fault.objects.all(), allow_null=True, required=False, default=None
+    )
+
+
+class MaintenanceUpdateSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=MaintenanceRecord._meta.get_field("status").choices, required=False
+    )
+    notes = serializers.CharField(allow_blank=True, required=False)
+    assigned_to = serializers.CharField(max_length=150, allow_blank=True, required=False)
+    closed_at = serializers.DateTimeField(allow_null=True, required=False)
