@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_valid_boundary_gets_its_bounding_box_and_area():
-    zone = zone_create(actor="test", data={"name": "Cheap", "boundary": square(-0.09, 51.51, 0.001)})
+    zone = zone_create(
+        actor="test", data={"name": "Cheap", "boundary": square(-0.09, 51.51, 0.001)}
+    )
     assert zone.min_longitude == pytest.approx(-0.091)
     assert zone.max_latitude == pytest.approx(51.511)
     # 0.002° × 0.002° at 51.5° N is about 222 m × 138 m
