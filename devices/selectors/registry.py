@@ -23,7 +23,19 @@ ASSET_RELATED = (
 
 
 def assets_list() -> QuerySet[Asset]:
-    return Asset.objects.select_related(*ASSET_RELATED)
+    """Assets with everything a list row shows (zone boundaries left out: they are big)."""
+    return Asset.objects.select_related(*ASSET_RELATED).defer("zone__boundary")
+
+
+def assets_by_ids(*, ids: list[int]) -> list[Asset]:
+    """The assets of a page, in the page's order, in one query.
+
+    Lists paginate the bare filtered ids first and fetch the joined rows of that page only:
+    PostgreSQL plans an eight-table join over a whole filtered set slowly (tens of ms), and an
+    id lookup fast.
+    """
+    found = {asset.pk: asset for asset in assets_list().filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]
 
 
 def asset_get(*, device_id: str) -> Asset:

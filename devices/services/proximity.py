@@ -110,6 +110,32 @@ def proximity_sync(
     return {"created": len(wanted), "removed": len(remove), "updated": len(update)}
 
 
+def proximity_link_new(*, camera_ids: set[int], light_ids: set[int]) -> int:
+    """Links assets just created in bulk (an import): they have no links yet, so only new
+    pairs are computed (new cameras with every light, new lights with every older camera).
+    Returns the number of links created."""
+    if not camera_ids and not light_ids:
+        return 0
+    radius = proximity_radius_m()
+    cameras = _located(_eligible(AssetKind.CAMERA))
+    new_cameras = [c for c in cameras if c.id in camera_ids]
+    old_cameras = [c for c in cameras if c.id not in camera_ids]
+    lights = _located(_eligible(AssetKind.STREETLIGHT))
+    new_lights = [light for light in lights if light.id in light_ids]
+    wanted = pairs_within(new_cameras, lights, radius) if new_cameras else {}
+    if old_cameras and new_lights:
+        wanted.update(pairs_within(old_cameras, new_lights, radius))
+    CameraLight.objects.bulk_create(
+        [
+            CameraLight(camera_id=cam, light_id=light, distance_m=d, manual=False)
+            for (cam, light), d in wanted.items()
+        ],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+    return len(wanted)
+
+
 def proximity_update_for(*, asset: Asset) -> None:
     """Brings the links of one camera or light up to date (after it was created or moved)."""
     if asset.kind == AssetKind.CAMERA:

@@ -33,7 +33,7 @@ from devices.models import (
     Telemetry,
     Zone,
 )
-from devices.services.proximity import proximity_sync, proximity_update_for
+from devices.services.proximity import proximity_update_for
 
 # Kind → (details model, related name on Asset).
 DETAILS: dict[str, tuple[type[models.Model], str]] = {
@@ -385,17 +385,6 @@ def asset_delete(*, asset: Asset, actor: Actor) -> None:
         target_id=pk,
         details={"device_id": device_id, "kind": kind},
     )
-
-
-def assets_after_bulk_create(*, asset_ids: Iterable[int]) -> None:
-    """Camera links for assets created in bulk (import, demo data)."""
-    rows = list(Asset.objects.filter(pk__in=list(asset_ids)).values_list("pk", "kind"))
-    cameras = [pk for pk, kind in rows if kind == AssetKind.CAMERA]
-    lights = [pk for pk, kind in rows if kind == AssetKind.STREETLIGHT]
-    if cameras:
-        proximity_sync(camera_ids=cameras)
-    if lights:
-        proximity_sync(light_ids=lights)
 
 
 # --- maintenance --------------------------------------------------------------------------------
