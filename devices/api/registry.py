@@ -4,7 +4,7 @@ maintenance. Views parse, call one service or selector, and render."""
 import csv
 from typing import Any
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -214,10 +214,11 @@ class AssetViewSet(viewsets.ModelViewSet):
         responses=FEATURE_COLLECTION,
     )
     @action(detail=False, methods=["get"], pagination_class=None)
-    def geojson(self, request: Request) -> Response:
+    def geojson(self, request: Request) -> HttpResponse:
         """Assets as a GeoJSON FeatureCollection for maps, filtered like the list."""
         assets = self.filter_queryset(Asset.objects.all())
-        return Response(selectors.assets_geojson(assets=assets, limit=_geojson_limit(request)))
+        text = selectors.assets_geojson_text(assets=assets, limit=_geojson_limit(request))
+        return HttpResponse(text, content_type="application/json")
 
     @extend_schema(
         request={"multipart/form-data": s.ImportSerializer},

@@ -1,5 +1,6 @@
 """Serializers of the registry API: thin input and output shapes; the services validate."""
 
+from datetime import datetime
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -47,7 +48,16 @@ STATE_FIELDS = [
 ]
 
 
+_DATETIME = serializers.DateTimeField()
+
+
+def _datetime(value: Any) -> Any:
+    return _DATETIME.to_representation(value) if value is not None else None
+
+
 def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _datetime(value)
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
@@ -130,6 +140,32 @@ class AssetSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+    def to_representation(self, asset: Asset) -> dict[str, Any]:
+        """Built directly (the same fields as declared): lists render a hundred assets at a
+        time, and DRF's field-by-field path costs several times more."""
+        return {
+            "id": asset.pk,
+            "device_id": asset.device_id,
+            "kind": asset.kind,
+            "name": asset.name,
+            "latitude": asset.latitude,
+            "longitude": asset.longitude,
+            "zone": asset.zone_id,
+            "zone_name": asset.zone.name if asset.zone_id else None,
+            "status": asset.status,
+            "manufacturer": asset.manufacturer,
+            "model": asset.model,
+            "serial": asset.serial,
+            "firmware_version": asset.firmware_version,
+            "installed_on": _plain(asset.installed_on),
+            "warranty_until": _plain(asset.warranty_until),
+            "attributes": asset.attributes,
+            "details": self.get_details(asset),
+            "state": self.get_state(asset),
+            "created_at": _datetime(asset.created_at),
+            "updated_at": _datetime(asset.updated_at),
+        }
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_details(self, asset: Asset) -> dict[str, Any] | None:

@@ -1,9 +1,11 @@
 """Reads of the asset registry: assets and zones for lists, maps and exports; faults;
 maintenance; the lights near a camera."""
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from cityplatform.api import ApplicationError
@@ -139,7 +141,7 @@ GEOJSON_ASSET_FIELDS = (
 
 def assets_geojson(*, assets: QuerySet[Asset], limit: int) -> dict[str, Any]:
     """A GeoJSON FeatureCollection of `assets` (at most `limit`; `truncated` says if cut)."""
-    rows = list(assets.order_by().values_list(*GEOJSON_ASSET_FIELDS)[: limit + 1])
+    rows = list(assets.order_by("pk").values_list(*GEOJSON_ASSET_FIELDS)[: limit + 1])
     truncated = len(rows) > limit
     features = [
         {
@@ -160,6 +162,38 @@ def assets_geojson(*, assets: QuerySet[Asset], limit: int) -> dict[str, Any]:
         for device_id, kind, name, status, zone_id, lat, lon, online, level, desired in rows[:limit]
     ]
     return {"type": "FeatureCollection", "features": features, "truncated": truncated}
+
+
+_GEOJSON_SQL = """
+SELECT json_build_object(
+    'type', 'FeatureCollection',
+    'features', COALESCE(json_agg(json_build_object(
+        'type', 'Feature',
+        'id', t.device_id,
+        'geometry', json_build_object(
+            'type', 'Point', 'coordinates', json_build_array(t.longitude, t.latitude)),
+        'properties', json_build_object(
+            'device_id', t.device_id, 'kind', t.kind, 'name', t.name, 'status', t.status,
+            'zone', t.zone_id, 'online', t.state__online, 'level', t.state__level,
+            'desired_level', t.state__desired_level)
+    )) FILTER (WHERE t.rn <= %s), '[]'::json),
+    'truncated', count(*) > %s
+)::text
+FROM (SELECT s.*, row_number() OVER () AS rn FROM ({inner}) s) t
+"""
+
+
+def assets_geojson_text(*, assets: QuerySet[Asset], limit: int) -> str:
+    """The same FeatureCollection as `assets_geojson`, as JSON text. On PostgreSQL the
+    database builds it (json_agg), several times faster than Python for thousands of
+    features; elsewhere it is built in Python."""
+    if connection.vendor != "postgresql":
+        return json.dumps(assets_geojson(assets=assets, limit=limit))
+    inner = assets.order_by("pk").values(*GEOJSON_ASSET_FIELDS)[: limit + 1]
+    sql, params = inner.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(_GEOJSON_SQL.format(inner=sql), [limit, limit, *params])
+        return cursor.fetchone()[0]
 
 
 def zones_geojson(*, zones: QuerySet[Zone]) -> dict[str, Any]:

@@ -3,6 +3,7 @@ pagination, GeoJSON, CSV export, decommission and delete, permissions and query 
 
 import csv
 import io
+import json
 
 import pytest
 
@@ -203,12 +204,14 @@ def test_an_administrator_in_the_administrators_group_may_delete(make_user, api_
 
 def test_assets_geojson_is_a_feature_collection_filtered_by_bbox(viewer_client, city):
     bbox = f"{LON - 0.001},{LAT - 0.001},{LON + 0.001},{LAT + 0.001}"
-    body = viewer_client.get(f"/api/v1/assets/geojson/?bbox={bbox}&kind=streetlight").json()
+    body = json.loads(
+        viewer_client.get(f"/api/v1/assets/geojson/?bbox={bbox}&kind=streetlight").content
+    )
     assert body["type"] == "FeatureCollection" and body["truncated"] is False
     first = body["features"][0]
     assert first["geometry"] == {"type": "Point", "coordinates": [LON, LAT]}
     assert {f["properties"]["device_id"] for f in body["features"]} == {"SL-001", "SL-002"}
-    limited = viewer_client.get("/api/v1/assets/geojson/?limit=1").json()
+    limited = json.loads(viewer_client.get("/api/v1/assets/geojson/?limit=1").content)
     assert len(limited["features"]) == 1 and limited["truncated"] is True
 
 

@@ -204,3 +204,16 @@ def test_decommissioning_twice_changes_nothing_the_second_time():
     light.refresh_from_db()
     assert light.status == LifecycleStatus.DECOMMISSIONED
     assert AuditEntry.objects.filter(action="asset.decommissioned").count() == 1
+
+
+def test_the_retention_and_proximity_tasks_run_and_are_idempotent(settings):
+    from devices.tasks.registry import proximity_rebuild_task, telemetry_purge_task
+
+    camera = make_camera("CAM-1", LAT, LON)
+    make_light("SL-1", metres_north(LAT, 20), LON)
+    CameraLight.objects.all().delete()
+    assert proximity_rebuild_task.apply().get() == {"created": 1, "removed": 0, "updated": 0}
+    assert proximity_rebuild_task.apply().get() == {"created": 0, "removed": 0, "updated": 0}
+    assert camera_lights(camera_id=camera.pk).count() == 1
+    settings.TELEMETRY_RETENTION_DAYS = 30
+    assert telemetry_purge_task.apply().get() == {"telemetry": 0, "level_changes": 0}
