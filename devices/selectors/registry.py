@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from cityplatform.api import ApplicationError
 from devices.choices import AssetKind, LifecycleStatus
@@ -111,7 +112,17 @@ def parse_bbox(value: str) -> tuple[float, float, float, float]:
 
 
 def bbox_q(bbox: tuple[float, float, float, float]) -> Q:
+    """Assets inside the box. On PostgreSQL through the GiST index on the asset's point
+    (migration 0003); elsewhere through the (latitude, longitude) B-tree."""
     min_lon, min_lat, max_lon, max_lat = bbox
+    if connection.vendor == "postgresql":
+        inside = RawSQL(
+            'point("devices_asset"."longitude", "devices_asset"."latitude") '
+            "<@ box(point(%s, %s), point(%s, %s))",
+            (min_lon, min_lat, max_lon, max_lat),
+            output_field=BooleanField(),
+        )
+        return Q(inside)
     return Q(latitude__range=(min_lat, max_lat), longitude__range=(min_lon, max_lon))
 
 
@@ -189,7 +200,7 @@ def assets_geojson_text(*, assets: QuerySet[Asset], limit: int) -> str:
     features; elsewhere it is built in Python."""
     if connection.vendor != "postgresql":
         return json.dumps(assets_geojson(assets=assets, limit=limit))
-    inner = assets.order_by("pk").values(*GEOJSON_ASSET_FIELDS)[: limit + 1]
+    inner = assets.order_by().values(*GEOJSON_ASSET_FIELDS)[: limit + 1]
     sql, params = inner.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(_GEOJSON_SQL.format(inner=sql), [limit, limit, *params])

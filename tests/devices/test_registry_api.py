@@ -208,7 +208,7 @@ def test_assets_geojson_is_a_feature_collection_filtered_by_bbox(viewer_client, 
         viewer_client.get(f"/api/v1/assets/geojson/?bbox={bbox}&kind=streetlight").content
     )
     assert body["type"] == "FeatureCollection" and body["truncated"] is False
-    first = body["features"][0]
+    first = next(f for f in body["features"] if f["id"] == "SL-001")
     assert first["geometry"] == {"type": "Point", "coordinates": [LON, LAT]}
     assert {f["properties"]["device_id"] for f in body["features"]} == {"SL-001", "SL-002"}
     limited = json.loads(viewer_client.get("/api/v1/assets/geojson/?limit=1").content)
