@@ -91,10 +91,12 @@ def city_from_registry() -> CitySpec:
         "device_id", "camera__analytics_allowlist", "camera__frigate_camera"
     ):
         allowed = row["camera__analytics_allowlist"] or []
+        if isinstance(allowed, str):  # tolerate "motion;intrusion" as a CSV would have it
+            allowed = allowed.replace(",", ";").split(";")
         city.cameras.append(
             CameraSpec(
                 row["device_id"],
-                event_types=tuple(str(t) for t in allowed if t),
+                event_types=tuple(str(t).strip() for t in allowed if str(t).strip()),
                 frigate_camera=row["camera__frigate_camera"] or "",
             )
         )
