@@ -5,7 +5,6 @@ OPC-UA controller at its endpoint URL, with the lights it controls, until `stop`
 """
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -161,29 +160,20 @@ async def run_city(
     controller_delay_s: float = 0.5,
     controller_fade_s: float = 1.0,
 ) -> MqttCitySimulation:
-    """Runs the city until `stop` is set; returns the MQTT simulation (for its stats)."""
+    """Runs the city until `stop` is set; returns the MQTT simulation (for its stats).
+
+    The MQTT devices start at once; the OPC-UA controllers start beside them (an asyncua
+    server takes a second or two to build its address space). A controller that cannot start
+    (its port taken) is logged and left out."""
+    sim = MqttCitySimulation(
+        lamps=city.lamps, cameras=city.cameras, sensors=city.sensors, options=options
+    )
     controllers: list[SimulatedController] = []
-    for spec in city.controllers:
-        if not spec.luminaires:
-            continue
-        folder = _folder_of(spec.browse_path_template)
-        if folder is None:
-            log.warning(
-                "controller %s: layout %r is not simulated; using the contract's",
-                spec.device_id,
-                spec.browse_path_template,
-            )
-            folder = "Luminaires"
-        server = SimulatedController(
-            spec.endpoint_url,
-            luminaires=spec.luminaires,
-            delay_s=controller_delay_s,
-            fade_s=controller_fade_s,
-            initial_level=100.0 if _night(options) else 0.0,
-            fault_rate_per_hour=options.fault_rate_per_hour,
-            folder=folder,
-            name=f"Simulated controller {spec.device_id}",
-        )
+    started = time.monotonic()
+    devices = asyncio.create_task(sim.run(stop) if sim.device_count else stop.wait())
+
+    async def start_controller(spec: ControllerSpec) -> None:
+        server = _controller(spec, options, controller_delay_s, controller_fade_s)
         try:
             await server.start()
         except Exception as exc:
@@ -191,40 +181,55 @@ async def run_city(
                 "controller %s at %s could not start: %s", spec.device_id, spec.endpoint_url, exc
             )
             await server.stop()
-            continue
+            return
         controllers.append(server)
 
-    sim = MqttCitySimulation(
-        lamps=city.lamps, cameras=city.cameras, sensors=city.sensors, options=options
-    )
+    def line() -> str:
+        writes = sum(c.writes for c in controllers)
+        return f"{sim.summary()} · OPC-UA {len(controllers)} controllers, {writes} writes"
 
     async def report() -> None:
         while True:
             await asyncio.sleep(progress_every_s)
-            writes = sum(c.writes for c in controllers)
-            progress(f"{sim.summary()} · OPC-UA {len(controllers)} controllers, {writes} writes")
+            progress(line())
 
     reporter = asyncio.create_task(report()) if progress else None
-    started = time.monotonic()
     try:
-        if sim.device_count:
-            await sim.run(stop)
-        else:
-            await stop.wait()
+        await asyncio.gather(*(start_controller(c) for c in city.controllers if c.luminaires))
+        await devices
     finally:
+        devices.cancel()
         if reporter:
             reporter.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reporter
+        await asyncio.gather(devices, *([reporter] if reporter else []), return_exceptions=True)
         for server in controllers:
             await server.stop()
         if progress:
-            writes = sum(c.writes for c in controllers)
-            progress(
-                f"stopped after {time.monotonic() - started:.0f} s: {sim.summary()} · "
-                f"OPC-UA {len(controllers)} controllers, {writes} writes"
-            )
+            progress(f"stopped after {time.monotonic() - started:.0f} s: {line()}")
     return sim
+
+
+def _controller(
+    spec: ControllerSpec, options: SimOptions, delay_s: float, fade_s: float
+) -> SimulatedController:
+    folder = _folder_of(spec.browse_path_template)
+    if folder is None:
+        log.warning(
+            "controller %s: layout %r is not simulated; using the contract's",
+            spec.device_id,
+            spec.browse_path_template,
+        )
+        folder = "Luminaires"
+    return SimulatedController(
+        spec.endpoint_url,
+        luminaires=spec.luminaires,
+        delay_s=delay_s,
+        fade_s=fade_s,
+        initial_level=100.0 if _night(options) else 0.0,
+        fault_rate_per_hour=options.fault_rate_per_hour,
+        folder=folder,
+        name=f"Simulated controller {spec.device_id}",
+    )
 
 
 def _night(options: SimOptions) -> bool:
