@@ -367,3 +367,25 @@ async def test_multiplexed_mode_serves_many_lamps_over_a_few_connections(prefix,
         await eventually(lambda: broker.of("SL-0123", "ack"), message="the ack")
     assert broker.json_of("SL-0123", "ack")[0]["id"] == command_id
     assert all(b"online" in broker.of(lamp.device_id, "status") for lamp in lamps)
+
+
+async def test_a_lamp_failure_is_raised_as_an_event_and_the_lamp_goes_dark(prefix, broker):
+    sim = MqttCitySimulation(
+        lamps=[LampSpec("SL-1", level=100)],
+        options=options(prefix, telemetry_interval_s=0, ack_delay_s=0),
+    )
+    async with simulating(sim):
+        sim.raise_fault("SL-1", "lamp_failure", for_s=60)
+        await eventually(lambda: broker.of("SL-1", "event"), message="the fault event")
+        broker.command("SL-1", 80)
+        await eventually(lambda: broker.of("SL-1", "ack"), message="the ack")
+        await eventually(lambda: broker.of("SL-1", "telemetry"), message="the report")
+
+    event = broker.json_of("SL-1", "event")[0]
+    contract_valid("event", event)
+    assert event["type"] == "lamp_failure"
+    ack = broker.json_of("SL-1", "ack")[0]
+    assert (ack["status"], ack["reason"], ack["level"]) == ("error", "lamp_failure", 0)
+    report = broker.json_of("SL-1", "telemetry")[-1]
+    assert report["level"] == 0
+    assert report["power_w"] < 1  # a failed lamp draws standby power only
