@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from cityplatform.taskbase import RetryingTask
 from lighting.services import faults, overrides, reconcile
 
 
@@ -18,7 +19,7 @@ def overrides_sweep() -> dict:
     return overrides.overrides_sweep()
 
 
-@shared_task(name="lighting.tasks.command_override_boundary")
+@shared_task(base=RetryingTask, name="lighting.tasks.command_override_boundary")
 def command_override_boundary(override_id: int) -> str:
     """At an override's start or expiry (scheduled with an eta; the sweep is the safety net)."""
     return overrides.override_boundary(override_id=override_id)

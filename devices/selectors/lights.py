@@ -212,3 +212,15 @@ def light_faults_open(*, types: Iterable[str]) -> dict[tuple[int, str], int]:
         type__in=list(types), cleared_at__isnull=True, asset__kind=AssetKind.STREETLIGHT
     ).values_list("asset_id", "type", "pk")
     return {(asset_id, type_): pk for asset_id, type_, pk in rows}
+
+
+def light_commands(*, asset_id: int | None = None, state: str | None = None):
+    """Commands to streetlights, newest first (read-only for lighting's API)."""
+    from devices.models import Command
+
+    qs = Command.objects.filter(asset__kind=AssetKind.STREETLIGHT).select_related("asset")
+    if asset_id is not None:
+        qs = qs.filter(asset_id=asset_id)
+    if state:
+        qs = qs.filter(state=state)
+    return qs.order_by("-created_at")

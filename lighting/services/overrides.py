@@ -217,8 +217,8 @@ def override_create(
         raise ApplicationError(
             "The expiry must be in the future.", extra={"fields": {"expires_at": ["in the past"]}}
         )
-    override.full_clean()
     _check_scope_exists(scope)
+    override.full_clean()
     with transaction.atomic():
         override.save()
         lights = override_lights(override)
