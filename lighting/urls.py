@@ -15,6 +15,7 @@ router.register("commands", views.CommandViewSet, basename="lighting-command")
 
 urlpatterns = [
     path("lighting/", include(router.urls)),
+    path("lighting/energy/", views.EnergyView.as_view(), name="lighting-energy"),
     path("lighting/emergency/", views.EmergencyView.as_view(), name="lighting-emergency"),
     path(
         "lighting/lights/<str:light>/explain/",

@@ -224,3 +224,32 @@ def light_commands(*, asset_id: int | None = None, state: str | None = None):
     if state:
         qs = qs.filter(state=state)
     return qs.order_by("-created_at")
+
+
+def commanded_levels(
+    *, pks: Iterable[int] | None, start: datetime, end: datetime
+) -> list[tuple[int, datetime, float]]:
+    """Levels commanded to lights (not superseded) in [start, end) plus the last one before
+    `start`, ordered per light: the level timeline of lamps that report nothing."""
+    from devices.choices import CommandState
+    from devices.models import Command
+
+    kept = Command.objects.exclude(state=CommandState.CANCELLED)
+    lights = _lights()
+    if pks is not None:
+        pks = list(pks)
+        kept = kept.filter(asset_id__in=pks)
+        lights = lights.filter(pk__in=pks)
+    rows = list(
+        kept.filter(created_at__gte=start, created_at__lt=end).values_list(
+            "asset_id", "created_at", "level"
+        )
+    )
+    last = kept.filter(asset_id=OuterRef("pk"), created_at__lt=start).order_by("-created_at")
+    prior = lights.annotate(
+        last_at=Subquery(last.values("created_at")[:1]),
+        last_level=Subquery(last.values("level")[:1]),
+    ).filter(last_at__isnull=False)
+    rows.extend(prior.values_list("pk", "last_at", "last_level"))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    return rows

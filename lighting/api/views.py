@@ -2,8 +2,9 @@
 
 from datetime import timedelta
 
+from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -14,6 +15,7 @@ from devices.selectors import lights as light_selectors
 from lighting import selectors
 from lighting.api import serializers as s
 from lighting.models import CalendarAssignment
+from lighting.services import energy as energy_services
 from lighting.services import overrides as override_services
 from lighting.services import programmes as programme_services
 from lighting.services.overrides import OverrideScope
@@ -291,3 +293,55 @@ def _scope(data: dict) -> OverrideScope:
         radius_m=data.get("radius_m"),
         city=data.get("city", False),
     )
+
+
+class EnergyView(APIView):
+    """GET energy/?date=YYYY-MM-DD[&zone=<id>][&by=zone|light|half_hour][&export=csv]:
+    energy per zone (with half-hourly totals) or per light for a local day; estimated figures
+    are marked."""
+
+    def get(self, request):
+        raw_day = request.query_params.get("date", "")
+        day = parse_date(raw_day) if raw_day else timezone.localdate() - timedelta(days=1)
+        if day is None:
+            raise ApplicationError(
+                "date must be YYYY-MM-DD.", extra={"fields": {"date": ["e.g. 2026-11-20"]}}
+            )
+        zone = request.query_params.get("zone")
+        if zone is not None and not zone.isdigit():
+            raise ApplicationError("zone must be a zone id.", extra={"fields": {"zone": ["id"]}})
+        by = request.query_params.get("by", "zone")
+        if by not in ("zone", "light", "half_hour"):
+            raise ApplicationError(
+                "by must be zone, light or half_hour.", extra={"fields": {"by": ["unknown"]}}
+            )
+        report = energy_services.energy_report(day=day, zone_id=int(zone) if zone else None)
+        if request.query_params.get("export") == "csv":
+            body = (
+                energy_services.energy_csv_lights(report)
+                if by == "light"
+                else energy_services.energy_csv_half_hours(report)
+            )
+            response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="energy-{day}-{by}.csv"'
+            return response
+        if by == "light":
+            rows = [
+                {
+                    "light_id": x.light_id,
+                    "device_id": x.device_id,
+                    "zone_id": x.zone_id,
+                    "energy_wh": x.wh,
+                    "method": x.method,
+                    "estimated": x.estimated,
+                }
+                for x in report.lights
+            ]
+            return Response({"date": day, "lights": rows})
+        zones = list(report.zone_totals().values())
+        if by == "zone":
+            for z in zones:
+                z.pop("half_hours")
+        return Response(
+            {"date": day, "time_zone": report.time_zone, "slots": report.slots, "zones": zones}
+        )

@@ -87,6 +87,7 @@ def lighting_faults_detect(*, now: datetime | None = None) -> dict[str, int]:
             and pk not in pending
             and abs(state.level - desired) > DIMMING_TOLERANCE
             and (pk, FaultType.LAMP_FAILURE) not in should
+            and (pk, FaultType.DAY_BURNING) not in should
         ):
             should[(pk, FaultType.DIMMING_FAILURE)] = {
                 "commanded_level": desired,

@@ -91,7 +91,7 @@ def test_a_security_operator_may_not_boost_the_whole_city(make_user, api_client,
 def test_a_security_operator_cancels_a_boost_but_not_an_operators_override(
     make_user, api_client, street
 ):
-    zone, lights = street
+    zone, _lights = street
     security = api_client(make_user(R.SECURITY_OPERATOR))
     operator = api_client(make_user(R.LIGHTING_OPERATOR))
     boost = security.post("/api/v1/lighting/overrides/", boost_body(zone), format="json").json()
