@@ -74,7 +74,7 @@ def _cleanup() -> None:
     from devices.models import Asset, Command, Zone
     from lighting.models import Calendar, CalendarAssignment, Override, Programme
 
-    Override.objects.all().delete()
+    Override.objects.filter(reason__startswith="bench:").delete()
     Command.objects.filter(asset__device_id__startswith="BENCH-").delete()
     CalendarAssignment.objects.filter(calendar__name="Bench calendar").delete()
     Calendar.objects.filter(name="Bench calendar").delete()
