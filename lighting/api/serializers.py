@@ -191,7 +191,7 @@ class EmergencyInput(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=280)
 
 
-class CommandSerializer(serializers.Serializer):
+class LightCommandSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     device_id = serializers.CharField(source="asset.device_id")
     light_id = serializers.IntegerField(source="asset_id")

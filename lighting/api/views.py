@@ -5,7 +5,9 @@ from datetime import timedelta
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -216,6 +218,7 @@ class EmergencyView(APIView):
 
     permission_map = {"POST": "lighting.emergency_mode", "DELETE": "lighting.emergency_mode"}
 
+    @extend_schema(request=s.EmergencyInput, responses={201: s.OverrideSerializer})
     def post(self, request):
         data = _valid(s.EmergencyInput, request.data)
         override = override_services.emergency_start(
@@ -226,6 +229,12 @@ class EmergencyView(APIView):
             s.OverrideSerializer(override, context=context).data, status=status.HTTP_201_CREATED
         )
 
+    @extend_schema(
+        request=s.EmergencyInput,
+        responses=inline_serializer(
+            "EmergencyCleared", {"cleared": serializers.ListField(child=serializers.IntegerField())}
+        ),
+    )
     def delete(self, request):
         data = _valid(s.EmergencyInput, request.data)
         cleared = override_services.emergency_clear(
@@ -237,6 +246,10 @@ class EmergencyView(APIView):
 class ExplainView(APIView):
     """GET lights/{id or device_id}/explain/?at=<RFC 3339>: the level and why."""
 
+    @extend_schema(
+        parameters=[OpenApiParameter("at", OpenApiTypes.DATETIME, description="default: now")],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request, light: str):
         asset = light_selectors.light_get(device_id=light)
         if asset is None and light.isdigit():
@@ -260,7 +273,7 @@ class ExplainView(APIView):
 class CommandViewSet(viewsets.ReadOnlyModelViewSet):
     """Commands to lights, newest first (read-only; devices owns their life-cycle)."""
 
-    serializer_class = s.CommandSerializer
+    serializer_class = s.LightCommandSerializer
 
     def get_queryset(self):
         light = self.request.query_params.get("light")
@@ -300,6 +313,15 @@ class EnergyView(APIView):
     energy per zone (with half-hourly totals) or per light for a local day; estimated figures
     are marked."""
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("date", OpenApiTypes.DATE, description="default: yesterday"),
+            OpenApiParameter("zone", OpenApiTypes.INT),
+            OpenApiParameter("by", OpenApiTypes.STR, enum=["zone", "light", "half_hour"]),
+            OpenApiParameter("export", OpenApiTypes.STR, enum=["csv"]),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request):
         raw_day = request.query_params.get("date", "")
         day = parse_date(raw_day) if raw_day else timezone.localdate() - timedelta(days=1)
