@@ -36,6 +36,15 @@ app.conf.beat_schedule = {
         "task": "cityplatform.tasks.heartbeat",
         "schedule": timedelta(seconds=60),
     },
+    # Devices: telemetry retention, camera ↔ light proximity kept whole.
+    "devices-telemetry-purge": {
+        "task": "devices.tasks.telemetry_purge",
+        "schedule": timedelta(hours=6),
+    },
+    "devices-proximity-rebuild": {
+        "task": "devices.tasks.proximity_rebuild",
+        "schedule": timedelta(hours=24),
+    },
     # Lighting: desired levels for every light, overrides starting and ending, lamp faults.
     "lighting-reconcile": {
         "task": "lighting.tasks.reconcile_all",

@@ -199,6 +199,7 @@ LANGUAGE_CODE = "en-gb"
 USE_I18N = True
 
 CCTV_RETENTION_DAYS = env_int("CCTV_RETENTION_DAYS", 31)
+CAMERA_LIGHT_RADIUS_M = env_float("CAMERA_LIGHT_RADIUS_M", 50)  # lights linked to each camera
 TELEMETRY_RETENTION_DAYS = env_int("TELEMETRY_RETENTION_DAYS", 400)
 
 # --- Static files and the map -----------------------------------------------------------------
@@ -272,6 +273,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several apps have a "kind", "status" or "state": each choice set gets its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "AssetKindEnum": "devices.choices.AssetKind",
+        "ZoneKindEnum": "devices.choices.ZoneKind",
+        "LifecycleStatusEnum": "devices.choices.LifecycleStatus",
+        "MaintenanceKindEnum": "devices.choices.MaintenanceKind",
+        "MaintenanceStatusEnum": "devices.choices.MaintenanceStatus",
+        "CommandStateEnum": "devices.choices.CommandState",
+    },
 }
 
 CACHES = {
