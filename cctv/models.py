@@ -46,7 +46,9 @@ class SourceSecret(models.Model):
     secret = models.CharField(max_length=128)
     created_at = models.DateTimeField()
     valid_until = models.DateTimeField(null=True, blank=True, help_text="None: until rotated")
-    created_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -166,7 +168,9 @@ class AlarmRule(models.Model):
     light_max_s = models.PositiveIntegerField(
         null=True, blank=True, help_text="Bound of the extension (seconds from the start)"
     )
-    created_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
