@@ -48,7 +48,7 @@ def high_risk_zone(db):
 
 @pytest.fixture
 def make_camera(db, zone):
-    counter = iter(range(1, 1000))
+    counter = iter(range(100, 1000))
 
     def make(
         device_id: str | None = None,
