@@ -5,6 +5,7 @@ import io
 import json
 import zipfile
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -76,7 +77,7 @@ def test_an_alarm_package_holds_its_records_and_verifies(alarm, supervisor, tmp_
 def test_one_changed_byte_fails_verification(alarm, supervisor, tmp_path):
     export_alarm(supervisor, alarm)
     export = EvidenceExport.objects.get()
-    data = bytearray(open(export.file, "rb").read())
+    data = bytearray(Path(export.file).read_bytes())
     with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
         info = archive.getinfo("records/events.json")
     # One byte inside the stored record, past its local header.
@@ -92,7 +93,7 @@ def test_one_changed_byte_fails_verification(alarm, supervisor, tmp_path):
 
 def test_a_byte_changed_outside_the_records_fails_too(alarm, supervisor, tmp_path):
     export_alarm(supervisor, alarm)
-    data = bytearray(open(EvidenceExport.objects.get().file, "rb").read())
+    data = bytearray(Path(EvidenceExport.objects.get().file).read_bytes())
     data[10] ^= 0x01  # the first local header's modification time: no file content changes
     assert not evidence_verify(package=bytes(data)).ok
 
