@@ -100,9 +100,11 @@ class AlarmDetailSerializer(AlarmSerializer):
         return list(alarm.events.order_by("ts").values_list("pk", flat=True))
 
     def get_commands(self, alarm) -> list[dict]:
-        from devices.selectors.cameras import commands_of_alarm
+        from devices.selectors.cameras import commands_of_override
 
-        return commands_of_alarm(alarm_id=alarm.pk)
+        if alarm.override_id is None:
+            return []
+        return commands_of_override(override_id=alarm.override_id)
 
 
 class NoteInput(serializers.Serializer):

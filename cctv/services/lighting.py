@@ -28,7 +28,10 @@ LIGHTING_ACTOR = "alarm-rules"
 
 
 def override_priority() -> int:
-    return int(getattr(settings, "CCTV_OVERRIDE_PRIORITY", 6))
+    """The override priority of alarm responses: lighting's "security response" level (4)."""
+    from lighting.choices import Priority
+
+    return int(getattr(settings, "CCTV_OVERRIDE_PRIORITY", Priority.SECURITY))
 
 
 def lighting_scope(*, rule: AlarmRule, info: CameraInfo):
@@ -36,7 +39,11 @@ def lighting_scope(*, rule: AlarmRule, info: CameraInfo):
     from lighting.services.overrides import OverrideScope
 
     if rule.light_scope == LightScope.LINKED:
-        light_ids = tuple(camera_linked_light_ids(camera_id=info.pk))
+        from devices.selectors.lights import light_ids_existing
+
+        linked = camera_linked_light_ids(camera_id=info.pk)
+        controlled = set(light_ids_existing(linked))
+        light_ids = tuple(pk for pk in linked if pk in controlled)
         return OverrideScope(light_ids=light_ids) if light_ids else None
     if rule.light_scope == LightScope.RADIUS:
         return OverrideScope(
@@ -121,9 +128,9 @@ def lighting_respond(*, alarm: Alarm, rule: AlarmRule, info: CameraInfo, now: da
 
 
 def _override(alarm: Alarm):
-    from lighting.selectors.overrides import override_get
+    from lighting.selectors import overrides
 
-    return override_get(pk=alarm.override_id) if alarm.override_id else None
+    return overrides().filter(pk=alarm.override_id).first() if alarm.override_id else None
 
 
 def lighting_extend_open(*, now: datetime | None = None) -> int:

@@ -133,8 +133,8 @@ def cameras_needing_review(*, today) -> list[dict]:
     ]
 
 
-def commands_of_alarm(*, alarm_id: int) -> list[dict]:
-    """The outcomes of the light commands issued for an alarm's lighting response."""
+def commands_of_override(*, override_id: int) -> list[dict]:
+    """The outcomes of the light commands issued for an override (an alarm's response)."""
     from devices.models import Command
 
     return [
@@ -147,7 +147,7 @@ def commands_of_alarm(*, alarm_id: int) -> list[dict]:
             "completed_at": row["completed_at"],
             "error": row["error"],
         }
-        for row in Command.objects.filter(context__alarm_id=alarm_id)
+        for row in Command.objects.filter(context__override_id=override_id)
         .order_by("created_at")
         .values("id", "asset__device_id", "level", "state", "created_at", "completed_at", "error")[
             :500
