@@ -49,7 +49,8 @@ def test_an_alarm_creates_exactly_one_max_override_on_the_linked_lights(
     assert before + timedelta(seconds=120) <= override.expires_at <= after + timedelta(seconds=120)
     assert alarm.event_count == 2 and alarm.lighting["state"] == "active"
     commands = Command.objects.filter(context__override_id=override.pk)
-    assert sorted(commands.values_list("asset_id", flat=True)) == sorted(light.pk for light in lights[:3])
+    linked = sorted(light.pk for light in lights[:3])
+    assert sorted(commands.values_list("asset_id", flat=True)) == linked
     assert set(commands.values_list("level", flat=True)) == {100.0}
     detail = api_client(make_user(Role.SECURITY_OPERATOR)).get(f"/api/v1/cctv/alarms/{alarm.pk}/")
     assert len(detail.json()["commands"]) == 3
