@@ -8,11 +8,16 @@ from cityplatform.taskbase import RetryingTask
 
 
 @shared_task(base=RetryingTask, name="cctv.tasks.event_evaluate")
-def event_evaluate(event_ids: list[int]) -> int:
-    """Runs the alarm rules over newly stored (or updated) events."""
+def event_evaluate(event_ids: list[int], announce_ids: list[int] | None = None) -> int:
+    """Runs the alarm rules over newly stored (or updated) events, then tells the pages about
+    the new ones (`event.received`)."""
     from cctv.services.alarms import alarms_evaluate
+    from cctv.services.ingest import events_announce
 
-    return len(alarms_evaluate(event_ids=event_ids))
+    touched = alarms_evaluate(event_ids=event_ids) if event_ids else []
+    if announce_ids:
+        events_announce(event_ids=announce_ids)
+    return len(touched)
 
 
 @shared_task(base=RetryingTask, name="cctv.tasks.event_evaluate_pending")

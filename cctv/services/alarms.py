@@ -127,7 +127,7 @@ def _raise(rule: AlarmRule, event: Event, info: CameraInfo, now: datetime) -> Al
         last_event_at=event.ts,
         event_count=1,
     )
-    alarm.full_clean()
+    alarm.full_clean(validate_constraints=False)  # the database enforces them; no extra query
     alarm.save()
     AlarmEvent.objects.create(alarm=alarm, event=event)
     _log(alarm, AlarmAction.RAISED, RULES_ACTOR, details={"event": event.pk, "rule": rule.pk})

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from cctv.choices import TECHNICAL_EVENT_TYPES, EventRejectReason, EventStatus
@@ -118,10 +117,11 @@ def events_ingest(events: Sequence[DeviceEvent], *, now: datetime | None = None)
 
     with transaction.atomic():
         keys = {(pks[e.device_id], e.event_id[:128]) for e in known}
-        match = Q()
-        for device_pk, event_id in keys:
-            match |= Q(device_id=device_pk, event_id=event_id)
-        existing = {(e.device_id, e.event_id): e for e in Event.objects.filter(match)}
+        existing = {
+            key: event
+            for event in _events_by_keys(keys)
+            if (key := (event.device_id, event.event_id)) in keys
+        }
         new: dict[tuple[int, str], Event] = {}
         changed: dict[tuple[int, str], Event] = {}
         for item in known:
@@ -142,12 +142,9 @@ def events_ingest(events: Sequence[DeviceEvent], *, now: datetime | None = None)
                 new[key] = _new_event(item, pk, infos[pk], now)
         if new:
             Event.objects.bulk_create(new.values(), ignore_conflicts=True, batch_size=1000)
-            match = Q()
-            for device_pk, event_id in new:
-                match |= Q(device_id=device_pk, event_id=event_id)
             stored = {
                 (e.device_id, e.event_id): e
-                for e in Event.objects.filter(match).filter(received_at=now)
+                for e in _events_by_keys(new.keys()).filter(received_at=now)
             }
             created = [stored[key] for key in new if key in stored]
             result.duplicates += len(new) - len(created)
@@ -175,6 +172,14 @@ def events_ingest(events: Sequence[DeviceEvent], *, now: datetime | None = None)
     return result
 
 
+def _events_by_keys(keys):
+    """Events whose (device, event id) may be among `keys` (a superset: filter by key after)."""
+    keys = list(keys)
+    return Event.objects.filter(
+        device_id__in={k[0] for k in keys}, event_id__in={k[1] for k in keys}
+    )
+
+
 def _audit_strippings(items: Sequence[DeviceEvent], pks: dict[str, int]) -> None:
     for item in items:
         _, removed = strip_identity(dict(item.attributes or {}), "attributes")
@@ -191,18 +196,33 @@ def _audit_strippings(items: Sequence[DeviceEvent], pks: dict[str, int]) -> None
 
 
 def _after_commit(created: list[Event], changed: list[Event], infos: dict[int, CameraInfo]):
-    from cctv.live import event_message
+    """One task per batch on the `alerts` queue: the rules, then the pages' `event.received`
+    (published by the worker, so the gateway's loop never waits on the live layer)."""
     from cctv.tasks import event_evaluate as event_evaluate_task
 
-    to_evaluate = [e.pk for e in (*created, *changed) if e.status == EventStatus.ACCEPTED]
-    for event in created:
-        info = infos[event.device_id]
-        topics = [f"device:{info.device_id}"] + ([f"zone:{info.zone_id}"] if info.zone_id else [])
+    accepted = [e.pk for e in (*created, *changed) if e.status == EventStatus.ACCEPTED]
+    announce = [e.pk for e in created]
+    if accepted or announce:
+        transaction.on_commit(lambda: event_evaluate_task.delay(accepted, announce))
+
+
+def events_announce(*, event_ids: Sequence[int]) -> int:
+    """Publishes `event.received` for these events (to their device and zone topics)."""
+    from cctv.live import event_message
+
+    events = Event.objects.filter(pk__in=event_ids).select_related("device")
+    count = 0
+    for event in events:
+        topics = [f"device:{event.device.device_id}"]
+        if event.zone_id:
+            topics.append(f"zone:{event.zone_id}")
         live_publish(
-            kind="event.received", data=event_message(event, info.device_id), topics=topics
+            kind="event.received",
+            data=event_message(event, event.device.device_id),
+            topics=topics,
         )
-    if to_evaluate:
-        transaction.on_commit(lambda: event_evaluate_task.delay(to_evaluate))
+        count += 1
+    return count
 
 
 def events_mark_evaluated(*, event_ids: Sequence[int], now: datetime | None = None) -> int:
