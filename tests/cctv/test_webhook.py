@@ -141,3 +141,18 @@ def test_only_administrators_create_sources_and_see_the_secret_once(make_user, a
     rotated = admin.post(f"/api/v1/cctv/sources/{created.json()['id']}/rotate/", {"grace_s": 60})
     assert rotated.status_code == 200 and rotated.json()["secret"] != created.json()["secret"]
     assert EventSource.objects.get().secrets.count() == 2
+
+
+def test_the_worked_signing_example_in_the_documentation_is_right():
+    from pathlib import Path
+
+    from cctv.services.sources import signature_of
+
+    text = Path(__file__).resolve().parents[2].joinpath("docs", "cctv.md").read_text()
+    secret = "9b1d5c0e4f7a2b3c8d6e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c"
+    body = (
+        b'{"camera":"CAM-0042","id":"xprotect-7781","ts":"2026-11-22T22:15:03Z",'
+        b'"type":"intrusion","confidence":0.91,"count":1,"attributes":{"rule":"north fence"}}'
+    )
+    assert secret in text and body.decode() in text
+    assert f"sha256={signature_of(secret=secret, body=body)}" in text
