@@ -279,3 +279,21 @@ class PurgeRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = PurgeRun
         fields = "__all__"
+
+
+class WebhookEventSchema(serializers.Serializer):
+    """The webhook's body (documentation only: the service validates the raw, signed bytes)."""
+
+    camera = serializers.CharField(help_text="The camera's device id")
+    id = serializers.CharField(help_text="The event's id, unique per camera")
+    ts = serializers.CharField(help_text="RFC 3339 with an offset, or epoch seconds")
+    type = serializers.CharField()
+    confidence = serializers.FloatField(required=False, min_value=0, max_value=1)
+    count = serializers.IntegerField(required=False, min_value=0)
+    attributes = serializers.DictField(required=False)
+
+
+class WebhookAnswer(serializers.Serializer):
+    stored = serializers.BooleanField()
+    duplicate = serializers.BooleanField()
+    event = serializers.IntegerField(allow_null=True)

@@ -4,6 +4,8 @@ from datetime import timedelta
 
 import django_filters
 from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -30,6 +32,22 @@ class WebhookIngestView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "webhook"
 
+    @extend_schema(
+        request=s.WebhookEventSchema,
+        responses={201: s.WebhookAnswer, 200: s.WebhookAnswer},
+        parameters=[
+            OpenApiParameter("X-Source", str, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter("X-Timestamp", str, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter(
+                "X-Signature",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="sha256=<hex HMAC-SHA256 of the raw body with the source's secret>",
+            ),
+        ],
+        auth=[],
+    )
     def post(self, request):
         body = request.body
         result = sources.webhook_ingest(
@@ -106,11 +124,13 @@ class AlarmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         alarm = self.get_queryset().get(pk=alarm.pk)
         return Response(s.AlarmDetailSerializer(alarm).data, status=code)
 
+    @extend_schema(request=None, responses=s.AlarmDetailSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         alarm = alarm_services.alarm_acknowledge(alarm=self.get_object(), actor=request.user)
         return self._done(alarm)
 
+    @extend_schema(request=s.AssignInput, responses=s.AlarmDetailSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         data = s.AssignInput(data=request.data)
@@ -120,6 +140,7 @@ class AlarmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return self._done(alarm)
 
+    @extend_schema(request=s.HoldInput, responses=s.AlarmDetailSerializer)
     @action(detail=True, methods=["post"])
     def hold(self, request, pk=None):
         data = s.HoldInput(data=request.data)
@@ -129,6 +150,7 @@ class AlarmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return self._done(alarm)
 
+    @extend_schema(request=s.CloseInput, responses=s.AlarmDetailSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         data = s.CloseInput(data=request.data)
@@ -141,6 +163,7 @@ class AlarmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return self._done(alarm)
 
+    @extend_schema(request=s.NoteInput, responses=s.AlarmDetailSerializer)
     @action(detail=True, methods=["post"])
     def notes(self, request, pk=None):
         data = s.NoteInput(data=request.data)
@@ -365,5 +388,6 @@ class CameraReviewView(APIView):
 
     permission_map = {"GET": VIEW_ALARM}
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response(selectors.cameras_review_overdue())

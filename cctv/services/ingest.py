@@ -203,7 +203,9 @@ def _after_commit(created: list[Event], changed: list[Event], infos: dict[int, C
     accepted = [e.pk for e in (*created, *changed) if e.status == EventStatus.ACCEPTED]
     announce = [e.pk for e in created]
     if accepted or announce:
-        transaction.on_commit(lambda: event_evaluate_task.delay(accepted, announce))
+        # robust: a broker that is down must not break the gateway after its commit; the
+        # periodic catch-up (event_evaluate_pending) evaluates what was missed.
+        transaction.on_commit(lambda: event_evaluate_task.delay(accepted, announce), robust=True)
 
 
 def events_announce(*, event_ids: Sequence[int]) -> int:
