@@ -333,13 +333,14 @@ class Gateway:
         metrics.BATCH_SIZE.observe(len(items))
         metrics.BATCH_SECONDS.observe(time.monotonic() - started)
         metrics.LAG_SECONDS.set(time.monotonic() - oldest)
+        device_messages = len(acks) - kinds.get("gateway_status", 0)
         self.stats.batches += 1
-        self.stats.stored += len(items) - len(batch.rejected)
+        self.stats.received += device_messages
+        self.stats.stored += device_messages - len(batch.rejected)
         self.stats.rejected += len(batch.rejected)
         self._queue_live(result.state_changes)
 
     def _take_mqtt(self, item: Inbound, now, batch, statuses, audits, lights) -> str:
-        self.stats.received += 1
         message = parse_message(self.topics, item.topic, item.payload, now=now)
         kind = type(message).__name__.lower()
         metrics.MESSAGES_IN.labels(kind=kind).inc()
@@ -555,11 +556,12 @@ class Gateway:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _listen_for_commands(self) -> None:
-        from channels.layers import get_channel_layer
+        from channels.layers import channel_layers
 
-        layer = get_channel_layer()
-        if layer is None:
+        if "default" not in channel_layers.configs:
             return
+        # A layer instance of its own: its receive() is bound to this thread's event loop.
+        layer = channel_layers.make_backend("default")
         delay = 1.0
         while True:
             try:
