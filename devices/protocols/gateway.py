@@ -87,7 +87,7 @@ class GatewayOptions:
     known_refresh_s: float = 60.0
     sweep_s: float = 2.0
     live_interval_s: float = 0.5
-    live_max_per_flush: int = 2000
+    live_max_per_flush: int = 250  # at most ~500 live messages a second, latest per device
     opcua: bool = True
     opcua_watchdog_s: float = 60.0
 

@@ -431,22 +431,18 @@ def send_live_batch(kind: str, payloads: list[tuple[dict, list[str]]]) -> None:
     permission = kinds()[kind].permission
 
     async def send_all() -> None:
-        for start in range(0, len(payloads), 500):
-            chunk = payloads[start : start + 500]
-            await asyncio.gather(
-                *(
-                    layer.group_send(
-                        group,
-                        {
-                            "type": GROUP_MESSAGE_TYPE,
-                            "message": message,
-                            "permissions": [permission],
-                        },
-                    )
-                    for message, groups in chunk
-                    for group in groups
+        limit = asyncio.Semaphore(32)  # the layer's connection pool is small
+
+        async def send(group: str, message: dict) -> None:
+            async with limit:
+                await layer.group_send(
+                    group,
+                    {"type": GROUP_MESSAGE_TYPE, "message": message, "permissions": [permission]},
                 )
-            )
+
+        await asyncio.gather(
+            *(send(group, message) for message, groups in payloads for group in groups)
+        )
 
     try:
         async_to_sync(send_all)()

@@ -106,47 +106,133 @@ def ingest_store(*, batch: IngestBatch, now: datetime | None = None) -> IngestRe
 
 def _store_samples(samples: list[tuple[int, Sample]], now: datetime, result: IngestResult) -> None:
     if connection.vendor == "postgresql":
-        new = _insert_samples_pg(samples)
-    else:
-        new = _insert_samples_orm(samples)
+        _store_samples_pg(samples, now, result)
+        return
+    new = _insert_samples_orm(samples)
     result.stored_samples = len(new)
     result.duplicate_samples = len(samples) - len(new)
-    if not new:
-        return
-    # The newest new sample per asset sets the reported state.
+    if new:
+        _update_state(_latest(new), now, result)
+
+
+def _latest(samples: list[tuple[int, Sample]]) -> dict[int, Sample]:
+    """The newest sample per asset: it sets the reported state."""
     latest: dict[int, Sample] = {}
-    for asset_pk, sample in new:
+    for asset_pk, sample in samples:
         seen = latest.get(asset_pk)
         if seen is None or sample.ts > seen.ts:
             latest[asset_pk] = sample
-    _update_state(latest, now, result)
+    return latest
 
 
-def _insert_samples_pg(samples: list[tuple[int, Sample]]) -> list[tuple[int, Sample]]:
-    table = Telemetry._meta.db_table
-    columns = ([], [], [], [], [], [], [])
-    for asset_pk, s in samples:
-        for column, value in zip(
-            columns, (asset_pk, s.ts, s.level, s.power_w, s.energy_wh, s.lux, s.temp_c), strict=True
-        ):
-            column.append(value)
-    with connection.cursor() as cursor:
+# --- PostgreSQL: COPY into temporary tables, then a few set-based statements ---------------------
+
+_TEMP_TABLES = """
+CREATE TEMP TABLE IF NOT EXISTS ingest_sample (
+    asset_id bigint, ts timestamptz, level float8, power_w float8, energy_wh float8,
+    lux float8, temp_c float8
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS ingest_latest (
+    asset_id bigint, ts timestamptz, level float8, power_w float8, energy_wh float8,
+    lux float8, temp_c float8
+) ON COMMIT DELETE ROWS;
+"""
+_COLUMNS = "asset_id, ts, level, power_w, energy_wh, lux, temp_c"
+
+
+def _raw_cursor():
+    """A psycopg cursor on Django's connection (same transaction), binding on the server."""
+    import psycopg
+
+    connection.ensure_connection()
+    raw = connection.connection
+    if not getattr(raw, "_city_ingest_tables", False):
+        with psycopg.Cursor(raw) as cursor:
+            cursor.execute(_TEMP_TABLES)
+        raw._city_ingest_tables = True
+    return psycopg.Cursor(raw)
+
+
+def _copy(cursor, table: str, rows) -> None:
+    with cursor.copy(f"COPY {table} ({_COLUMNS}) FROM STDIN") as copy:
+        for asset_pk, s in rows:
+            copy.write_row((asset_pk, s.ts, s.level, s.power_w, s.energy_wh, s.lux, s.temp_c))
+
+
+def _store_samples_pg(
+    samples: list[tuple[int, Sample]], now: datetime, result: IngestResult
+) -> None:
+    telemetry = Telemetry._meta.db_table
+    state = AssetState._meta.db_table
+    changes = LevelChange._meta.db_table
+    with _raw_cursor() as cursor:
+        _copy(cursor, "ingest_sample", samples)
         cursor.execute(
-            f"""INSERT INTO {table} (asset_id, ts, level, power_w, energy_wh, lux, temp_c)
-            SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::float8[], %s::float8[],
-                                 %s::float8[], %s::float8[], %s::float8[])
-            ON CONFLICT (asset_id, ts) DO NOTHING RETURNING asset_id, ts""",  # noqa: S608 (our table)
-            [list(c) for c in columns],
+            f"""INSERT INTO {telemetry} ({_COLUMNS}) SELECT {_COLUMNS} FROM ingest_sample
+            ON CONFLICT (asset_id, ts) DO NOTHING RETURNING asset_id, ts"""  # noqa: S608
         )
         inserted = set(cursor.fetchall())
-    if len(inserted) == len(samples):
-        return samples
-    new = []
-    for pk, s in samples:  # the first of duplicates within the batch is the stored one
-        if (pk, s.ts) in inserted:
-            inserted.discard((pk, s.ts))
-            new.append((pk, s))
-    return new
+        result.stored_samples = len(inserted)
+        result.duplicate_samples = len(samples) - len(inserted)
+        if not inserted:
+            return
+        new = []
+        for pk, sample in samples:  # the first of duplicates within the batch is the stored one
+            if (pk, sample.ts) in inserted:
+                inserted.discard((pk, sample.ts))
+                new.append((pk, sample))
+        latest = _latest(new)
+        _copy(cursor, "ingest_latest", sorted(latest.items()))
+        cursor.execute(
+            f"""INSERT INTO {state} (asset_id, device_status, updated_at)
+            SELECT asset_id, '', %s FROM ingest_latest ORDER BY asset_id
+            ON CONFLICT (asset_id) DO NOTHING""",  # noqa: S608
+            (now,),
+        )
+        # The switching log: a row where the reported level changes (not for late samples).
+        cursor.execute(
+            f"""INSERT INTO {changes} (asset_id, at, level, source)
+            SELECT u.asset_id, u.ts, u.level, %s FROM ingest_latest u
+            JOIN {state} st ON st.asset_id = u.asset_id
+            WHERE u.level IS NOT NULL AND st.level IS DISTINCT FROM u.level
+              AND (st.reported_at IS NULL OR u.ts >= st.reported_at)
+            ON CONFLICT (asset_id, at) DO NOTHING""",  # noqa: S608
+            (LevelSource.TELEMETRY.value,),
+        )
+        cursor.execute(
+            f"""WITH old AS (
+                SELECT st.asset_id, st.level, st.online FROM {state} st
+                WHERE st.asset_id IN (SELECT asset_id FROM ingest_latest)
+                ORDER BY st.asset_id FOR UPDATE
+            ), upd AS (
+                UPDATE {state} AS st SET
+                    online = TRUE, last_seen_at = %s, reported_at = u.ts,
+                    level = COALESCE(u.level, st.level),
+                    power_w = COALESCE(u.power_w, st.power_w),
+                    energy_wh = COALESCE(u.energy_wh, st.energy_wh),
+                    lux = COALESCE(u.lux, st.lux), temp_c = COALESCE(u.temp_c, st.temp_c),
+                    updated_at = %s
+                FROM ingest_latest u
+                WHERE st.asset_id = u.asset_id
+                  AND (st.reported_at IS NULL OR u.ts >= st.reported_at)
+                RETURNING st.asset_id, st.level, u.power_w
+            )
+            SELECT upd.asset_id, upd.level, upd.power_w, old.online IS NOT TRUE
+            FROM upd JOIN old ON old.asset_id = upd.asset_id
+            WHERE old.level IS DISTINCT FROM upd.level OR old.online IS NOT TRUE""",  # noqa: S608
+            (now, now),
+        )
+        changed = cursor.fetchall()
+    device_ids = {pk: sample.device_id for pk, sample in latest.items()}
+    result.state_changes = [
+        StateChange(pk, device_ids.get(pk, ""), level, power_w, came_online)
+        for pk, level, power_w, came_online in changed
+    ]
+    came_online = [c.asset_pk for c in result.state_changes if c.came_online]
+    if came_online:
+        from devices.services.status import offline_faults_clear
+
+        offline_faults_clear(asset_pks=came_online, at=now)
 
 
 def _insert_samples_orm(samples: list[tuple[int, Sample]]) -> list[tuple[int, Sample]]:
@@ -191,7 +277,7 @@ def _update_state(latest: dict[int, Sample], now: datetime, result: IngestResult
             "pk", "level", "online", "reported_at"
         )
     }
-    device_ids = dict(Asset.objects.filter(pk__in=pks).values_list("pk", "device_id"))
+    device_ids = {pk: sample.device_id for pk, sample in latest.items()}
     rows = []
     level_changes = []
     for pk, sample in latest.items():
@@ -215,52 +301,29 @@ def _update_state(latest: dict[int, Sample], now: datetime, result: IngestResult
             )
     if not rows:
         return
-    if connection.vendor == "postgresql":
-        table = AssetState._meta.db_table
-        cols = ([], [], [], [], [], [], [])
-        for pk, s, level in rows:
-            for col, value in zip(
-                cols, (pk, s.ts, level, s.power_w, s.energy_wh, s.lux, s.temp_c), strict=True
-            ):
-                col.append(value)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""UPDATE {table} AS st SET
-                    online = TRUE, last_seen_at = %s, reported_at = u.ts, level = u.level,
-                    power_w = COALESCE(u.power_w, st.power_w),
-                    energy_wh = COALESCE(u.energy_wh, st.energy_wh),
-                    lux = COALESCE(u.lux, st.lux), temp_c = COALESCE(u.temp_c, st.temp_c),
-                    updated_at = %s
-                FROM unnest(%s::bigint[], %s::timestamptz[], %s::float8[], %s::float8[],
-                            %s::float8[], %s::float8[], %s::float8[])
-                    AS u(asset_id, ts, level, power_w, energy_wh, lux, temp_c)
-                WHERE st.asset_id = u.asset_id""",  # noqa: S608 (our table name)
-                [now, now, *[list(c) for c in cols]],
-            )
-    else:
-        states = {s.pk: s for s in AssetState.objects.filter(pk__in=[r[0] for r in rows])}
-        for pk, sample, level in rows:
-            state = states[pk]
-            state.online, state.last_seen_at, state.reported_at = True, now, sample.ts
-            state.level = level
-            for name in ("power_w", "energy_wh", "lux", "temp_c"):
-                if (value := getattr(sample, name)) is not None:
-                    setattr(state, name, value)
-        AssetState.objects.bulk_update(
-            list(states.values()),
-            [
-                "online",
-                "last_seen_at",
-                "reported_at",
-                "level",
-                "power_w",
-                "energy_wh",
-                "lux",
-                "temp_c",
-                "updated_at",
-            ],
-            batch_size=2000,
-        )
+    states = {s.pk: s for s in AssetState.objects.filter(pk__in=[r[0] for r in rows])}
+    for pk, sample, level in rows:
+        state = states[pk]
+        state.online, state.last_seen_at, state.reported_at = True, now, sample.ts
+        state.level = level
+        for name in ("power_w", "energy_wh", "lux", "temp_c"):
+            if (value := getattr(sample, name)) is not None:
+                setattr(state, name, value)
+    AssetState.objects.bulk_update(
+        list(states.values()),
+        [
+            "online",
+            "last_seen_at",
+            "reported_at",
+            "level",
+            "power_w",
+            "energy_wh",
+            "lux",
+            "temp_c",
+            "updated_at",
+        ],
+        batch_size=2000,
+    )
     if level_changes:
         LevelChange.objects.bulk_create(level_changes, ignore_conflicts=True, batch_size=5000)
     came_online = [c.asset_pk for c in result.state_changes if c.came_online]
