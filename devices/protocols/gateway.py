@@ -90,6 +90,7 @@ class GatewayOptions:
     live_max_per_flush: int = 250  # at most ~500 live messages a second, latest per device
     opcua: bool = True
     opcua_watchdog_s: float = 60.0
+    mqtt_protocol: str = "5"  # or "3.1.1"
 
 
 def controller_owner(device_id: str, members: int) -> int:
@@ -140,6 +141,7 @@ class Gateway:
             status_topic=f"{p}/{GATEWAY_STATUS_ID}/status",
             on_message=self.inbox.put,
             share=options.share,
+            protocol=options.mqtt_protocol,
         )
         self._threads: list[threading.Thread] = []
 
@@ -688,6 +690,7 @@ def gateway_options_from_settings(**overrides) -> GatewayOptions:
         client_id=settings.MQTT_CLIENT_ID,
         prefix=settings.MQTT_TOPIC_PREFIX,
         frigate_topic=settings.FRIGATE_TOPIC,
+        mqtt_protocol=getattr(settings, "MQTT_PROTOCOL", "5"),
     )
     for key, value in overrides.items():
         if value is not None:

@@ -54,6 +54,7 @@ class MqttConnection:
         on_message: Callable[[Inbound], None],
         share: str | None = None,
         clean_start: bool = False,
+        protocol: str = "5",
     ):
         parts = urlsplit(url)
         self.host = parts.hostname or "127.0.0.1"
@@ -63,12 +64,24 @@ class MqttConnection:
         self.connected = threading.Event()
         self._on_message = on_message
         self._clean_start = clean_start
-        client = paho.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=client_id,
-            protocol=paho.MQTTv5,
-            manual_ack=True,
-        )
+        # MQTT 5 by default; "3.1.1" for brokers without it (the embedded amqtt broker), where
+        # the persistent session is clean_session=False.
+        self.v5 = protocol != "3.1.1"
+        if self.v5:
+            client = paho.Client(
+                CallbackAPIVersion.VERSION2,
+                client_id=client_id,
+                protocol=paho.MQTTv5,
+                manual_ack=True,
+            )
+        else:
+            client = paho.Client(
+                CallbackAPIVersion.VERSION2,
+                client_id=client_id,
+                protocol=paho.MQTTv311,
+                clean_session=clean_start,
+                manual_ack=True,
+            )
         if parts.username:
             client.username_pw_set(parts.username, parts.password)
         if parts.scheme == "mqtts":
@@ -83,6 +96,10 @@ class MqttConnection:
         self.client = client
 
     def start(self) -> None:
+        if not self.v5:
+            self.client.connect_async(self.host, self.port, keepalive=30)
+            self.client.loop_start()
+            return
         properties = Properties(PacketTypes.CONNECT)
         properties.SessionExpiryInterval = SESSION_EXPIRY_S
         properties.ReceiveMaximum = RECEIVE_MAXIMUM
@@ -121,7 +138,10 @@ class MqttConnection:
             flags.session_present,
         )
         # Subscribing again after each connect: harmless with a kept session, needed without.
-        client.subscribe([(f, paho.SubscribeOptions(qos=1)) for f in self.filters])
+        if self.v5:
+            client.subscribe([(f, paho.SubscribeOptions(qos=1)) for f in self.filters])
+        else:
+            client.subscribe([(f, 1) for f in self.filters])
         client.publish(self.status_topic, b"online", qos=1, retain=True)
         self.connected.set()
         metrics.CONNECTED.set(1)
