@@ -268,10 +268,16 @@ class TopicMap:
 
 
 def rejected(
-    topic: str, device_id: str, payload: bytes, code: str, reason: str, data: Any = None
+    topic: str,
+    device_id: str,
+    payload: bytes,
+    code: str,
+    reason: str,
+    data: Any = None,
+    already_stripped: tuple[str, ...] = (),
 ) -> Rejected:
     """A rejected message whose stored payload never carries identity fields."""
-    stripped: tuple[str, ...] = ()
+    stripped: tuple[str, ...] = already_stripped
     if data is None and code != RejectReason.INVALID_JSON and payload[:1] in (b"{", b"["):
         try:
             data = json.loads(payload)
@@ -279,7 +285,7 @@ def rejected(
             data = None
     if data is not None:
         clean, removed = strip_identity(data)
-        stripped = tuple(removed)
+        stripped = stripped + tuple(removed)
         text = json.dumps(clean, ensure_ascii=False)
     else:
         text = payload[:REJECTED_PAYLOAD_BYTES].decode("utf-8", "replace")
@@ -311,7 +317,7 @@ def parse_message(topics: TopicMap, topic: str, payload: bytes, *, now: float) -
             f"{len(payload)} bytes > {MAX_PAYLOAD_BYTES}",
             data=None,
         )
-    data = None
+    data, removed = None, []
     try:
         if kind == "telemetry":
             return parse_telemetry(device_id, payload, now=now)
@@ -326,7 +332,7 @@ def parse_message(topics: TopicMap, topic: str, payload: bytes, *, now: float) -
             return parse_event(device_id, data, tuple(removed), now=now)
         return parse_frigate(data, tuple(removed), now=now)
     except Invalid as error:
-        return rejected(topic, device_id, payload, error.code, error.reason, data=data)
+        return rejected(topic, device_id, payload, error.code, error.reason, data, tuple(removed))
 
 
 def unknown_topic_reason(topic: str) -> str:
