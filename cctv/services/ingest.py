@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from cctv.choices import TECHNICAL_EVENT_TYPES, EventRejectReason, EventStatus
 from cctv.models import Event
+from cctv.tasks import event_evaluate as event_evaluate_task
 from cityplatform.live import live_publish
 from cityplatform.services import audit_record
 from devices.events import IDENTITY_EVENT_TYPES, DeviceEvent, strip_identity
@@ -198,8 +199,6 @@ def _audit_strippings(items: Sequence[DeviceEvent], pks: dict[str, int]) -> None
 def _after_commit(created: list[Event], changed: list[Event], infos: dict[int, CameraInfo]):
     """One task per batch on the `alerts` queue: the rules, then the pages' `event.received`
     (published by the worker, so the gateway's loop never waits on the live layer)."""
-    from cctv.tasks import event_evaluate as event_evaluate_task
-
     accepted = [e.pk for e in (*created, *changed) if e.status == EventStatus.ACCEPTED]
     announce = [e.pk for e in created]
     if accepted or announce:
