@@ -72,3 +72,7 @@ class TechnicalCondition(models.TextChoices):
 
 # Event types that report a technical condition of the camera itself (not analytics of people).
 TECHNICAL_EVENT_TYPES = frozenset({TechnicalCondition.TAMPER, TechnicalCondition.VIDEO_LOSS})
+
+# Event types that are welfare matters (early warning at high-risk sites): seen only by those
+# allowed to handle welfare alarms, in the API and on the live channel.
+WELFARE_EVENT_TYPES = frozenset({"vulnerable_person"})

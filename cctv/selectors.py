@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from cctv.choices import AlarmCategory, EventStatus
+from cctv.choices import WELFARE_EVENT_TYPES, AlarmCategory, EventStatus
 from cctv.models import (
     Alarm,
     AlarmRule,
@@ -21,8 +21,12 @@ from cityplatform.permissions import has_perm
 WELFARE_PERMISSION = "cctv.view_welfare_alarm"
 
 
-def events_list() -> QuerySet[Event]:
-    return Event.objects.select_related("device")
+def events_visible_to(user) -> QuerySet[Event]:
+    """Events this user may see: welfare event types only with cctv.view_welfare_alarm."""
+    events = Event.objects.select_related("device")
+    if not has_perm(user, WELFARE_PERMISSION):
+        events = events.exclude(type__in=WELFARE_EVENT_TYPES)
+    return events
 
 
 def events_unevaluated(*, older_than_s: int = 60, within_h: int = 6) -> list[int]:

@@ -81,7 +81,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     ordering_fields = ["ts", "id", "confidence"]
 
     def get_queryset(self):
-        return selectors.events_list()
+        return selectors.events_visible_to(self.request.user)
 
 
 class AlarmFilter(django_filters.FilterSet):

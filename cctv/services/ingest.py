@@ -16,7 +16,12 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from cctv.choices import TECHNICAL_EVENT_TYPES, EventRejectReason, EventStatus
+from cctv.choices import (
+    TECHNICAL_EVENT_TYPES,
+    WELFARE_EVENT_TYPES,
+    EventRejectReason,
+    EventStatus,
+)
 from cctv.models import Event
 from cctv.tasks import event_evaluate as event_evaluate_task
 from cityplatform.live import live_publish
@@ -26,6 +31,7 @@ from devices.selectors.cameras import CameraInfo, asset_ids_by_device_id, camera
 
 log = logging.getLogger(__name__)
 
+WELFARE_PERMISSION = "cctv.view_welfare_alarm"
 SNAPSHOT_KEYS = ("snapshot_ref", "snapshot_url", "snapshot")
 
 
@@ -221,6 +227,7 @@ def events_announce(*, event_ids: Sequence[int]) -> int:
             kind="event.received",
             data=event_message(event, event.device.device_id),
             topics=topics,
+            permission=WELFARE_PERMISSION if event.type in WELFARE_EVENT_TYPES else None,
         )
         count += 1
     return count

@@ -173,3 +173,35 @@ async def test_alarms_are_pushed_live_and_welfare_ones_never_reach_viewers(
     assert await viewer_socket.receive_nothing(timeout=0.5)
     await viewer_socket.disconnect()
     await operator_socket.disconnect()
+
+
+def test_welfare_events_are_invisible_to_viewers(
+    welfare_alarm, camera, ingest, make_user, api_client
+):
+    ingest([device_event(camera, "plain", type="motion")])
+    viewer = api_client(make_user(Role.VIEWER))
+    assert [e["type"] for e in viewer.get("/api/v1/cctv/events/").json()["results"]] == ["motion"]
+    operator = api_client(make_user(Role.SECURITY_OPERATOR))
+    types = {e["type"] for e in operator.get("/api/v1/cctv/events/").json()["results"]}
+    assert types == {"motion", "vulnerable_person"}
+
+
+def test_events_filter_by_camera_type_and_time(camera, make_camera, ingest, make_user, api_client):
+    from datetime import UTC, datetime
+
+    other = make_camera()
+    at = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)
+    ingest(
+        [
+            device_event(camera, "1", type="motion", ts=at),
+            device_event(camera, "2", type="intrusion", ts=at),
+            device_event(other, "3", type="motion", ts=at),
+            device_event(camera, "4", type="motion", ts=datetime(2026, 11, 23, 9, 0, tzinfo=UTC)),
+        ]
+    )
+    client = api_client(make_user(Role.VIEWER))
+    found = client.get(
+        "/api/v1/cctv/events/",
+        {"camera": camera.device_id, "type": "motion", "until": "2026-11-23T00:00:00Z"},
+    ).json()["results"]
+    assert [e["event_id"] for e in found] == ["1"]
