@@ -126,3 +126,15 @@ def test_supervisors_configure_rules_and_operators_cannot(make_user, api_client,
     )
     assert bad.status_code == 400 and "light_level" in bad.json()["extra"]["fields"]
     assert operator.get("/api/v1/cctv/rules/").status_code == 200
+
+
+def test_the_default_rules_are_valid_and_created_once():
+    from django.core.management import call_command
+
+    from cctv.models import AlarmRule
+
+    call_command("cctv_default_rules")
+    count = AlarmRule.objects.count()
+    call_command("cctv_default_rules")
+    assert count >= 5 and AlarmRule.objects.count() == count
+    assert AlarmRule.objects.get(category="welfare").light_scope == ""
