@@ -9,7 +9,9 @@ from lighting.services import faults, overrides, reconcile
 @shared_task(name="lighting.tasks.reconcile_all")
 def reconcile_all() -> dict:
     """Every 30 s: desired levels for every light, commands only where needed."""
-    result = reconcile.reconcile_lights(actor="reconcile")
+    result = reconcile.reconcile_all()
+    if result is None:
+        return {"skipped": "another reconcile is running"}
     return {"lights": result.lights, "changed": result.changed, "resent": result.resent}
 
 

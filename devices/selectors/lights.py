@@ -72,7 +72,7 @@ def lights_for_control(*, pks: Iterable[int] | None = None) -> list[LightRow]:
             float(100 if lmax is None else lmax),
             float(60 if power is None else power),
         )
-        for pk, dev, lat, lon, zone, lmin, lmax, power in rows.iterator(chunk_size=20000)
+        for pk, dev, lat, lon, zone, lmin, lmax, power in rows
     ]
 
 
@@ -150,17 +150,14 @@ class LightStateRow:
 
 def light_states(*, pks: Iterable[int] | None = None) -> dict[int, LightStateRow]:
     """Reported and desired state of lights (pk → row); lights never heard from are absent."""
-    qs = AssetState.objects.filter(asset__kind=AssetKind.STREETLIGHT)
-    if pks is not None:
-        qs = qs.filter(pk__in=list(pks))
-    return {
-        row[0]: LightStateRow(*row)
-        for row in qs.values_list(
-            "pk", "online", "level", "desired_level", "desired_since", "power_w", "reported_at"
-        )
-        .order_by()
-        .iterator(chunk_size=20000)
-    }
+    if pks is not None:  # the caller's lights: no join (a join misleads the planner here)
+        qs = AssetState.objects.filter(pk__in=list(pks))
+    else:
+        qs = AssetState.objects.filter(asset__kind=AssetKind.STREETLIGHT)
+    rows = qs.values_list(
+        "pk", "online", "level", "desired_level", "desired_since", "power_w", "reported_at"
+    ).order_by()
+    return {row[0]: LightStateRow(*row) for row in rows}
 
 
 def light_get(*, pk: int | None = None, device_id: str | None = None) -> Asset | None:

@@ -122,3 +122,20 @@ def reconcile_lights(
         "reconcile: %d lights, %d changed, %d re-sent", result.lights, result.changed, result.resent
     )
     return result
+
+
+RECONCILE_LOCK = "lighting:reconcile-all"
+
+
+def reconcile_all(*, now: datetime | None = None) -> ReconcileResult | None:
+    """The periodic whole-city reconcile, never two at once (a slow run is not overlapped by
+    the next beat); None when another run holds the lock."""
+    from django.core.cache import cache
+
+    if not cache.add(RECONCILE_LOCK, "1", timeout=120):
+        log.info("reconcile: another run is in progress; skipped")
+        return None
+    try:
+        return reconcile_lights(now=now, actor="reconcile")
+    finally:
+        cache.delete(RECONCILE_LOCK)

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from devices.selectors import lights as light_selectors
@@ -95,9 +95,9 @@ def _group_calendars(light_ids: list[int] | None) -> dict[int, CalendarSource]:
         return {}
     through = LightGroup.lights.through
     rows = through.objects.filter(lightgroup_id__in=assigned.keys())
-    sizes: dict[int, int] = defaultdict(int)
-    for group_id in rows.values_list("lightgroup_id", flat=True):
-        sizes[group_id] += 1
+    sizes = dict(
+        rows.values("lightgroup_id").annotate(n=Count("pk")).values_list("lightgroup_id", "n")
+    )
     if light_ids is not None:
         rows = rows.filter(asset_id__in=light_ids)
     best: dict[int, tuple[int, int]] = {}

@@ -146,3 +146,17 @@ def test_commands_carry_the_reason_a_person_can_read(ward):
     boosted = Command.objects.filter(state=CommandState.QUEUED)
     assert {c.reason for c in boosted} == {f"override #{override.pk}"}
     assert {c.context["override_id"] for c in boosted} == {override.pk}
+
+
+def test_two_whole_city_reconciles_never_run_at_once(ward):
+    from django.core.cache import cache
+
+    from lighting.services.reconcile import RECONCILE_LOCK, reconcile_all
+
+    cache.add(RECONCILE_LOCK, "1", timeout=60)
+    try:
+        assert reconcile_all(now=DUSK) is None
+        assert not Command.objects.exists()
+    finally:
+        cache.delete(RECONCILE_LOCK)
+    assert reconcile_all(now=DUSK).changed == 4
