@@ -327,8 +327,12 @@ class Gateway:
         for mid, qos in acks:
             self.mqtt.ack(mid, qos)
         for kind, count in kinds.items():
-            metrics.MESSAGES_STORED.labels(kind=kind).inc(count)
+            metrics.MESSAGES_IN.labels(kind=kind).inc(count)
+            if kind != "rejected":
+                metrics.MESSAGES_STORED.labels(kind=kind).inc(count)
         metrics.DUPLICATES.inc(result.duplicate_samples)
+        for bad in batch.rejected:
+            metrics.MESSAGES_REJECTED.labels(reason=bad.reason_code).inc()
         for update in result.command_updates:
             metrics.COMMANDS_COMPLETED.labels(state=update.state).inc()
             self._opcua_pending.pop(update.device_id, None)
@@ -345,7 +349,6 @@ class Gateway:
     def _take_mqtt(self, item: Inbound, now, batch, statuses, audits, lights) -> str:
         message = parse_message(self.topics, item.topic, item.payload, now=now)
         kind = type(message).__name__.lower()
-        metrics.MESSAGES_IN.labels(kind=kind).inc()
         if isinstance(message, Rejected):
             return self._reject(batch, message, audits)
         if isinstance(message, FrigateEvent):
@@ -405,7 +408,6 @@ class Gateway:
         batch.rejected.append(message)
         if message.stripped:
             audits.append((message.device_id or message.topic, message.stripped))
-        metrics.MESSAGES_REJECTED.labels(reason=message.reason_code).inc()
         return "rejected"
 
     def _reject_unknown(self, batch, item: Inbound, name: str, what: str) -> str:
