@@ -578,8 +578,8 @@ class Gateway:
                         self.nudge(message.get("ids") or ())
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.warning("Channels listener lost; retrying in %.0f s", delay, exc_info=True)
+            except Exception as error:
+                log.info("Channels listener interrupted (%r); again in %.0f s", error, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30)
 
@@ -675,7 +675,7 @@ class Gateway:
                 message = build_message(kind, data).model_dump(mode="json")
                 by_kind.setdefault(kind, []).append((message, [topic_group(t) for t in topics]))
             for kind, payloads in by_kind.items():
-                command_service.send_live_batch(kind, payloads)
+                command_service.send_live_batch_soon(kind, payloads)
 
 
 def _in_db_thread(function, *args, **kwargs):
