@@ -106,8 +106,26 @@ def commands_issue(
                 list(superseded.values()), ["superseded_by"], batch_size=2000
             )
         _set_desired(levels, now)
+        _publish_issued(new, list(superseded.values()))
         transaction.on_commit(lambda: notify_gateway([str(c.pk) for c in new]))
     return new
+
+
+def _publish_issued(new: list[Command], cancelled: list[Command]) -> None:
+    """`command.updated` for the new (queued) and the superseded (cancelled) commands."""
+    where = {
+        pk: (device_id, zone_id)
+        for pk, device_id, zone_id in Asset.objects.filter(
+            pk__in={c.asset_id for c in new}
+        ).values_list("pk", "device_id", "zone_id")
+    }
+    updates = []
+    for command in cancelled:
+        command.state, command.error = CommandState.CANCELLED, "superseded"
+    for command in [*cancelled, *new]:
+        device_id, zone_id = where.get(command.asset_id, ("", None))
+        updates.append(_update(command, device_id, zone_id))
+    publish_command_updates(updates)
 
 
 def _set_desired(levels: Mapping[int, float], now: datetime) -> None:
