@@ -327,8 +327,12 @@ class Gateway:
         for mid, qos in acks:
             self.mqtt.ack(mid, qos)
         for kind, count in kinds.items():
-            metrics.MESSAGES_STORED.labels(kind=kind).inc(count)
+            metrics.MESSAGES_IN.labels(kind=kind).inc(count)
+            if kind != "rejected":
+                metrics.MESSAGES_STORED.labels(kind=kind).inc(count)
         metrics.DUPLICATES.inc(result.duplicate_samples)
+        for bad in batch.rejected:
+            metrics.MESSAGES_REJECTED.labels(reason=bad.reason_code).inc()
         for update in result.command_updates:
             metrics.COMMANDS_COMPLETED.labels(state=update.state).inc()
             self._opcua_pending.pop(update.device_id, None)
@@ -345,7 +349,6 @@ class Gateway:
     def _take_mqtt(self, item: Inbound, now, batch, statuses, audits, lights) -> str:
         message = parse_message(self.topics, item.topic, item.payload, now=now)
         kind = type(message).__name__.lower()
-        metrics.MESSAGES_IN.labels(kind=kind).inc()
         if isinstance(message, Rejected):
             return self._reject(batch, message, audits)
         if isinstance(message, FrigateEvent):
@@ -405,7 +408,6 @@ class Gateway:
         batch.rejected.append(message)
         if message.stripped:
             audits.append((message.device_id or message.topic, message.stripped))
-        metrics.MESSAGES_REJECTED.labels(reason=message.reason_code).inc()
         return "rejected"
 
     def _reject_unknown(self, batch, item: Inbound, name: str, what: str) -> str:
@@ -576,8 +578,8 @@ class Gateway:
                         self.nudge(message.get("ids") or ())
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.warning("Channels listener lost; retrying in %.0f s", delay, exc_info=True)
+            except Exception as error:
+                log.info("Channels listener interrupted (%r); again in %.0f s", error, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30)
 
@@ -673,7 +675,7 @@ class Gateway:
                 message = build_message(kind, data).model_dump(mode="json")
                 by_kind.setdefault(kind, []).append((message, [topic_group(t) for t in topics]))
             for kind, payloads in by_kind.items():
-                command_service.send_live_batch(kind, payloads)
+                command_service.send_live_batch_soon(kind, payloads)
 
 
 def _in_db_thread(function, *args, **kwargs):

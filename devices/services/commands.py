@@ -9,6 +9,7 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -105,8 +106,26 @@ def commands_issue(
                 list(superseded.values()), ["superseded_by"], batch_size=2000
             )
         _set_desired(levels, now)
+        _publish_issued(new, list(superseded.values()))
         transaction.on_commit(lambda: notify_gateway([str(c.pk) for c in new]))
     return new
+
+
+def _publish_issued(new: list[Command], cancelled: list[Command]) -> None:
+    """`command.updated` for the new (queued) and the superseded (cancelled) commands."""
+    where = {
+        pk: (device_id, zone_id)
+        for pk, device_id, zone_id in Asset.objects.filter(
+            pk__in={c.asset_id for c in new}
+        ).values_list("pk", "device_id", "zone_id")
+    }
+    updates = []
+    for command in cancelled:
+        command.state, command.error = CommandState.CANCELLED, "superseded"
+    for command in [*cancelled, *new]:
+        device_id, zone_id = where.get(command.asset_id, ("", None))
+        updates.append(_update(command, device_id, zone_id))
+    publish_command_updates(updates)
 
 
 def _set_desired(levels: Mapping[int, float], now: datetime) -> None:
@@ -114,11 +133,11 @@ def _set_desired(levels: Mapping[int, float], now: datetime) -> None:
     AssetState.objects.bulk_create(
         [AssetState(asset_id=pk) for pk in levels.keys() - existing], ignore_conflicts=True
     )
-    states = list(AssetState.objects.filter(pk__in=levels.keys()))
-    for state in states:
-        state.desired_level = float(levels[state.pk])
-        state.desired_since = now
-    AssetState.objects.bulk_update(states, ["desired_level", "desired_since"], batch_size=2000)
+    by_level: dict[float, list[int]] = defaultdict(list)
+    for pk, level in levels.items():
+        by_level[float(level)].append(pk)
+    for level, pks in by_level.items():  # one UPDATE per distinct level, not one per light
+        AssetState.objects.filter(pk__in=pks).update(desired_level=level, desired_since=now)
 
 
 def notify_gateway(command_ids: list[str]) -> None:
@@ -363,18 +382,30 @@ def commands_complete(
                 command.state = CommandState.FAILED
                 command.error = (ack.reason or "the device reported an error")[:1000]
             updates.append(_update(command, command.asset.device_id, command.asset.zone_id))
-        if commands:
-            Command.objects.bulk_update(
-                commands, ["state", "completed_at", "reported_level", "error"], batch_size=2000
+        # One UPDATE per distinct outcome (a reconcile sets many lights to the same level):
+        # far cheaper than a row-by-row bulk_update.
+        outcomes: dict[tuple, list] = defaultdict(list)
+        for command in updates_by_pk(commands, updates):
+            outcomes[(command.state, command.reported_level, command.error)].append(command.pk)
+        for (state, reported, error), pks in outcomes.items():
+            Command.objects.filter(pk__in=pks).update(
+                state=state, completed_at=now, reported_level=reported, error=error
             )
         if changes:
-            LevelChange.objects.bulk_create(changes, ignore_conflicts=True)
-            states = list(AssetState.objects.filter(pk__in=levels))
-            for state in states:
-                state.level = levels[state.pk]
-            AssetState.objects.bulk_update(states, ["level"], batch_size=2000)
+            LevelChange.objects.bulk_create(changes, ignore_conflicts=True, batch_size=5000)
+            by_level: dict[float, list[int]] = defaultdict(list)
+            for asset_pk, level in levels.items():
+                by_level[level].append(asset_pk)
+            for level, asset_pks in by_level.items():
+                AssetState.objects.filter(pk__in=asset_pks).update(level=level)
         publish_command_updates(updates)
     return updates
+
+
+def updates_by_pk(commands: list[Command], updates: list[CommandUpdate]) -> list[Command]:
+    """The commands that changed (those with an update)."""
+    changed = {u.id for u in updates}
+    return [c for c in commands if str(c.pk) in changed]
 
 
 def commands_send_failed(
@@ -420,7 +451,16 @@ def publish_command_updates(updates: Sequence[CommandUpdate]) -> None:
         if update.zone_id:
             topics.append(f"zone:{update.zone_id}")
         payloads.append((message, [topic_group(t) for t in topics]))
-    transaction.on_commit(lambda: send_live_batch("command.updated", payloads))
+    transaction.on_commit(lambda: send_live_batch_soon("command.updated", payloads))
+
+
+_live_sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-send")
+
+
+def send_live_batch_soon(kind: str, payloads: list[tuple[dict, list[str]]]) -> None:
+    """Hands a batch of live messages to a sender thread: the caller (a gateway sending
+    commands, a reconcile) never waits for WebSocket fan-out."""
+    _live_sender.submit(send_live_batch, kind, payloads)
 
 
 def send_live_batch(kind: str, payloads: list[tuple[dict, list[str]]]) -> None:

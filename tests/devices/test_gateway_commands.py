@@ -81,3 +81,52 @@ def test_commands_issued_while_the_gateway_is_down_are_sent_when_it_starts():
         gateway.stop()
         forget_session(gateway.options.client_id)
         lamp.close()
+
+
+def test_a_command_to_a_simulated_lamp_succeeds_and_its_telemetry_follows():
+    import asyncio
+    import threading
+
+    from django.conf import settings
+
+    from devices.models import Telemetry
+    from devices.simulators.mqtt_devices import LampSpec, MqttCitySimulation, SimOptions
+
+    prefix = unique_prefix()
+    light = make_light("SL-SIM1")
+    sim = MqttCitySimulation(
+        lamps=[LampSpec("SL-SIM1", level=0)],
+        options=SimOptions(
+            broker_url=settings.MQTT_URL,
+            prefix=prefix,
+            telemetry_interval_s=3600,
+            event_rate_per_s=0,
+            client_id_prefix=f"sim-{uuid.uuid4().hex[:6]}",
+        ),
+    )
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+
+    async def main():
+        await sim.run(stop)
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
+    gateway = start_gateway(gateway_options(prefix))
+    thread.start()
+    try:
+        wait_for(
+            lambda: AssetState.objects.filter(pk=light.pk, online=True).exists(),
+            what="the simulated lamp online",
+        )
+        (command,) = commands_issue(levels={light.pk: 65}, reason="boost", issued_by="test")
+        wait_for(
+            lambda: Command.objects.filter(pk=command.pk, state=CommandState.SUCCEEDED).exists(),
+            what="SUCCEEDED from the simulator's ack",
+        )
+        wait_for(lambda: Telemetry.objects.filter(asset=light, level=65).exists())
+        assert AssetState.objects.get(pk=light.pk).level == 65
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(15)
+        gateway.stop()
+        forget_session(gateway.options.client_id)

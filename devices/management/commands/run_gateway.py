@@ -29,8 +29,16 @@ class Command(BaseCommand):
         parser.add_argument("--batch-window-ms", type=float, help="batch window (50 ms)")
         parser.add_argument("--no-opcua", action="store_true", help="no OPC-UA sessions")
         parser.add_argument("--metrics-port", type=int, help="serve Prometheus metrics here")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="run N gateway processes sharing the subscription (one core each)",
+        )
 
     def handle(self, *args, **options):
+        if options["workers"] > 1:
+            return self.supervise(options)
         member, members = 0, 1
         if options["member"]:
             try:
@@ -67,3 +75,54 @@ class Command(BaseCommand):
             f"gateway stopped: {gateway.stats.received} received, {gateway.stats.stored} stored, "
             f"{gateway.stats.rejected} rejected, {gateway.stats.commands_sent} commands sent"
         )
+
+    def supervise(self, options) -> None:
+        """N worker processes, each `run_gateway` with its own client id, one shared group and
+        its share of the OPC-UA controllers; a worker that dies is started again."""
+        import subprocess
+        import sys
+        import time
+
+        from django.conf import settings
+
+        count = options["workers"]
+        base_id = options["client_id"] or settings.MQTT_CLIENT_ID
+        group = options["share"] or base_id.replace("/", "_")
+
+        def argv(index: int) -> list[str]:
+            args = [sys.executable, sys.argv[0], "run_gateway", "--share", group]
+            args += ["--client-id", f"{base_id}-w{index}", "--member", f"{index}/{count}"]
+            for name in ("batch_max", "batch_window_ms"):
+                if options[name] is not None:
+                    args += [f"--{name.replace('_', '-')}", str(options[name])]
+            if options["no_opcua"]:
+                args.append("--no-opcua")
+            return args
+
+        stopping = {"now": False}
+
+        def stop(signum, frame):
+            stopping["now"] = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        workers = {i: subprocess.Popen(argv(i)) for i in range(count)}  # noqa: S603 (own argv)
+        log.info("gateway: %d workers in shared group %s", count, group)
+        while not stopping["now"]:
+            time.sleep(1)
+            for index, process in list(workers.items()):
+                if process.poll() is not None and not stopping["now"]:
+                    log.warning(
+                        "gateway worker %d exited (%s); starting it again",
+                        index,
+                        process.returncode,
+                    )
+                    time.sleep(1)
+                    workers[index] = subprocess.Popen(argv(index))  # noqa: S603
+        for process in workers.values():
+            process.terminate()
+        for process in workers.values():
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
