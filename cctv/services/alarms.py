@@ -127,7 +127,9 @@ def _raise(rule: AlarmRule, event: Event, info: CameraInfo, now: datetime) -> Al
         last_event_at=event.ts,
         event_count=1,
     )
-    alarm.full_clean(validate_constraints=False)  # the database enforces them; no extra query
+    # The rule, camera and zone come from rows just read, and the database enforces the
+    # constraints: validating them again would cost four queries on the alert path.
+    alarm.full_clean(exclude=["rule", "camera", "zone"], validate_constraints=False)
     alarm.save()
     AlarmEvent.objects.create(alarm=alarm, event=event)
     _log(alarm, AlarmAction.RAISED, RULES_ACTOR, details={"event": event.pk, "rule": rule.pk})
