@@ -11,6 +11,7 @@ import os
 from datetime import timedelta
 
 from celery import Celery
+from celery.schedules import crontab
 from celery.signals import celeryd_init
 from kombu import Queue
 
@@ -44,6 +45,24 @@ app.conf.beat_schedule = {
     "devices-proximity-rebuild": {
         "task": "devices.tasks.proximity_rebuild",
         "schedule": timedelta(hours=24),
+    },
+    # CCTV: rules for events still to evaluate, technical alarms following faults, alarm
+    # boosts extended while open, the nightly retention purge (legal holds kept).
+    "cctv-evaluate-pending": {
+        "task": "cctv.tasks.event_evaluate_pending",
+        "schedule": timedelta(seconds=60),
+    },
+    "cctv-technical-reconcile": {
+        "task": "cctv.tasks.alert_technical_reconcile",
+        "schedule": timedelta(seconds=60),
+    },
+    "cctv-lighting-extend": {
+        "task": "cctv.tasks.alert_lighting_extend",
+        "schedule": timedelta(seconds=60),
+    },
+    "cctv-retention-purge": {
+        "task": "cctv.tasks.retention_purge",
+        "schedule": crontab(hour=3, minute=15),
     },
     # Lighting: desired levels for every light, overrides starting and ending, lamp faults.
     "lighting-reconcile": {

@@ -200,6 +200,9 @@ USE_I18N = True
 
 CCTV_RETENTION_DAYS = env_int("CCTV_RETENTION_DAYS", 31)
 CAMERA_LIGHT_RADIUS_M = env_float("CAMERA_LIGHT_RADIUS_M", 50)  # lights linked to each camera
+CCTV_WEBHOOK_MAX_SKEW_S = env_int("CCTV_WEBHOOK_MAX_SKEW_S", 300)  # older X-Timestamp: refused
+CCTV_EVIDENCE_DIR = Path(env_str("CCTV_EVIDENCE_DIR", str(VAR_DIR / "evidence")))
+CCTV_OVERRIDE_PRIORITY = env_int("CCTV_OVERRIDE_PRIORITY", 4)  # lighting priority of alarm boosts
 TELEMETRY_RETENTION_DAYS = env_int("TELEMETRY_RETENTION_DAYS", 400)
 
 # --- Static files and the map -----------------------------------------------------------------
@@ -281,6 +284,7 @@ SPECTACULAR_SETTINGS = {
         "MaintenanceKindEnum": "devices.choices.MaintenanceKind",
         "MaintenanceStatusEnum": "devices.choices.MaintenanceStatus",
         "CommandStateEnum": "devices.choices.CommandState",
+        "AlarmStateEnum": "cctv.choices.AlarmState",
     },
 }
 
