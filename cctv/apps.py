@@ -6,6 +6,7 @@ _ALARM_WORK = ["view_event", "view_alarm", "work_alarm", "view_welfare_alarm"]
 class CctvConfig(AppConfig):
     name = "cctv"
     verbose_name = "CCTV events and alarms"
+    demo_prepare = ["cctv.demo.rules_if_missing"]
     # Restricted access (Surveillance Camera Code, principle 7). Welfare alarms
     # (view_welfare_alarm) go to supervisors and to security operators, who are trained to
     # handle them; never to viewers. Legal holds and evidence exports (manage_evidence) are

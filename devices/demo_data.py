@@ -345,7 +345,8 @@ BRIDGES = [
 ]
 
 JUNCTION_ALLOWLIST = ["motion", "line_crossing", "crowd", "intrusion", "tamper", "video_loss"]
-VENUE_ALLOWLIST = ["motion", "crowd", "loitering", "intrusion", "person_down", "tamper"]
+# Venue cameras also run Frigate, whose events are typed by object label ("person").
+VENUE_ALLOWLIST = ["motion", "crowd", "loitering", "intrusion", "person_down", "tamper", "person"]
 WELFARE_ALLOWLIST = ["vulnerable_person", "person_down", "loitering", "line_crossing", "tamper"]
 LED_MODELS = [
     ("Schréder", "Axia 3", 3000),
