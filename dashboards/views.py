@@ -1,12 +1,149 @@
-"""Pages. Each view checks the role through the platform's one permission layer."""
+"""Pages. Each view checks the role through the platform's one permission layer, reads through
+`dashboards.selectors` (or the back-end apps' selectors), and renders."""
+
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 
-from dashboards.navigation import navigation_for
+from dashboards import permissions as perms
+from dashboards import selectors
+from dashboards.context_processors import page_context
+from dashboards.navigation import landing_for
+from dashboards.permissions import page_permission
+from devices.choices import AssetKind, LifecycleStatus
+
+
+def render_page(request: HttpRequest, template: str, context: dict, *, active: str = ""):
+    return render(request, template, {**page_context(request, active=active), **context})
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboards/home.html", {"navigation": navigation_for(request.user)})
+    """Sends each role to its own page; an account without a role is told so."""
+    landing = landing_for(request.user)
+    if landing is not None:
+        return redirect(landing.url)
+    return render_page(request, "dashboards/home.html", {})
+
+
+@page_permission(perms.OVERVIEW)
+def overview(request: HttpRequest) -> HttpResponse:
+    return render_page(
+        request,
+        "dashboards/overview.html",
+        {"counts": selectors.overview_counts(), "zone_ids": selectors.zone_ids()[:200]},
+        active="overview",
+    )
+
+
+@page_permission(perms.SECURITY_CONSOLE)
+def security(request: HttpRequest) -> HttpResponse:
+    return render_page(
+        request,
+        "dashboards/security/console.html",
+        {"zone_ids": selectors.zone_ids()[:200], "zones": selectors.zone_choices()},
+        active="security",
+    )
+
+
+@page_permission(perms.LIGHTING_PAGES)
+def lighting(request: HttpRequest) -> HttpResponse:
+    return render_page(
+        request,
+        "dashboards/lighting/index.html",
+        {"zone_ids": selectors.zone_ids()[:200], "zones": selectors.zone_light_levels()},
+        active="lighting",
+    )
+
+
+# --- Assets -----------------------------------------------------------------------------------
+
+
+def _asset_query(request: HttpRequest) -> selectors.AssetQuery:
+    params = request.GET
+    zone = params.get("zone", "")
+    sort = params.get("sort", "device_id")
+    return selectors.AssetQuery(
+        q=params.get("q", "")[:100],
+        kind=params.get("kind", "") if params.get("kind") in AssetKind.values else "",
+        status=params.get("status", "") if params.get("status") in LifecycleStatus.values else "",
+        zone=int(zone) if zone.isdigit() else None,
+        online=params.get("online", "") if params.get("online") in {"yes", "no", "never"} else "",
+        faulty=params.get("faulty") == "1",
+        sort=sort.lstrip("-") if sort.lstrip("-") in selectors.ASSET_SORTS else "device_id",
+        descending=sort.startswith("-"),
+    )
+
+
+@page_permission(perms.ASSET_PAGES)
+def assets(request: HttpRequest) -> HttpResponse:
+    query = _asset_query(request)
+    page = selectors.asset_page(query, page=request.GET.get("page") or 1)
+    kept = {k: v for k, v in request.GET.items() if k not in {"page", "sort"} and v}
+    columns = [
+        ("device_id", "Device id"),
+        ("name", "Name"),
+        ("kind", "Kind"),
+        ("zone", "Zone"),
+        ("status", "Status"),
+        ("online", "Connection"),
+        ("level", "Level"),
+        ("last_seen", "Last seen"),
+    ]
+    current = ("-" if query.descending else "") + query.sort
+    headers = [
+        {
+            "key": key,
+            "label": label,
+            "sorted": query.sort == key,
+            "descending": query.descending,
+            "url": "?" + urlencode({**kept, "sort": key if current != key else f"-{key}"}),
+        }
+        for key, label in columns
+    ]
+    return render_page(
+        request,
+        "dashboards/assets/inventory.html",
+        {
+            "page": page,
+            "query": query,
+            "headers": headers,
+            "page_query": urlencode({**kept, "sort": current}),
+            "kinds": AssetKind.choices,
+            "statuses": LifecycleStatus.choices,
+            "zones": selectors.zone_choices(),
+        },
+        active="assets",
+    )
+
+
+@page_permission(perms.ASSET_PAGES)
+def asset_detail(request: HttpRequest, device_id: str) -> HttpResponse:
+    asset = selectors.asset_detail(device_id)
+    if asset is None:
+        raise Http404("No such asset.")
+    return render_page(
+        request,
+        "dashboards/assets/detail.html",
+        {
+            "asset": asset,
+            "state": getattr(asset, "state", None),
+            "faults": selectors.asset_faults(asset),
+            "maintenance": selectors.asset_maintenance(asset),
+            "telemetry": selectors.telemetry_series(asset),
+        },
+        active="assets",
+    )
+
+
+# --- Data for the pages' scripts --------------------------------------------------------------
+
+
+@page_permission(perms.OVERVIEW)
+def map_data(request: HttpRequest) -> JsonResponse:
+    """Zones, lights and cameras for the map (every page with a map has the overview right)."""
+    raw = request.GET.get("zones", "")
+    zone_ids = [int(z) for z in raw.split(",") if z.isdigit()] if raw else None
+    return JsonResponse(selectors.map_features(zone_ids=zone_ids))
