@@ -4,6 +4,10 @@ Field names follow the Smart Data Models vocabulary (`Streetlight`, `Streetlight
 `StreetlightControlCabinet`, `Camera`, `Device`) where a field means the same.
 """
 
+import math
+import zoneinfo
+
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
@@ -41,6 +45,8 @@ class Zone(models.Model):
     max_latitude = models.FloatField(null=True, blank=True, editable=False)
     min_longitude = models.FloatField(null=True, blank=True, editable=False)
     max_longitude = models.FloatField(null=True, blank=True, editable=False)
+    # Approximate area in m²: the smallest zone containing a point is the one it is assigned to.
+    area_m2 = models.FloatField(null=True, blank=True, editable=False)
     lighting_class = models.CharField(max_length=10, blank=True, help_text="e.g. P3, M4, C2")
     min_level = models.PositiveSmallIntegerField(
         default=0, validators=LEVEL_VALIDATORS, help_text="Dimming floor in %"
@@ -57,6 +63,52 @@ class Zone(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.refresh_extent()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        from devices.geo import BoundaryError, boundary_shape
+
+        errors = {}
+        if self.boundary is not None:
+            try:
+                boundary_shape(self.boundary)
+            except BoundaryError as error:
+                errors["boundary"] = str(error)
+        try:
+            zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            errors["time_zone"] = f"Unknown time zone {self.time_zone!r}."
+        if self.parent_id is not None and self.pk is not None:
+            ancestor, seen = self.parent, set()
+            while ancestor is not None and ancestor.pk not in seen:
+                if ancestor.pk == self.pk:
+                    errors["parent"] = "A zone cannot be inside itself."
+                    break
+                seen.add(ancestor.pk)
+                ancestor = ancestor.parent
+        if errors:
+            raise ValidationError(errors)
+
+    def refresh_extent(self) -> None:
+        """Computes the bounding box and area from the boundary (None without one)."""
+        from devices.geo import BoundaryError, area_m2, boundary_shape
+
+        try:
+            geometry = boundary_shape(self.boundary) if self.boundary else None
+        except BoundaryError:
+            geometry = None
+        if geometry is None:
+            self.min_latitude = self.max_latitude = None
+            self.min_longitude = self.max_longitude = None
+            self.area_m2 = None
+            return
+        min_lon, min_lat, max_lon, max_lat = geometry.bounds
+        self.min_latitude, self.max_latitude = min_lat, max_lat
+        self.min_longitude, self.max_longitude = min_lon, max_lon
+        self.area_m2 = area_m2(geometry)
 
 
 class Asset(models.Model):
@@ -104,6 +156,19 @@ class Asset(models.Model):
     def __str__(self) -> str:
         return self.device_id
 
+    def clean(self) -> None:
+        errors = {}
+        if not isinstance(self.attributes, dict):
+            errors["attributes"] = "Attributes must be a JSON object."
+        for field in ("latitude", "longitude"):
+            value = getattr(self, field)
+            if isinstance(value, float) and not math.isfinite(value):
+                errors[field] = "Must be a finite number."
+        if self.installed_on and self.warranty_until and self.warranty_until < self.installed_on:
+            errors["warranty_until"] = "The warranty cannot end before the installation."
+        if errors:
+            raise ValidationError(errors)
+
 
 class StreetlightDetails(models.Model):
     asset = models.OneToOneField(
@@ -136,6 +201,19 @@ class StreetlightDetails(models.Model):
     def __str__(self) -> str:
         return f"streetlight {self.asset_id}"
 
+    def clean(self) -> None:
+        errors = {}
+        if (
+            self.min_level is not None
+            and self.max_level is not None
+            and self.min_level > self.max_level
+        ):
+            errors["min_level"] = "The minimum level is above the maximum level."
+        if self.controller_id is not None and self.controller.kind != AssetKind.CONTROLLER:
+            errors["controller"] = f"{self.controller} is not a controller."
+        if errors:
+            raise ValidationError(errors)
+
 
 class CameraDetails(models.Model):
     asset = models.OneToOneField(
@@ -155,6 +233,15 @@ class CameraDetails(models.Model):
 
     def __str__(self) -> str:
         return f"camera {self.asset_id}"
+
+    def clean(self) -> None:
+        allowlist = self.analytics_allowlist
+        if not isinstance(allowlist, list) or not all(
+            isinstance(t, str) and t.strip() for t in allowlist
+        ):
+            raise ValidationError(
+                {"analytics_allowlist": 'A list of event type names, e.g. ["motion", "crowd"].'}
+            )
 
 
 class SensorDetails(models.Model):
@@ -189,6 +276,14 @@ class ControllerDetails(models.Model):
 
     def __str__(self) -> str:
         return f"controller {self.asset_id}"
+
+    def clean(self) -> None:
+        if self.protocol == ControlProtocol.OPCUA and not self.endpoint_url.startswith(
+            "opc.tcp://"
+        ):
+            raise ValidationError(
+                {"endpoint_url": "An OPC-UA controller needs an opc.tcp:// endpoint URL."}
+            )
 
 
 class CameraLight(models.Model):

@@ -1,0 +1,415 @@
+"""Bulk import of assets from CSV (the format is in docs/assets-csv.md).
+
+Every row is validated (types, WGS84 coordinates, kind, status, zone, duplicate device ids in the
+file and in the registry, controller references, the model's own rules); the report lists each
+bad row with its line number and reasons. Nothing is written unless every row is valid, or the
+caller asks for the valid rows only. A dry run validates and writes nothing. Rows are inserted
+in bulk in one transaction, zones are computed from the boundaries in one vectorised pass, and
+one audit entry records the import.
+"""
+
+import csv
+import io
+import json
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from shapely import prepared
+
+from cityplatform.services import Actor, audit_record
+from devices.assets_csv import COLUMNS, DETAIL_COLUMNS, REQUIRED_COLUMNS
+from devices.choices import AssetKind
+from devices.geo import BoundaryError, boundary_shape
+from devices.models import Asset, Zone
+from devices.services.registry import DETAILS, assets_after_bulk_create, zone_index_build
+
+BATCH = 2000
+TRUE = {"true", "yes", "1", "y"}
+FALSE = {"false", "no", "0", "n", ""}
+
+
+class ImportFileError(ValueError):
+    """The file itself cannot be read as an assets CSV (encoding, header)."""
+
+
+@dataclass
+class RowError:
+    line: int
+    device_id: str
+    errors: dict[str, str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "device_id": self.device_id, "errors": self.errors}
+
+
+@dataclass
+class ImportReport:
+    total_rows: int = 0
+    valid_rows: int = 0
+    created: int = 0
+    written: bool = False
+    dry_run: bool = False
+    valid_only: bool = False
+    errors: list[RowError] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "total_rows": self.total_rows,
+            "valid_rows": self.valid_rows,
+            "invalid_rows": len(self.errors),
+            "created": self.created,
+            "written": self.written,
+            "dry_run": self.dry_run,
+            "valid_only": self.valid_only,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+@dataclass
+class _Row:
+    line: int
+    asset: Asset
+    details: Any
+    controller: str
+    zone_hint: Zone | None
+
+
+def _float(value: str, name: str, errors: dict[str, str]) -> float | None:
+    try:
+        number = float(value)
+    except ValueError:
+        errors[name] = f"not a number: {value!r}"
+        return None
+    if not math.isfinite(number):
+        errors[name] = f"not a finite number: {value!r}"
+        return None
+    return number
+
+
+def _date(value: str, name: str, errors: dict[str, str]) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors[name] = f"not a date (YYYY-MM-DD): {value!r}"
+        return None
+
+
+def _details_value(column: str, value: str, errors: dict[str, str]) -> Any:
+    if column in ("rated_power_w", "column_height_m"):
+        return _float(value, column, errors)
+    if column == "colour_temperature_k":
+        try:
+            return int(value)
+        except ValueError:
+            errors[column] = f"not a whole number: {value!r}"
+            return None
+    if column == "ptz":
+        lowered = value.lower()
+        if lowered in TRUE:
+            return True
+        if lowered in FALSE:
+            return False
+        errors[column] = f"not true/false: {value!r}"
+        return None
+    if column == "analytics_allowlist":
+        if value.startswith("["):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError:
+                errors[column] = "not a JSON list"
+                return None
+        return [t.strip() for t in value.replace(",", ";").split(";") if t.strip()]
+    if column == "review_due":
+        return _date(value, column, errors)
+    return value
+
+
+def _read(data: bytes | str) -> tuple[list[str], Iterable[tuple[int, dict[str, str]]]]:
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise ImportFileError(f"The file is not UTF-8 text ({error.reason}).") from None
+    reader = csv.DictReader(io.StringIO(data, newline=""))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    if not header:
+        raise ImportFileError("The file is empty: a header row is needed.")
+    reader.fieldnames = header
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    unknown = [c for c in header if c not in COLUMNS]
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(f"missing columns {missing}")
+        if unknown:
+            parts.append(f"unknown columns {unknown}")
+        raise ImportFileError("Bad header: " + "; ".join(parts) + f". Known columns: {COLUMNS}.")
+
+    def rows():
+        for row in reader:
+            if not any((v or "").strip() for k, v in row.items() if k is not None):
+                continue  # a blank line
+            yield reader.line_num, row
+
+    return header, rows()
+
+
+class _Zones:
+    """Zone lookups by id or name, and point-in-boundary checks of a named zone."""
+
+    def __init__(self):
+        zones = list(Zone.objects.all())
+        self.by_id = {str(z.pk): z for z in zones}
+        self.by_name: dict[str, list[Zone]] = {}
+        for zone in zones:
+            self.by_name.setdefault(zone.name.casefold(), []).append(zone)
+        self._prepared: dict[int, Any] = {}
+
+    def find(self, value: str) -> tuple[Zone | None, str | None]:
+        if value in self.by_id:
+            return self.by_id[value], None
+        found = self.by_name.get(value.casefold(), [])
+        if not found:
+            return None, f"unknown zone {value!r}"
+        if len(found) > 1:
+            return None, f"zone name {value!r} is ambiguous: give its id"
+        return found[0], None
+
+    def contains(self, zone: Zone, latitude: float, longitude: float) -> bool:
+        if not zone.boundary:
+            return True
+        if zone.pk not in self._prepared:
+            try:
+                self._prepared[zone.pk] = prepared.prep(boundary_shape(zone.boundary))
+            except BoundaryError:
+                self._prepared[zone.pk] = None
+        geometry = self._prepared[zone.pk]
+        if geometry is None:
+            return True
+        import shapely
+
+        return geometry.covers(shapely.Point(longitude, latitude))
+
+
+def _existing_ids(device_ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(device_ids), 10_000):
+        chunk = device_ids[start : start + 10_000]
+        found.update(Asset.objects.filter(device_id__in=chunk).values_list("device_id", flat=True))
+    return found
+
+
+def _validate_row(line: int, raw: dict[str, str], zones: _Zones) -> tuple[_Row | None, RowError]:
+    values = {k: (v or "").strip() for k, v in raw.items() if k is not None}
+    errors: dict[str, str] = {}
+    if None in raw:
+        errors["row"] = "more fields than columns in the header"
+    device_id = values.get("device_id", "")
+    kind = values.get("kind", "")
+    if kind not in AssetKind.values:
+        errors["kind"] = f"unknown kind {kind!r} (one of {', '.join(AssetKind.values)})"
+    latitude = _float(values.get("latitude", ""), "latitude", errors)
+    longitude = _float(values.get("longitude", ""), "longitude", errors)
+    if latitude is not None and not -90 <= latitude <= 90:
+        errors["latitude"] = f"outside WGS84 (-90 to 90): {latitude}"
+    if longitude is not None and not -180 <= longitude <= 180:
+        errors["longitude"] = f"outside WGS84 (-180 to 180): {longitude}"
+    attributes: Any = {}
+    if values.get("attributes"):
+        try:
+            attributes = json.loads(values["attributes"])
+        except json.JSONDecodeError:
+            errors["attributes"] = "not valid JSON"
+        else:
+            if not isinstance(attributes, dict):
+                errors["attributes"] = "must be a JSON object"
+    zone_hint = None
+    if values.get("zone"):
+        zone_hint, problem = zones.find(values["zone"])
+        if problem:
+            errors["zone"] = problem
+    asset = Asset(
+        device_id=device_id,
+        kind=kind,
+        name=values.get("name", ""),
+        latitude=latitude if latitude is not None else 0.0,
+        longitude=longitude if longitude is not None else 0.0,
+        manufacturer=values.get("manufacturer", ""),
+        model=values.get("model", ""),
+        serial=values.get("serial", ""),
+        firmware_version=values.get("firmware_version", ""),
+        installed_on=_date(values.get("installed_on", ""), "installed_on", errors),
+        warranty_until=_date(values.get("warranty_until", ""), "warranty_until", errors),
+        attributes=attributes if isinstance(attributes, dict) else {},
+    )
+    if values.get("status"):
+        asset.status = values["status"]
+    try:
+        asset.full_clean(
+            exclude=[*errors, "zone"], validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            errors.setdefault(name, " ".join(messages))
+    details = None
+    controller = ""
+    if kind in DETAILS:
+        model, _related = DETAILS[kind]
+        details = model(asset=asset)
+        for column, (kinds, name) in DETAIL_COLUMNS.items():
+            value = values.get(column, "")
+            if not value or kind not in kinds:
+                continue
+            if column == "controller":
+                controller = value
+                continue
+            parsed = _details_value(column, value, errors)
+            if parsed is not None:
+                setattr(details, name, parsed)
+        try:
+            details.full_clean(exclude=["asset", "controller", *errors])
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                errors.setdefault(name, " ".join(messages))
+    if (
+        zone_hint is not None
+        and latitude is not None
+        and longitude is not None
+        and "latitude" not in errors
+        and "longitude" not in errors
+        and not zones.contains(zone_hint, latitude, longitude)
+    ):
+        errors["zone"] = f"the point lies outside zone {zone_hint.name!r}"
+    row_error = RowError(line=line, device_id=device_id, errors=errors)
+    if errors:
+        return None, row_error
+    return _Row(line, asset, details, controller, zone_hint), row_error
+
+
+def assets_import(
+    *,
+    data: bytes | str,
+    actor: Actor,
+    valid_only: bool = False,
+    dry_run: bool = False,
+    filename: str = "",
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Validates and imports an assets CSV; see the module's docstring. ImportFileError when
+    the file cannot be read at all (encoding, header)."""
+    report = ImportReport(dry_run=dry_run, valid_only=valid_only)
+    _header, rows = _read(data)
+    zones = _Zones()
+    good: list[_Row] = []
+    first_line: dict[str, int] = {}
+    for line, raw in rows:
+        report.total_rows += 1
+        row, row_error = _validate_row(line, raw, zones)
+        device_id = row_error.device_id
+        if device_id and "device_id" not in row_error.errors:
+            if device_id in first_line:
+                row_error.errors["device_id"] = (
+                    f"duplicate device_id {device_id!r} (also on line {first_line[device_id]})"
+                )
+                row = None
+            else:
+                first_line[device_id] = line
+        if row_error.errors:
+            report.errors.append(row_error)
+        else:
+            good.append(row)
+        if progress and report.total_rows % 1000 == 0:
+            progress(1000)
+    if progress:
+        progress(report.total_rows % 1000)
+
+    existing = _existing_ids([r.asset.device_id for r in good])
+    if existing:
+        kept = []
+        for row in good:
+            if row.asset.device_id in existing:
+                report.errors.append(
+                    RowError(
+                        row.line,
+                        row.asset.device_id,
+                        {"device_id": f"device_id {row.asset.device_id!r} is already registered"},
+                    )
+                )
+            else:
+                kept.append(row)
+        good = kept
+
+    file_controllers = {r.asset.device_id for r in good if r.asset.kind == AssetKind.CONTROLLER}
+    wanted = sorted({r.controller for r in good if r.controller} - file_controllers)
+    registered = dict(
+        Asset.objects.filter(device_id__in=wanted, kind=AssetKind.CONTROLLER).values_list(
+            "device_id", "pk"
+        )
+    )
+    kept = []
+    for row in good:
+        if row.controller and row.controller not in file_controllers | registered.keys():
+            report.errors.append(
+                RowError(
+                    row.line,
+                    row.asset.device_id,
+                    {"controller": f"unknown controller {row.controller!r}"},
+                )
+            )
+        else:
+            kept.append(row)
+    good = kept
+    report.errors.sort(key=lambda e: e.line)
+    report.valid_rows = len(good)
+
+    if dry_run or (report.errors and not valid_only) or not good:
+        return report
+    _write(good, registered)
+    report.created = len(good)
+    report.written = True
+    audit_record(
+        actor=actor,
+        action="assets.imported",
+        target_type="devices.asset",
+        details={
+            "file": filename,
+            "created": report.created,
+            "rows": report.total_rows,
+            "skipped_lines": [e.line for e in report.errors][:1000],
+            "valid_only": valid_only,
+        },
+    )
+    return report
+
+
+@transaction.atomic
+def _write(rows: list[_Row], registered_controllers: dict[str, int]) -> None:
+    index = zone_index_build()
+    located = index.locate_many([r.asset.latitude for r in rows], [r.asset.longitude for r in rows])
+    for row, zone_id in zip(rows, located, strict=True):
+        row.asset.zone_id = zone_id or (row.zone_hint.pk if row.zone_hint else None)
+    # Controllers first, so that lights can point at controllers of the same file.
+    rows.sort(key=lambda r: r.asset.kind != AssetKind.CONTROLLER)
+    assets = [r.asset for r in rows]
+    Asset.objects.bulk_create(assets, batch_size=BATCH)
+    ids = {a.device_id: a.pk for a in assets}
+    controllers = {**registered_controllers, **ids}
+    by_model: dict[type, list] = {}
+    for row in rows:
+        if row.details is None:
+            continue
+        row.details.asset = row.asset
+        row.details.asset_id = row.asset.pk
+        if row.controller:
+            row.details.controller_id = controllers[row.controller]
+        by_model.setdefault(type(row.details), []).append(row.details)
+    for model, details in by_model.items():
+        model.objects.bulk_create(details, batch_size=BATCH)
+    assets_after_bulk_create(asset_ids=ids.values())
