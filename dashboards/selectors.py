@@ -1,9 +1,9 @@
-"""Reads behind the pages.
+"""Reads behind the pages, built on the back-end apps' selectors.
 
-Interim: the devices app has no registry selectors yet (its `registry` branch is being built),
-so the few read-only queries the pages need are gathered here, in one module, and nowhere else
-in dashboards. Each one is to be replaced by the devices selector of the same purpose when it
-lands; none of them writes.
+The pages' own shapes (the inventory's filters and sort, the map's compact features, per-zone
+summaries) are composed here from `devices.selectors`; a few aggregate reads that devices has no
+selector for yet (the overview's counts, per-zone levels, a telemetry series) read its models,
+read-only, in this one module and nowhere else in dashboards.
 """
 
 from dataclasses import dataclass
@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from devices.choices import AssetKind, LifecycleStatus
 from devices.models import Asset, Fault, MaintenanceRecord, Telemetry, Zone
+from devices.selectors import registry
 
 # --- Overview ---------------------------------------------------------------------------------
 
@@ -54,53 +55,48 @@ def overview_counts() -> dict[str, Any]:
 
 def map_features(*, zone_ids: list[int] | None = None) -> dict[str, list[dict[str, Any]]]:
     """Zones with boundaries, lights with reported and desired levels, cameras: for the map."""
-    zones = Zone.objects.exclude(boundary__isnull=True)
-    assets = Asset.objects.filter(kind__in=[AssetKind.STREETLIGHT, AssetKind.CAMERA]).exclude(
-        status=LifecycleStatus.DECOMMISSIONED
-    )
+    zones = registry.zones_list()
+    assets = registry.assets_list().filter(kind__in=[AssetKind.STREETLIGHT, AssetKind.CAMERA])
+    assets = assets.exclude(status=LifecycleStatus.DECOMMISSIONED)
     if zone_ids is not None:
         zones = zones.filter(pk__in=zone_ids)
         assets = assets.filter(zone_id__in=zone_ids)
     lights, cameras = [], []
-    for row in assets.values(
-        "device_id",
-        "kind",
-        "name",
-        "latitude",
-        "longitude",
-        "zone_id",
-        "state__online",
-        "state__level",
-        "state__desired_level",
-    ).order_by():
+    points = registry.assets_geojson(assets=assets, limit=MAP_LIMIT)["features"]
+    for feature in points:
+        p = feature["properties"]
+        lon, lat = feature["geometry"]["coordinates"]
         item = {
-            "id": row["device_id"],
-            "name": row["name"],
-            "lat": row["latitude"],
-            "lon": row["longitude"],
-            "zone": row["zone_id"],
-            "online": row["state__online"],
+            "id": p["device_id"],
+            "name": p["name"],
+            "lat": lat,
+            "lon": lon,
+            "zone": p["zone"],
+            "online": p["online"],
         }
-        if row["kind"] == AssetKind.STREETLIGHT:
-            item["level"] = row["state__level"]
-            item["desired"] = row["state__desired_level"]
+        if p["kind"] == AssetKind.STREETLIGHT:
+            item["level"] = p["level"]
+            item["desired"] = p["desired_level"]
             lights.append(item)
         else:
             cameras.append(item)
     return {
         "zones": [
             {
-                "id": z["pk"],
-                "name": z["name"],
-                "kind": z["kind"],
-                "boundary": z["boundary"],
-                "min_level": z["min_level"],
+                "id": f["id"],
+                "name": f["properties"]["name"],
+                "kind": f["properties"]["kind"],
+                "boundary": f["geometry"],
+                "min_level": f["properties"]["min_level"],
             }
-            for z in zones.values("pk", "name", "kind", "boundary", "min_level")
+            for f in registry.zones_geojson(zones=zones)["features"]
         ],
         "lights": lights,
         "cameras": cameras,
     }
+
+
+MAP_LIMIT = 50_000  # a Kent-sized city is shown by zone, not all at once
 
 
 def zone_ids() -> list[int]:
@@ -141,7 +137,7 @@ class AssetQuery:
 
 
 def asset_table(query: AssetQuery) -> QuerySet[Asset]:
-    assets = Asset.objects.select_related("zone", "state")
+    assets = registry.assets_list()
     if query.q:
         term = query.q.strip()
         assets = assets.filter(
@@ -177,25 +173,18 @@ def asset_page(query: AssetQuery, *, page: int, per_page: int = 50) -> Page:
 
 
 def asset_detail(device_id: str) -> Asset | None:
-    return (
-        Asset.objects.select_related(
-            "zone", "state", "streetlight", "camera", "sensor", "controller"
-        )
-        .filter(device_id=device_id)
-        .first()
-    )
+    try:
+        return registry.asset_get(device_id=device_id)
+    except Asset.DoesNotExist:
+        return None
 
 
 def asset_faults(asset: Asset, *, limit: int = 50) -> list[Fault]:
-    return list(Fault.objects.filter(asset=asset).order_by("-raised_at")[:limit])
+    return list(registry.faults_list().filter(asset=asset).order_by("-raised_at")[:limit])
 
 
 def asset_maintenance(asset: Asset, *, limit: int = 50) -> list[MaintenanceRecord]:
-    return list(
-        MaintenanceRecord.objects.filter(asset=asset)
-        .select_related("opened_by")
-        .order_by("-opened_at")[:limit]
-    )
+    return list(registry.maintenance_list().filter(asset=asset).order_by("-opened_at")[:limit])
 
 
 def telemetry_series(

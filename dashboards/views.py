@@ -4,9 +4,11 @@
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 
+from cityplatform.permissions import has_perm
 from dashboards import permissions as perms
 from dashboards import selectors
 from dashboards.context_processors import page_context
@@ -147,3 +149,67 @@ def map_data(request: HttpRequest) -> JsonResponse:
     raw = request.GET.get("zones", "")
     zone_ids = [int(z) for z in raw.split(",") if z.isdigit()] if raw else None
     return JsonResponse(selectors.map_features(zone_ids=zone_ids))
+
+
+# --- Asset CSV import and export --------------------------------------------------------------
+
+IMPORT_MAX_BYTES = 50 * 1024 * 1024
+
+
+@page_permission(perms.ASSET_PAGES)
+def asset_import(request: HttpRequest) -> HttpResponse:
+    """Upload an assets CSV: every bad row is listed with its line and reasons; nothing is
+    written unless all rows are valid, or the user asks for the valid rows only, or it is a
+    check (dry run)."""
+    from devices.services.asset_import import ImportFileError, assets_import
+
+    may_import = has_perm(request.user, "devices.import_assets")
+    context: dict = {"may_import": may_import, "max_mb": IMPORT_MAX_BYTES // (1024 * 1024)}
+    if request.method == "POST":
+        if not may_import:
+            raise PermissionDenied("Your role may not import assets.")
+        upload = request.FILES.get("file")
+        if upload is None:
+            context["file_error"] = "Choose a CSV file to import."
+        elif upload.size > IMPORT_MAX_BYTES:
+            context["file_error"] = f"The file is larger than {context['max_mb']} MB."
+        else:
+            try:
+                report = assets_import(
+                    data=upload.read(),
+                    actor=request.user,
+                    valid_only=request.POST.get("mode") == "valid_only",
+                    dry_run=request.POST.get("mode") == "check",
+                    filename=upload.name,
+                )
+            except ImportFileError as error:
+                context["file_error"] = str(error)
+            else:
+                context["report"] = report.as_dict()
+                context["filename"] = upload.name
+    return render_page(request, "dashboards/assets/import.html", context, active="assets")
+
+
+@page_permission(perms.ASSET_PAGES)
+def asset_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The inventory as CSV, with the filters of the table (the import's format)."""
+    import csv
+
+    from devices.assets_csv import COLUMNS, asset_row
+    from devices.selectors.registry import assets_export_rows
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+    assets = selectors.asset_table(_asset_query(request))
+
+    def rows():
+        yield writer.writerow(COLUMNS)
+        for asset in assets_export_rows(assets=assets):
+            yield writer.writerow(asset_row(asset))
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="assets.csv"'
+    return response

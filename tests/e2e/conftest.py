@@ -71,7 +71,7 @@ class _Server:
 
 
 @pytest.fixture
-def asgi_server(transactional_db, free_port):
+def asgi_server(_server_connections_closed, transactional_db, free_port):
     """The platform's ASGI app on a free port of 127.0.0.1, against the test database."""
     server = _Server(free_port)
     server.start()
@@ -79,8 +79,26 @@ def asgi_server(transactional_db, free_port):
         yield server
     finally:
         server.stop()
-        from django.db import connections
 
+
+@pytest.fixture(scope="session")
+def _server_connections_closed(django_db_setup, django_db_blocker):
+    """At the end of the session, before the test database is dropped: the servers' worker
+    threads may still hold connections to it, which would stop pytest-django from dropping it;
+    they are ended here (the test database is this run's own)."""
+    yield
+    from django.db import connection, connections
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            name = connection.settings_dict["NAME"]
+            connections.close_all()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()",
+                    [name],
+                )
         connections.close_all()
 
 
@@ -147,3 +165,26 @@ def free_tcp_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def off_the_browser_thread(function, *args, **kwargs):
+    """Runs `function` in a thread of its own and returns its result.
+
+    Playwright's sync API keeps an event loop in the test's thread, where `async_to_sync` (the
+    live publisher's, the services' after-commit hooks) refuses to run: the real path is taken
+    from another thread, as the gateway or a worker would.
+    """
+    result: dict = {}
+
+    def run():
+        try:
+            result["value"] = function(*args, **kwargs)
+        except BaseException as error:  # re-raised in the test's thread
+            result["error"] = error
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=60)
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
