@@ -1,0 +1,1 @@
+"""Energy (placeholder replaced below)."""
