@@ -1,7 +1,33 @@
 from django.apps import AppConfig
 
+_ALARM_WORK = ["view_event", "view_alarm", "work_alarm", "view_welfare_alarm"]
+
 
 class CctvConfig(AppConfig):
     name = "cctv"
     verbose_name = "CCTV events and alarms"
-    role_permissions: dict[str, list[str]] = {}
+    # Restricted access (Surveillance Camera Code, principle 7). Welfare alarms
+    # (view_welfare_alarm) go to supervisors and to security operators, who are trained to
+    # handle them; never to viewers. Legal holds and evidence exports (manage_evidence) are
+    # the supervisors'. Webhook sources and their secrets: administrators only (superusers and
+    # the Administrators group, which carries every permission).
+    role_permissions = {
+        "Security operators": [*_ALARM_WORK, "view_alarmrule"],
+        "Security supervisors": [
+            *_ALARM_WORK,
+            "view_alarmrule",
+            "add_alarmrule",
+            "change_alarmrule",
+            "delete_alarmrule",
+            "manage_evidence",
+            "view_legalhold",
+            "view_evidenceexport",
+        ],
+        "Viewers": ["view_event", "view_alarm"],
+    }
+
+    def ready(self) -> None:
+        from cctv.services.ingest import events_ingest
+        from devices.events import register_event_sink
+
+        register_event_sink(events_ingest)

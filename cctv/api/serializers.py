@@ -1,0 +1,279 @@
+"""Serializers of the cctv API: thin, output and input apart."""
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from cctv.choices import AlarmResolution, LightScope, TimeWindow
+from cctv.models import (
+    Alarm,
+    AlarmLog,
+    AlarmRule,
+    Disclosure,
+    Event,
+    EventSource,
+    EvidenceExport,
+    LegalHold,
+    PurgeRun,
+)
+from devices.models import Asset, Zone
+
+
+class EventSerializer(serializers.ModelSerializer):
+    device = serializers.CharField(source="device.device_id")
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "device",
+            "event_id",
+            "source",
+            "ts",
+            "end_ts",
+            "type",
+            "confidence",
+            "count",
+            "zone",
+            "zones",
+            "attributes",
+            "snapshot_ref",
+            "status",
+            "reject_reason",
+            "stripped",
+            "updates",
+            "received_at",
+            "lighting_context",
+        ]
+
+
+class AlarmLogSerializer(serializers.ModelSerializer):
+    by = serializers.CharField(source="actor_label")
+
+    class Meta:
+        model = AlarmLog
+        fields = ["at", "action", "by", "text", "details"]
+
+
+class AlarmSerializer(serializers.ModelSerializer):
+    camera = serializers.CharField(source="camera.device_id")
+    rule = serializers.CharField(source="rule.name", default=None)
+    assignee = serializers.CharField(source="assignee.username", default=None)
+
+    class Meta:
+        model = Alarm
+        fields = [
+            "id",
+            "title",
+            "category",
+            "priority",
+            "state",
+            "resolution",
+            "camera",
+            "zone",
+            "rule",
+            "condition",
+            "raised_at",
+            "last_event_at",
+            "event_count",
+            "assignee",
+            "assigned_at",
+            "assigned_by",
+            "acknowledged_at",
+            "acknowledged_by",
+            "held_at",
+            "held_by",
+            "closed_at",
+            "closed_by",
+            "lighting",
+        ]
+
+
+class AlarmDetailSerializer(AlarmSerializer):
+    events = serializers.SerializerMethodField()
+    timeline = AlarmLogSerializer(source="log", many=True)
+    commands = serializers.SerializerMethodField()
+
+    class Meta(AlarmSerializer.Meta):
+        fields = [*AlarmSerializer.Meta.fields, "events", "timeline", "commands"]
+
+    def get_events(self, alarm) -> list[int]:
+        return list(alarm.events.order_by("ts").values_list("pk", flat=True))
+
+    def get_commands(self, alarm) -> list[dict]:
+        from devices.selectors.cameras import commands_of_alarm
+
+        return commands_of_alarm(alarm_id=alarm.pk)
+
+
+class NoteInput(serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
+
+
+class HoldInput(serializers.Serializer):
+    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class CloseInput(serializers.Serializer):
+    resolution = serializers.ChoiceField(choices=AlarmResolution.choices)
+    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class AssignInput(serializers.Serializer):
+    assignee = serializers.SlugRelatedField(
+        slug_field="username", queryset=get_user_model().objects.filter(is_active=True)
+    )
+
+
+class AlarmRuleSerializer(serializers.ModelSerializer):
+    cameras = serializers.SlugRelatedField(
+        slug_field="device_id",
+        queryset=Asset.objects.filter(kind="camera"),
+        many=True,
+        required=False,
+    )
+    zones = serializers.PrimaryKeyRelatedField(
+        queryset=Zone.objects.all(), many=True, required=False
+    )
+    event_types = serializers.ListField(child=serializers.CharField(max_length=64), min_length=1)
+    window = serializers.ChoiceField(choices=TimeWindow.choices, default=TimeWindow.ALWAYS)
+    light_scope = serializers.ChoiceField(
+        choices=LightScope.choices, default=LightScope.NONE, allow_blank=True
+    )
+
+    class Meta:
+        model = AlarmRule
+        fields = [
+            "id",
+            "name",
+            "enabled",
+            "event_types",
+            "cameras",
+            "zones",
+            "min_confidence",
+            "window",
+            "window_start",
+            "window_end",
+            "priority",
+            "category",
+            "retrigger_s",
+            "light_scope",
+            "light_level",
+            "light_radius_m",
+            "light_duration_s",
+            "light_extend",
+            "light_max_s",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class EventSourceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EventSource
+        fields = ["id", "name", "description", "active", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class RotateInput(serializers.Serializer):
+    grace_s = serializers.IntegerField(min_value=0, max_value=30 * 86400, default=86400)
+
+
+class LegalHoldSerializer(serializers.ModelSerializer):
+    owner = serializers.CharField(source="owner.username")
+    events = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    alarms = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = LegalHold
+        fields = [
+            "id",
+            "reason",
+            "owner",
+            "review_due",
+            "events",
+            "alarms",
+            "created_at",
+            "created_by",
+            "released_at",
+            "released_by",
+        ]
+
+
+class LegalHoldInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+    owner = serializers.SlugRelatedField(
+        slug_field="username", queryset=get_user_model().objects.filter(is_active=True)
+    )
+    review_due = serializers.DateField()
+    events = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    alarms = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    camera = serializers.SlugRelatedField(
+        slug_field="device_id", queryset=Asset.objects.all(), required=False, allow_null=True
+    )
+    start = serializers.DateTimeField(required=False, allow_null=True)
+    end = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class ReleaseInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class EvidenceExportSerializer(serializers.ModelSerializer):
+    exported_by = serializers.CharField(source="exported_by.username")
+
+    class Meta:
+        model = EvidenceExport
+        fields = [
+            "id",
+            "exhibit_ref",
+            "alarm",
+            "camera",
+            "start",
+            "end",
+            "purpose",
+            "requested_by",
+            "exported_by",
+            "exported_at",
+            "package_sha256",
+            "manifest",
+            "event_count",
+        ]
+
+
+class ExportInput(serializers.Serializer):
+    purpose = serializers.CharField(max_length=5000)
+    requested_by = serializers.CharField(max_length=200)
+    alarm = serializers.IntegerField(required=False, allow_null=True)
+    camera = serializers.SlugRelatedField(
+        slug_field="device_id", queryset=Asset.objects.all(), required=False, allow_null=True
+    )
+    start = serializers.DateTimeField(required=False, allow_null=True)
+    end = serializers.DateTimeField(required=False, allow_null=True)
+    type = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+
+class DisclosureSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+    exhibit_ref = serializers.CharField(source="export.exhibit_ref", read_only=True)
+
+    class Meta:
+        model = Disclosure
+        fields = [
+            "id",
+            "exhibit_ref",
+            "disclosed_on",
+            "recipient",
+            "organisation",
+            "reason",
+            "method",
+            "recorded_by",
+            "recorded_at",
+        ]
+        read_only_fields = ["recorded_at"]
+
+
+class PurgeRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PurgeRun
+        fields = "__all__"

@@ -1,0 +1,369 @@
+"""The cctv REST API: views parse, call one service, render."""
+
+from datetime import timedelta
+
+import django_filters
+from django.http import FileResponse
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from cctv import selectors
+from cctv.api import serializers as s
+from cctv.models import Alarm, AlarmRule, Event
+from cctv.services import alarms as alarm_services
+from cctv.services import evidence, retention, rules, sources
+
+VIEW_EVENT = "cctv.view_event"
+VIEW_ALARM = "cctv.view_alarm"
+WORK_ALARM = "cctv.work_alarm"
+MANAGE_EVIDENCE = "cctv.manage_evidence"
+
+
+class WebhookIngestView(APIView):
+    """A VMS posts one event, signed (X-Source, X-Timestamp, X-Signature: sha256=<hex>)."""
+
+    authentication_classes: list = []
+    permission_map = {"POST": None}  # public: the signature is the check
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "webhook"
+
+    def post(self, request):
+        body = request.body
+        result = sources.webhook_ingest(
+            source_name=request.headers.get("X-Source", ""),
+            timestamp=request.headers.get("X-Timestamp", ""),
+            signature=request.headers.get("X-Signature", ""),
+            body=body,
+        )
+        created = bool(result.created)
+        ids = result.created or result.updated
+        return Response(
+            {"stored": created, "duplicate": not created, "event": ids[0] if ids else None},
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class EventFilter(django_filters.FilterSet):
+    camera = django_filters.CharFilter(field_name="device__device_id")
+    since = django_filters.IsoDateTimeFilter(field_name="ts", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="ts", lookup_expr="lt")
+
+    class Meta:
+        model = Event
+        fields = ["camera", "zone", "type", "status", "source", "since", "until"]
+
+
+class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.EventSerializer
+    permission_map = {"list": VIEW_EVENT, "retrieve": VIEW_EVENT}
+    filterset_class = EventFilter
+    ordering_fields = ["ts", "id", "confidence"]
+
+    def get_queryset(self):
+        return selectors.events_list()
+
+
+class AlarmFilter(django_filters.FilterSet):
+    camera = django_filters.CharFilter(field_name="camera__device_id")
+    open = django_filters.BooleanFilter(method="filter_open")
+
+    class Meta:
+        model = Alarm
+        fields = ["state", "category", "priority", "zone", "camera", "rule", "assignee"]
+
+    def filter_open(self, queryset, name, value):
+        return queryset.exclude(state="closed") if value else queryset.filter(state="closed")
+
+
+class AlarmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The alarm queue; each action is its own endpoint calling one service."""
+
+    permission_map = {
+        "list": VIEW_ALARM,
+        "retrieve": VIEW_ALARM,
+        "acknowledge": WORK_ALARM,
+        "assign": WORK_ALARM,
+        "hold": WORK_ALARM,
+        "close": WORK_ALARM,
+        "notes": WORK_ALARM,
+    }
+    filterset_class = AlarmFilter
+    ordering_fields = ["priority", "raised_at", "last_event_at", "id"]
+
+    def get_queryset(self):
+        alarms = selectors.alarms_visible_to(self.request.user)
+        if self.action == "retrieve":
+            alarms = alarms.prefetch_related("log")
+        return alarms
+
+    def get_serializer_class(self):
+        return s.AlarmDetailSerializer if self.action == "retrieve" else s.AlarmSerializer
+
+    def _done(self, alarm, code=status.HTTP_200_OK):
+        alarm = self.get_queryset().get(pk=alarm.pk)
+        return Response(s.AlarmDetailSerializer(alarm).data, status=code)
+
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        alarm = alarm_services.alarm_acknowledge(alarm=self.get_object(), actor=request.user)
+        return self._done(alarm)
+
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        data = s.AssignInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        alarm = alarm_services.alarm_assign(
+            alarm=self.get_object(), assignee=data.validated_data["assignee"], actor=request.user
+        )
+        return self._done(alarm)
+
+    @action(detail=True, methods=["post"])
+    def hold(self, request, pk=None):
+        data = s.HoldInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        alarm = alarm_services.alarm_hold(
+            alarm=self.get_object(), actor=request.user, note=data.validated_data["note"]
+        )
+        return self._done(alarm)
+
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        data = s.CloseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        alarm = alarm_services.alarm_close(
+            alarm=self.get_object(),
+            actor=request.user,
+            resolution=data.validated_data["resolution"],
+            note=data.validated_data["note"],
+        )
+        return self._done(alarm)
+
+    @action(detail=True, methods=["post"])
+    def notes(self, request, pk=None):
+        data = s.NoteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        alarm = self.get_object()
+        alarm_services.alarm_note_add(
+            alarm=alarm, actor=request.user, text=data.validated_data["text"]
+        )
+        return self._done(alarm, status.HTTP_201_CREATED)
+
+
+class AlarmRuleViewSet(viewsets.ModelViewSet):
+    """Alarm rules, configured by security supervisors."""
+
+    serializer_class = s.AlarmRuleSerializer
+    permission_map = {
+        "list": "cctv.view_alarmrule",
+        "retrieve": "cctv.view_alarmrule",
+        "create": "cctv.add_alarmrule",
+        "update": "cctv.change_alarmrule",
+        "partial_update": "cctv.change_alarmrule",
+        "destroy": "cctv.delete_alarmrule",
+    }
+    filterset_fields = ["enabled", "category", "window"]
+
+    def get_queryset(self):
+        return selectors.alarm_rules()
+
+    @staticmethod
+    def _data(validated: dict) -> dict:
+        data = dict(validated)
+        if "cameras" in data:
+            data["cameras"] = [c.pk for c in data["cameras"]]
+        if "zones" in data:
+            data["zones"] = [z.pk for z in data["zones"]]
+        return data
+
+    def perform_create(self, serializer):
+        serializer.instance = rules.alarm_rule_create(
+            actor=self.request.user, **self._data(serializer.validated_data)
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = rules.alarm_rule_update(
+            rule=serializer.instance,
+            actor=self.request.user,
+            **self._data(serializer.validated_data),
+        )
+
+    def perform_destroy(self, instance: AlarmRule):
+        rules.alarm_rule_delete(rule=instance, actor=self.request.user)
+
+
+class EventSourceViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Webhook sources and their secrets: administrators only. A secret is shown once."""
+
+    serializer_class = s.EventSourceSerializer
+    permission_map = {
+        "list": "cctv.view_eventsource",
+        "retrieve": "cctv.view_eventsource",
+        "create": "cctv.add_eventsource",
+        "update": "cctv.change_eventsource",
+        "partial_update": "cctv.change_eventsource",
+        "rotate": "cctv.change_eventsource",
+    }
+
+    def get_queryset(self):
+        return selectors.sources_list()
+
+    def create(self, request):
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        source, secret = sources.source_create(
+            name=data.validated_data["name"],
+            description=data.validated_data.get("description", ""),
+            actor=request.user,
+        )
+        body = {**s.EventSourceSerializer(source).data, "secret": secret}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def perform_update(self, serializer):
+        serializer.instance = sources.source_update(
+            source=serializer.instance,
+            actor=self.request.user,
+            active=serializer.validated_data.get("active"),
+            description=serializer.validated_data.get("description"),
+        )
+
+    @action(detail=True, methods=["post"])
+    def rotate(self, request, pk=None):
+        data = s.RotateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        source = self.get_object()
+        secret = sources.source_secret_rotate(
+            source=source,
+            actor=request.user,
+            grace=timedelta(seconds=data.validated_data["grace_s"]),
+        )
+        return Response({**s.EventSourceSerializer(source).data, "secret": secret})
+
+
+class LegalHoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.LegalHoldSerializer
+    permission_map = {
+        "list": MANAGE_EVIDENCE,
+        "retrieve": MANAGE_EVIDENCE,
+        "create": MANAGE_EVIDENCE,
+        "release": MANAGE_EVIDENCE,
+    }
+
+    def get_queryset(self):
+        return selectors.legal_holds().prefetch_related("events", "alarms")
+
+    def create(self, request):
+        data = s.LegalHoldInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        hold = retention.legal_hold_create(
+            reason=v["reason"],
+            owner=v["owner"],
+            review_due=v["review_due"],
+            actor=request.user,
+            event_ids=v["events"],
+            alarm_ids=[
+                a.pk for a in selectors.alarms_visible_to(request.user).filter(pk__in=v["alarms"])
+            ],
+            camera_id=v["camera"].pk if v.get("camera") else None,
+            start=v.get("start"),
+            end=v.get("end"),
+        )
+        return Response(self.get_serializer(hold).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk=None):
+        data = s.ReleaseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        hold = retention.legal_hold_release(
+            hold=self.get_object(), actor=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(self.get_serializer(hold).data)
+
+
+class EvidenceExportViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = s.EvidenceExportSerializer
+    permission_map = {
+        "list": MANAGE_EVIDENCE,
+        "retrieve": MANAGE_EVIDENCE,
+        "create": MANAGE_EVIDENCE,
+        "download": MANAGE_EVIDENCE,
+        "disclosures": MANAGE_EVIDENCE,
+    }
+
+    def get_queryset(self):
+        return selectors.evidence_exports()
+
+    def create(self, request):
+        data = s.ExportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        alarm = None
+        if v.get("alarm") is not None:
+            alarm = selectors.alarms_visible_to(request.user).filter(pk=v["alarm"]).first()
+            if alarm is None:
+                return Response(
+                    {"message": "No such alarm.", "extra": {"fields": {"alarm": ["not found"]}}},
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
+        export = evidence.evidence_export(
+            actor=request.user,
+            purpose=v["purpose"],
+            requested_by=v["requested_by"],
+            alarm=alarm,
+            camera_id=v["camera"].pk if v.get("camera") else None,
+            start=v.get("start"),
+            end=v.get("end"),
+            event_type=v.get("type", ""),
+        )
+        return Response(self.get_serializer(export).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        export = self.get_object()
+        return FileResponse(
+            open(export.file, "rb"),
+            as_attachment=True,
+            filename=f"{export.exhibit_ref}.zip",
+            content_type="application/zip",
+        )
+
+    @action(detail=True, methods=["get", "post"])
+    def disclosures(self, request, pk=None):
+        export = self.get_object()
+        if request.method == "GET":
+            items = selectors.disclosures().filter(export=export)
+            return Response(s.DisclosureSerializer(items, many=True).data)
+        data = s.DisclosureSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        disclosure = evidence.disclosure_record(
+            export=export, actor=request.user, **data.validated_data
+        )
+        return Response(s.DisclosureSerializer(disclosure).data, status=status.HTTP_201_CREATED)
+
+
+class PurgeRunViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.PurgeRunSerializer
+    permission_map = {"list": MANAGE_EVIDENCE}
+
+    def get_queryset(self):
+        return selectors.purge_runs()
+
+
+class CameraReviewView(APIView):
+    """Cameras without a purpose or with an overdue purpose review."""
+
+    permission_map = {"GET": VIEW_ALARM}
+
+    def get(self, request):
+        return Response(selectors.cameras_review_overdue())

@@ -1,0 +1,84 @@
+"""Reads of the cctv app. What a user may see is decided here, once, for the API and pages."""
+
+from datetime import timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from cctv.choices import AlarmCategory, EventStatus
+from cctv.models import (
+    Alarm,
+    AlarmRule,
+    Disclosure,
+    Event,
+    EventSource,
+    EvidenceExport,
+    LegalHold,
+    PurgeRun,
+)
+from cityplatform.permissions import has_perm
+
+WELFARE_PERMISSION = "cctv.view_welfare_alarm"
+
+
+def events_list() -> QuerySet[Event]:
+    return Event.objects.select_related("device")
+
+
+def events_unevaluated(*, older_than_s: int = 60, within_h: int = 6) -> list[int]:
+    """Accepted events whose rules never ran (a lost task), oldest first, at most 1000."""
+    now = timezone.now()
+    return list(
+        Event.objects.filter(
+            evaluated_at__isnull=True,
+            status=EventStatus.ACCEPTED,
+            received_at__lt=now - timedelta(seconds=older_than_s),
+            received_at__gte=now - timedelta(hours=within_h),
+        )
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:1000]
+    )
+
+
+def alarms_visible_to(user) -> QuerySet[Alarm]:
+    """The alarms this user may see: welfare alarms only with cctv.view_welfare_alarm."""
+    alarms = Alarm.objects.select_related("camera", "zone", "rule", "assignee")
+    if not has_perm(user, WELFARE_PERMISSION):
+        alarms = alarms.exclude(category=AlarmCategory.WELFARE)
+    return alarms
+
+
+def alarm_timeline(alarm: Alarm):
+    return alarm.log.all()
+
+
+def alarm_rules() -> QuerySet[AlarmRule]:
+    return AlarmRule.objects.prefetch_related("cameras", "zones")
+
+
+def sources_list() -> QuerySet[EventSource]:
+    return EventSource.objects.all()
+
+
+def legal_holds() -> QuerySet[LegalHold]:
+    return LegalHold.objects.select_related("owner")
+
+
+def evidence_exports() -> QuerySet[EvidenceExport]:
+    return EvidenceExport.objects.select_related("exported_by", "alarm")
+
+
+def disclosures() -> QuerySet[Disclosure]:
+    return Disclosure.objects.select_related("export", "recorded_by")
+
+
+def purge_runs() -> QuerySet[PurgeRun]:
+    return PurgeRun.objects.all()
+
+
+def cameras_review_overdue():
+    """Cameras whose purpose review is overdue (Surveillance Camera Code, principle 1), and
+    cameras with no recorded purpose: shown on the pages."""
+    from devices.selectors.cameras import cameras_needing_review
+
+    return cameras_needing_review(today=timezone.localdate())

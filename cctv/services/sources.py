@@ -1,0 +1,245 @@
+"""Webhook sources (video management systems), their secrets, and signed event ingestion.
+
+A request carries `X-Source: <source name>`, `X-Timestamp` (epoch seconds or RFC 3339, within
+CCTV_WEBHOOK_MAX_SKEW_S, default 300, of the platform's clock) and
+`X-Signature: sha256=<hex HMAC-SHA256 of the raw body with the source's secret>`. A signature
+already accepted is a replay and is refused. Events are stripped of identity fields before
+anything is stored, then go through the same ingestion as the gateway's.
+"""
+
+import hashlib
+import hmac
+import json
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from rest_framework import status
+
+from cctv.models import EventSource, SourceSecret, WebhookReceipt
+from cctv.services.ingest import IngestResult, events_ingest
+from cityplatform.api import ApplicationError
+from cityplatform.services import Actor, audit_record
+from devices.events import DeviceEvent, strip_identity
+
+DEFAULT_ROTATION_GRACE = timedelta(hours=24)
+DEVICE_ID = r"^[A-Za-z0-9_.-]{1,64}$"
+
+
+def max_skew() -> timedelta:
+    return timedelta(seconds=int(getattr(settings, "CCTV_WEBHOOK_MAX_SKEW_S", 300)))
+
+
+# --- Sources and secrets (administrators) ----------------------------------------------------
+
+
+def _new_secret() -> str:
+    return secrets.token_hex(32)
+
+
+@transaction.atomic
+def source_create(*, name: str, description: str = "", actor: Actor) -> tuple[EventSource, str]:
+    """A new source and its first secret; the secret is shown once, here."""
+    source = EventSource(name=name, description=description)
+    source.full_clean()
+    source.save()
+    secret = _new_secret()
+    SourceSecret.objects.create(
+        source=source,
+        secret=secret,
+        created_at=timezone.now(),
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit_record(actor=actor, action="cctv.source_created", target=source)
+    return source, secret
+
+
+@transaction.atomic
+def source_secret_rotate(
+    *, source: EventSource, actor: Actor, grace: timedelta = DEFAULT_ROTATION_GRACE
+) -> str:
+    """A new secret for the source; the current ones stay valid for `grace` (0: at once)."""
+    now = timezone.now()
+    until = now + grace
+    source.secrets.filter(Q(valid_until__isnull=True) | Q(valid_until__gt=until)).update(
+        valid_until=until
+    )
+    secret = _new_secret()
+    SourceSecret.objects.create(
+        source=source,
+        secret=secret,
+        created_at=now,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit_record(
+        actor=actor,
+        action="cctv.source_secret_rotated",
+        target=source,
+        details={"old_valid_until": until.isoformat()},
+    )
+    return secret
+
+
+@transaction.atomic
+def source_update(
+    *, source: EventSource, actor: Actor, active: bool | None = None, description=None
+) -> EventSource:
+    if active is not None:
+        source.active = active
+    if description is not None:
+        source.description = description
+    source.full_clean()
+    source.save()
+    audit_record(
+        actor=actor,
+        action="cctv.source_changed",
+        target=source,
+        details={"active": source.active, "description": source.description},
+    )
+    return source
+
+
+# --- Signed ingestion -------------------------------------------------------------------------
+
+
+def signature_of(*, secret: str, body: bytes) -> str:
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _unauthorised(message: str, **extra: Any) -> ApplicationError:
+    return ApplicationError(message, extra=extra, status_code=status.HTTP_401_UNAUTHORIZED)
+
+
+def _parse_timestamp(value: str) -> datetime | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(float(value), tz=UTC)
+    except ValueError:
+        pass
+    parsed = parse_datetime(value)
+    return parsed if parsed is not None and parsed.tzinfo is not None else None
+
+
+def webhook_authenticate(
+    *, source_name: str, timestamp: str, signature: str, body: bytes, now: datetime | None = None
+) -> tuple[EventSource, str]:
+    """The source whose valid secret signed this body, and the signature; 401 otherwise."""
+    now = now or timezone.now()
+    source = EventSource.objects.filter(name=(source_name or "").strip(), active=True).first()
+    if source is None:
+        raise _unauthorised("Unknown or inactive source (X-Source).", header="X-Source")
+    at = _parse_timestamp(timestamp)
+    if at is None:
+        raise _unauthorised("X-Timestamp is missing or unreadable.", header="X-Timestamp")
+    if abs(now - at) > max_skew():
+        raise _unauthorised(
+            "X-Timestamp is too far from the platform's clock (stale or replayed request).",
+            header="X-Timestamp",
+            max_skew_s=int(max_skew().total_seconds()),
+        )
+    scheme, _, given = (signature or "").strip().partition("=")
+    if scheme != "sha256" or not given:
+        raise _unauthorised('X-Signature must be "sha256=<hex>".', header="X-Signature")
+    valid = source.secrets.filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+    for secret in valid.values_list("secret", flat=True):
+        expected = signature_of(secret=secret, body=body)
+        if hmac.compare_digest(expected, given.lower()):
+            return source, expected
+    raise _unauthorised("The signature does not match the body.", header="X-Signature")
+
+
+class WebhookEvent(BaseModel):
+    """The MQTT event payload plus the camera (CONTRACT.md, "HTTP")."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    camera: Annotated[str, Field(pattern=DEVICE_ID)]
+    id: Annotated[str, Field(min_length=1, max_length=128)]
+    ts: AwareDatetime | float
+    type: Annotated[str, Field(min_length=1, max_length=64)]
+    confidence: Annotated[float, Field(ge=0, le=1)] | None = None
+    count: Annotated[int, Field(ge=0)] | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    zones: list[str] = Field(default_factory=list)
+    end_ts: AwareDatetime | float | None = None
+
+
+def _as_datetime(value: datetime | float | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromtimestamp(value, tz=UTC)
+
+
+def webhook_parse(*, body: bytes, source: EventSource) -> DeviceEvent:
+    """The request body as a stripped DeviceEvent; 400 naming the field otherwise."""
+    try:
+        raw = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise ApplicationError(
+            "The body is not valid JSON.", extra={"body": "invalid JSON"}
+        ) from None
+    if not isinstance(raw, dict):
+        raise ApplicationError("The body must be a JSON object.", extra={"body": "not an object"})
+    clean, removed = strip_identity(raw)  # before anything else sees it
+    try:
+        payload = WebhookEvent.model_validate(clean)
+    except ValidationError as error:
+        fields: dict[str, list[str]] = {}
+        for problem in error.errors():
+            name = ".".join(str(p) for p in problem["loc"][:1]) or "body"
+            fields.setdefault(name, []).append(problem["msg"])
+        raise ApplicationError("Invalid event.", extra={"fields": fields}) from None
+    return DeviceEvent(
+        device_id=payload.camera,
+        event_id=payload.id,
+        ts=_as_datetime(payload.ts),
+        type=payload.type,
+        source=f"webhook:{source.name}",
+        confidence=payload.confidence,
+        count=payload.count,
+        attributes=payload.attributes,
+        end_ts=_as_datetime(payload.end_ts),
+        zones=tuple(payload.zones),
+        stripped=tuple(removed),
+    )
+
+
+def webhook_ingest(
+    *, source_name: str, timestamp: str, signature: str, body: bytes, now: datetime | None = None
+) -> IngestResult:
+    """Authenticates, parses and stores one webhook event; nothing is stored on any refusal."""
+    from devices.selectors.cameras import asset_ids_by_device_id
+
+    now = now or timezone.now()
+    source, digest = webhook_authenticate(
+        source_name=source_name, timestamp=timestamp, signature=signature, body=body, now=now
+    )
+    event = webhook_parse(body=body, source=source)
+    if not asset_ids_by_device_id(device_ids=[event.device_id]):
+        raise ApplicationError(
+            "Unknown camera.", extra={"fields": {"camera": [f"no device {event.device_id!r}"]}}
+        )
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                WebhookReceipt.objects.create(source=source, signature=digest, received_at=now)
+        except IntegrityError:
+            raise ApplicationError(
+                "This request was received before (replay).",
+                extra={"signature": digest},
+                status_code=status.HTTP_409_CONFLICT,
+            ) from None
+        return events_ingest([event], now=now)
+
+
+def webhook_receipts_purge(*, before: datetime) -> int:
+    deleted, _ = WebhookReceipt.objects.filter(received_at__lt=before).delete()
+    return deleted

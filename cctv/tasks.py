@@ -1,0 +1,57 @@
+"""The cctv app's Celery tasks. `event_*` and `alert_*` run on the `alerts` queue (routing in
+cityplatform/celery.py); the housekeeping ones on `default`. Each takes ids, calls one service,
+and is idempotent."""
+
+from celery import shared_task
+
+from cityplatform.taskbase import RetryingTask
+
+
+@shared_task(base=RetryingTask, name="cctv.tasks.event_evaluate")
+def event_evaluate(event_ids: list[int]) -> int:
+    """Runs the alarm rules over newly stored (or updated) events."""
+    from cctv.services.alarms import alarms_evaluate
+
+    return len(alarms_evaluate(event_ids=event_ids))
+
+
+@shared_task(base=RetryingTask, name="cctv.tasks.event_evaluate_pending")
+def event_evaluate_pending() -> int:
+    """Evaluates accepted events whose evaluation never ran (a lost task): beat, every minute."""
+    from cctv.selectors import events_unevaluated
+    from cctv.services.alarms import alarms_evaluate
+
+    ids = events_unevaluated()
+    return len(alarms_evaluate(event_ids=ids)) if ids else 0
+
+
+@shared_task(base=RetryingTask, name="cctv.tasks.alert_technical_reconcile")
+def alert_technical_reconcile() -> dict[str, int]:
+    """Technical alarms follow the cameras' open faults (offline, tamper, video loss)."""
+    from cctv.services.technical import technical_reconcile
+
+    raised, closed = technical_reconcile()
+    return {"raised": len(raised), "closed": len(closed)}
+
+
+@shared_task(base=RetryingTask, name="cctv.tasks.alert_lighting_extend")
+def alert_lighting_extend() -> int:
+    """Keeps the lights up for open alarms whose rule says so, within its bound."""
+    from cctv.services.lighting import lighting_extend_open
+
+    return lighting_extend_open()
+
+
+@shared_task(base=RetryingTask, name="cctv.tasks.retention_purge")
+def retention_purge() -> dict[str, int]:
+    """The nightly purge of events and closed alarms past retention (legal holds kept)."""
+    from cctv.services.retention import retention_purge as purge
+
+    run = purge()
+    return {
+        "events_deleted": run.events_deleted,
+        "alarms_deleted": run.alarms_deleted,
+        "snapshots_deleted": run.snapshots_deleted,
+        "events_held": run.events_held,
+        "alarms_held": run.alarms_held,
+    }
