@@ -232,3 +232,44 @@ def zone_light_levels() -> list[dict[str, Any]]:
         )
     )
     return list(rows)
+
+
+# --- Security console -------------------------------------------------------------------------
+
+CONSOLE_ALARM_LIMIT = 500
+
+
+def console_alarms(user) -> list[dict[str, Any]]:
+    """The open alarms this user may see (welfare only for those allowed), most urgent first,
+    in the shape of the live messages so that the page renders both the same way."""
+    from cctv.choices import AlarmState
+    from cctv.live import alarm_message
+    from cctv.selectors import alarms_visible_to
+
+    alarms = (
+        alarms_visible_to(user)
+        .exclude(state=AlarmState.CLOSED)
+        .order_by("priority", "-raised_at")[:CONSOLE_ALARM_LIMIT]
+    )
+    return [alarm_message(alarm) for alarm in alarms]
+
+
+def active_overrides() -> list[dict[str, Any]]:
+    from lighting.selectors import overrides
+
+    return list(
+        overrides(state="active")
+        .order_by("priority", "-created_at")
+        .values(
+            "pk",
+            "scope_kind",
+            "zone_id",
+            "level",
+            "operation",
+            "priority",
+            "expires_at",
+            "reason",
+            "author",
+            "alarm_id",
+        )[:100]
+    )

@@ -42,10 +42,24 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @page_permission(perms.SECURITY_CONSOLE)
 def security(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    zones = selectors.zone_choices()
+    console = {
+        "alarms": selectors.console_alarms(user),
+        "overrides": selectors.active_overrides(),
+        "zones": dict(zones),
+        "user": user.get_username(),
+        "may_work": has_perm(user, "cctv.work_alarm"),
+        "may_boost": has_perm(user, "lighting.create_security_boost")
+        or has_perm(user, "lighting.add_override"),
+        "may_emergency": has_perm(user, "lighting.emergency_mode"),
+        "boost_priority": 4,  # lighting.services.overrides.SECURITY_MIN_PRIORITY
+        "boost_max_min": 60,  # and SECURITY_BOOST_MAX
+    }
     return render_page(
         request,
         "dashboards/security/console.html",
-        {"zone_ids": selectors.zone_ids()[:200], "zones": selectors.zone_choices()},
+        {"zone_ids": [pk for pk, _ in zones][:200], "zones": zones, "console": console},
         active="security",
     )
 

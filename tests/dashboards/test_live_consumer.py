@@ -115,3 +115,29 @@ async def test_a_malformed_message_gets_an_error_and_the_socket_stays_usable(coo
     await sync_to_async(publish_light)("SL-10", 7010, 75)
     assert (await page.receive_json_from(timeout=3))["data"]["level"] == 75
     await page.disconnect()
+
+
+async def test_a_viewer_receives_no_welfare_alarm_but_an_operator_does(cookie_for):
+    from tests.dashboards.city import alarm_rules, build_city, raise_alarm
+
+    city = await sync_to_async(build_city)(lights_per_zone=1)
+    await sync_to_async(alarm_rules)()
+    viewer = await connect(await sync_to_async(cookie_for)(Role.VIEWER))
+    operator = await connect(await sync_to_async(cookie_for)(Role.SECURITY_OPERATOR))
+    for page in (viewer, operator):
+        await page.send_json_to({"action": "subscribe", "topics": ["alarms"]})
+        assert (await page.receive_json_from())["type"] == "subscribed"
+
+    welfare_camera = city.cameras[1]  # in the high-risk site
+    await sync_to_async(raise_alarm)(welfare_camera, "w-1", type="vulnerable_person")
+
+    message = await operator.receive_json_from(timeout=5)
+    assert message["type"] == "alarm.raised"
+    assert message["data"]["category"] == "welfare"
+    assert await viewer.receive_nothing(timeout=1)
+
+    await sync_to_async(raise_alarm)(city.cameras[0], "s-1")
+    seen = await viewer.receive_json_from(timeout=5)
+    assert seen["type"] == "alarm.raised" and seen["data"]["category"] == "security"
+    await viewer.disconnect()
+    await operator.disconnect()

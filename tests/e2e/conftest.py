@@ -157,6 +157,7 @@ def sign_in(page, server, username: str, password: str = PASSWORD) -> None:
 def screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky header stays at the top of the picture
     page.screenshot(path=str(path), full_page=True)
     return path
 
