@@ -63,9 +63,8 @@ def test_brighten_this_area_changes_the_levels_on_the_map(make_user, asgi_server
     assert browser_page.inner_text("#brighten-error") == ""
 
     # The commands are out: the map shows them pending until the lamps confirm.
-    browser_page.wait_for_function(
-        f"cityMap.light('{lights[0]}').desired === 100 || cityMap.light('{lights[0]}').level === 100"
-    )
+    first = f"cityMap.light('{lights[0]}')"
+    browser_page.wait_for_function(f"{first}.desired === 100 || {first}.level === 100")
     reported = off_the_browser_thread(lamps_report)
     assert reported == len(lights)
 
