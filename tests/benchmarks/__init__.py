@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m tests.benchmarks` (make bench). See tests/benchmarks/common.py."""
