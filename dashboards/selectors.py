@@ -273,3 +273,25 @@ def active_overrides() -> list[dict[str, Any]]:
             "alarm_id",
         )[:100]
     )
+
+
+def lighting_overview() -> dict[str, Any]:
+    """Active and scheduled overrides, the latest command outcomes, open lamp faults."""
+    from devices.selectors.lights import light_commands
+    from lighting.selectors import overrides
+
+    lamp_faults = (
+        registry.faults_list()
+        .filter(cleared_at__isnull=True, asset__kind=AssetKind.STREETLIGHT)
+        .order_by("-raised_at")[:50]
+    )
+    return {
+        "overrides": list(
+            overrides(state="active")
+            .select_related("zone")
+            .order_by("priority", "-created_at")[:100]
+        ),
+        "scheduled": list(overrides(state="scheduled").select_related("zone")[:50]),
+        "commands": list(light_commands()[:50]),
+        "faults": list(lamp_faults),
+    }

@@ -69,7 +69,11 @@ def lighting(request: HttpRequest) -> HttpResponse:
     return render_page(
         request,
         "dashboards/lighting/index.html",
-        {"zone_ids": selectors.zone_ids()[:200], "zones": selectors.zone_light_levels()},
+        {
+            "zone_ids": selectors.zone_ids()[:200],
+            "zones": selectors.zone_light_levels(),
+            **selectors.lighting_overview(),
+        },
         active="lighting",
     )
 

@@ -213,3 +213,28 @@ def test_export_is_the_import_format_with_the_table_filters(signed_in):
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][:4] == ["device_id", "kind", "name", "latitude"]
     assert [r[0] for r in rows[1:]] == ["CAM-0", "CAM-1"]
+
+
+def test_lighting_page_shows_zone_levels_active_overrides_and_commands(signed_in):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lighting.services.overrides import OverrideScope, override_create
+
+    city = build_city(lights_per_zone=3, level=40)
+    override_create(
+        scope=OverrideScope(zone_id=city.zones[0].pk),
+        level=90,
+        operation="max",
+        priority=8,
+        expires_at=timezone.now() + timedelta(minutes=30),
+        reason="Street market",
+        actor="tests",
+    )
+    response = signed_in(Role.LIGHTING_OPERATOR).get("/lighting/")
+    zones = {z["name"]: z for z in response.context["zones"]}
+    assert zones["Cheapside"]["lights"] == 3 and zones["Cheapside"]["level"] == 40
+    assert [o.reason for o in response.context["overrides"]] == ["Street market"]
+    assert len(response.context["commands"]) == 3  # the zone's lights were commanded to 90 %
+    assert b"Street market" in response.content
