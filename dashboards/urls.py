@@ -11,6 +11,7 @@ urlpatterns = [
     path("assets/", views.assets, name="page-assets"),
     path("assets/import/", views.asset_import, name="page-asset-import"),
     path("assets/export.csv", views.asset_export, name="page-asset-export"),
+    path("assets/rejected/", views.rejected_messages, name="page-rejected"),
     path("assets/<str:device_id>/", views.asset_detail, name="page-asset"),
     path("pages/map.json", views.map_data, name="page-map-data"),
 ]

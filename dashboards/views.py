@@ -231,3 +231,27 @@ def asset_export(request: HttpRequest) -> StreamingHttpResponse:
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="assets.csv"'
     return response
+
+
+@page_permission(perms.ASSET_PAGES)
+def rejected_messages(request: HttpRequest) -> HttpResponse:
+    """Device messages the gateway refused, with their reasons (never dropped in silence)."""
+    from devices.choices import RejectReason
+    from devices.selectors.gateway import rejected_messages_list
+
+    if not has_perm(request.user, "devices.view_rejectedmessage"):
+        raise PermissionDenied("Your role may not read rejected device messages.")
+    reason = request.GET.get("reason", "")
+    messages = rejected_messages_list(
+        device_id=request.GET.get("device", "")[:64] or None,
+        reason_code=reason if reason in RejectReason.values else None,
+    ).order_by("-received_at")
+    from django.core.paginator import Paginator
+
+    page = Paginator(messages, 50).get_page(request.GET.get("page") or 1)
+    return render_page(
+        request,
+        "dashboards/assets/rejected.html",
+        {"page": page, "reasons": RejectReason.choices, "reason": reason},
+        active="assets",
+    )

@@ -238,3 +238,22 @@ def test_lighting_page_shows_zone_levels_active_overrides_and_commands(signed_in
     assert [o.reason for o in response.context["overrides"]] == ["Street market"]
     assert len(response.context["commands"]) == 3  # the zone's lights were commanded to 90 %
     assert b"Street market" in response.content
+
+
+def test_rejected_messages_page_lists_them_with_their_reason(signed_in):
+    from django.utils import timezone
+
+    from devices.models import RejectedMessage
+
+    RejectedMessage.objects.create(
+        received_at=timezone.now(),
+        topic="city/v1/SL-X/telemetry",
+        device_id="SL-X",
+        payload="{not json",
+        reason_code="invalid_json",
+        reason="Expecting property name",
+    )
+    response = signed_in(Role.ASSET_MANAGER).get("/assets/rejected/?reason=invalid_json")
+    assert response.status_code == 200
+    assert b"city/v1/SL-X/telemetry" in response.content and b"Not valid JSON" in response.content
+    assert signed_in(Role.VIEWER).get("/assets/rejected/").status_code == 403
