@@ -7,756 +7,297 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("devices", "0001_initial"),
+        ('devices', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="EventSource",
+            name='EventSource',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "name",
-                    models.SlugField(
-                        help_text="Sent in the X-Source header", max_length=64, unique=True
-                    ),
-                ),
-                ("description", models.CharField(blank=True, max_length=200)),
-                ("active", models.BooleanField(default=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.SlugField(help_text='Sent in the X-Source header', max_length=64, unique=True)),
+                ('description', models.CharField(blank=True, max_length=200)),
+                ('active', models.BooleanField(default=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="PurgeRun",
+            name='PurgeRun',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("at", models.DateTimeField()),
-                ("cutoff", models.DateTimeField()),
-                ("events_deleted", models.PositiveIntegerField(default=0)),
-                ("alarms_deleted", models.PositiveIntegerField(default=0)),
-                ("snapshots_deleted", models.PositiveIntegerField(default=0)),
-                ("events_held", models.PositiveIntegerField(default=0)),
-                ("alarms_held", models.PositiveIntegerField(default=0)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('at', models.DateTimeField()),
+                ('cutoff', models.DateTimeField()),
+                ('events_deleted', models.PositiveIntegerField(default=0)),
+                ('alarms_deleted', models.PositiveIntegerField(default=0)),
+                ('snapshots_deleted', models.PositiveIntegerField(default=0)),
+                ('events_held', models.PositiveIntegerField(default=0)),
+                ('alarms_held', models.PositiveIntegerField(default=0)),
             ],
             options={
-                "ordering": ["-at"],
+                'ordering': ['-at'],
             },
         ),
         migrations.CreateModel(
-            name="Alarm",
+            name='Alarm',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("title", models.CharField(max_length=200)),
-                (
-                    "category",
-                    models.CharField(
-                        choices=[
-                            ("security", "Security"),
-                            ("welfare", "Welfare"),
-                            ("safety", "Safety"),
-                            ("technical", "Technical"),
-                        ],
-                        max_length=10,
-                    ),
-                ),
-                (
-                    "priority",
-                    models.PositiveSmallIntegerField(
-                        validators=[
-                            django.core.validators.MinValueValidator(1),
-                            django.core.validators.MaxValueValidator(255),
-                        ]
-                    ),
-                ),
-                (
-                    "condition",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("offline", "Camera offline"),
-                            ("tamper", "Tamper"),
-                            ("video_loss", "Video loss"),
-                        ],
-                        help_text="Technical alarms: the condition that closes the alarm when it clears",
-                        max_length=12,
-                    ),
-                ),
-                (
-                    "state",
-                    models.CharField(
-                        choices=[
-                            ("new", "New"),
-                            ("acknowledged", "Acknowledged (in progress)"),
-                            ("on_hold", "On hold"),
-                            ("closed", "Closed"),
-                        ],
-                        default="new",
-                        max_length=14,
-                    ),
-                ),
-                (
-                    "resolution",
-                    models.CharField(
-                        blank=True,
-                        choices=[("resolved", "Resolved"), ("false_alarm", "False alarm")],
-                        max_length=12,
-                    ),
-                ),
-                ("raised_at", models.DateTimeField()),
-                ("last_event_at", models.DateTimeField()),
-                ("event_count", models.PositiveIntegerField(default=0)),
-                ("assigned_at", models.DateTimeField(blank=True, null=True)),
-                ("assigned_by", models.CharField(blank=True, max_length=150)),
-                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
-                ("acknowledged_by", models.CharField(blank=True, max_length=150)),
-                ("held_at", models.DateTimeField(blank=True, null=True)),
-                ("held_by", models.CharField(blank=True, max_length=150)),
-                ("closed_at", models.DateTimeField(blank=True, null=True)),
-                ("closed_by", models.CharField(blank=True, max_length=150)),
-                ("override_id", models.BigIntegerField(blank=True, null=True)),
-                ("lighting", models.JSONField(blank=True, default=dict)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "assignee",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "camera",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="devices.asset",
-                    ),
-                ),
-                (
-                    "zone",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="devices.zone",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('title', models.CharField(max_length=200)),
+                ('category', models.CharField(choices=[('security', 'Security'), ('welfare', 'Welfare'), ('safety', 'Safety'), ('technical', 'Technical')], max_length=10)),
+                ('priority', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(255)])),
+                ('condition', models.CharField(blank=True, choices=[('offline', 'Camera offline'), ('tamper', 'Tamper'), ('video_loss', 'Video loss')], help_text='Technical alarms: the condition that closes the alarm when it clears', max_length=12)),
+                ('state', models.CharField(choices=[('new', 'New'), ('acknowledged', 'Acknowledged (in progress)'), ('on_hold', 'On hold'), ('closed', 'Closed')], default='new', max_length=14)),
+                ('resolution', models.CharField(blank=True, choices=[('resolved', 'Resolved'), ('false_alarm', 'False alarm')], max_length=12)),
+                ('raised_at', models.DateTimeField()),
+                ('last_event_at', models.DateTimeField()),
+                ('event_count', models.PositiveIntegerField(default=0)),
+                ('assigned_at', models.DateTimeField(blank=True, null=True)),
+                ('assigned_by', models.CharField(blank=True, max_length=150)),
+                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
+                ('acknowledged_by', models.CharField(blank=True, max_length=150)),
+                ('held_at', models.DateTimeField(blank=True, null=True)),
+                ('held_by', models.CharField(blank=True, max_length=150)),
+                ('closed_at', models.DateTimeField(blank=True, null=True)),
+                ('closed_by', models.CharField(blank=True, max_length=150)),
+                ('override_id', models.BigIntegerField(blank=True, null=True)),
+                ('lighting', models.JSONField(blank=True, default=dict)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('camera', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='devices.asset')),
+                ('zone', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='devices.zone')),
             ],
             options={
-                "ordering": ["priority", "-raised_at"],
-                "permissions": [
-                    ("work_alarm", "Can acknowledge, assign, hold, close and annotate alarms"),
-                    ("view_welfare_alarm", "Can see and handle welfare alarms"),
-                ],
+                'ordering': ['priority', '-raised_at'],
+                'permissions': [('work_alarm', 'Can acknowledge, assign, hold, close and annotate alarms'), ('view_welfare_alarm', 'Can see and handle welfare alarms')],
             },
         ),
         migrations.CreateModel(
-            name="AlarmLog",
+            name='AlarmLog',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("at", models.DateTimeField()),
-                (
-                    "action",
-                    models.CharField(
-                        choices=[
-                            ("raised", "Raised"),
-                            ("retriggered", "Re-triggered"),
-                            ("acknowledged", "Acknowledged"),
-                            ("assigned", "Assigned"),
-                            ("held", "Put on hold"),
-                            ("closed", "Closed"),
-                            ("note", "Note added"),
-                            ("lighting", "Lighting response"),
-                        ],
-                        max_length=12,
-                    ),
-                ),
-                ("actor_label", models.CharField(max_length=150)),
-                ("text", models.TextField(blank=True)),
-                ("details", models.JSONField(blank=True, default=dict)),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "alarm",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="log",
-                        to="cctv.alarm",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('at', models.DateTimeField()),
+                ('action', models.CharField(choices=[('raised', 'Raised'), ('retriggered', 'Re-triggered'), ('acknowledged', 'Acknowledged'), ('assigned', 'Assigned'), ('held', 'Put on hold'), ('closed', 'Closed'), ('note', 'Note added'), ('lighting', 'Lighting response')], max_length=12)),
+                ('actor_label', models.CharField(max_length=150)),
+                ('text', models.TextField(blank=True)),
+                ('details', models.JSONField(blank=True, default=dict)),
+                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('alarm', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='log', to='cctv.alarm')),
             ],
             options={
-                "ordering": ["at", "id"],
+                'ordering': ['at', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="AlarmRule",
+            name='AlarmRule',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=200, unique=True)),
-                ("enabled", models.BooleanField(default=True)),
-                (
-                    "event_types",
-                    models.JSONField(default=list, help_text="Event types that trigger the rule"),
-                ),
-                (
-                    "min_confidence",
-                    models.FloatField(
-                        default=0,
-                        validators=[
-                            django.core.validators.MinValueValidator(0),
-                            django.core.validators.MaxValueValidator(1),
-                        ],
-                    ),
-                ),
-                (
-                    "window",
-                    models.CharField(
-                        choices=[
-                            ("always", "Always"),
-                            ("dark", "Between dusk and dawn"),
-                            ("hours", "Fixed hours"),
-                        ],
-                        default="always",
-                        max_length=10,
-                    ),
-                ),
-                (
-                    "window_start",
-                    models.TimeField(blank=True, help_text="Fixed hours: local start", null=True),
-                ),
-                (
-                    "window_end",
-                    models.TimeField(blank=True, help_text="Fixed hours: local end", null=True),
-                ),
-                (
-                    "priority",
-                    models.PositiveSmallIntegerField(
-                        default=100,
-                        help_text="1 most urgent … 255",
-                        validators=[
-                            django.core.validators.MinValueValidator(1),
-                            django.core.validators.MaxValueValidator(255),
-                        ],
-                    ),
-                ),
-                (
-                    "category",
-                    models.CharField(
-                        choices=[
-                            ("security", "Security"),
-                            ("welfare", "Welfare"),
-                            ("safety", "Safety"),
-                            ("technical", "Technical"),
-                        ],
-                        default="security",
-                        max_length=10,
-                    ),
-                ),
-                (
-                    "retrigger_s",
-                    models.PositiveIntegerField(
-                        default=300,
-                        help_text="Repeats within this many seconds update the open alarm",
-                    ),
-                ),
-                (
-                    "light_scope",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("", "No lighting response"),
-                            ("linked", "The camera's linked lights"),
-                            ("radius", "Lights within a radius of the camera"),
-                            ("zone", "The camera's zone"),
-                        ],
-                        default="",
-                        max_length=10,
-                    ),
-                ),
-                (
-                    "light_level",
-                    models.FloatField(
-                        blank=True,
-                        null=True,
-                        validators=[
-                            django.core.validators.MinValueValidator(0),
-                            django.core.validators.MaxValueValidator(100),
-                        ],
-                    ),
-                ),
-                (
-                    "light_radius_m",
-                    models.FloatField(
-                        blank=True,
-                        null=True,
-                        validators=[django.core.validators.MinValueValidator(1)],
-                    ),
-                ),
-                ("light_duration_s", models.PositiveIntegerField(blank=True, null=True)),
-                (
-                    "light_extend",
-                    models.BooleanField(
-                        default=False, help_text="Keep the lights up while the alarm stays open"
-                    ),
-                ),
-                (
-                    "light_max_s",
-                    models.PositiveIntegerField(
-                        blank=True,
-                        help_text="Bound of the extension (seconds from the start)",
-                        null=True,
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "cameras",
-                    models.ManyToManyField(blank=True, related_name="+", to="devices.asset"),
-                ),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                ("zones", models.ManyToManyField(blank=True, related_name="+", to="devices.zone")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=200, unique=True)),
+                ('enabled', models.BooleanField(default=True)),
+                ('event_types', models.JSONField(default=list, help_text='Event types that trigger the rule')),
+                ('min_confidence', models.FloatField(default=0, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(1)])),
+                ('window', models.CharField(choices=[('always', 'Always'), ('dark', 'Between dusk and dawn'), ('hours', 'Fixed hours')], default='always', max_length=10)),
+                ('window_start', models.TimeField(blank=True, help_text='Fixed hours: local start', null=True)),
+                ('window_end', models.TimeField(blank=True, help_text='Fixed hours: local end', null=True)),
+                ('priority', models.PositiveSmallIntegerField(default=100, help_text='1 most urgent … 255', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(255)])),
+                ('category', models.CharField(choices=[('security', 'Security'), ('welfare', 'Welfare'), ('safety', 'Safety'), ('technical', 'Technical')], default='security', max_length=10)),
+                ('retrigger_s', models.PositiveIntegerField(default=300, help_text='Repeats within this many seconds update the open alarm')),
+                ('light_scope', models.CharField(blank=True, choices=[('', 'No lighting response'), ('linked', "The camera's linked lights"), ('radius', 'Lights within a radius of the camera'), ('zone', "The camera's zone")], default='', max_length=10)),
+                ('light_level', models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
+                ('light_radius_m', models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1)])),
+                ('light_duration_s', models.PositiveIntegerField(blank=True, null=True)),
+                ('light_extend', models.BooleanField(default=False, help_text='Keep the lights up while the alarm stays open')),
+                ('light_max_s', models.PositiveIntegerField(blank=True, help_text='Bound of the extension (seconds from the start)', null=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('cameras', models.ManyToManyField(blank=True, related_name='+', to='devices.asset')),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('zones', models.ManyToManyField(blank=True, related_name='+', to='devices.zone')),
             ],
             options={
-                "ordering": ["priority", "name"],
+                'ordering': ['priority', 'name'],
             },
         ),
         migrations.AddField(
-            model_name="alarm",
-            name="rule",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="alarms",
-                to="cctv.alarmrule",
-            ),
+            model_name='alarm',
+            name='rule',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='alarms', to='cctv.alarmrule'),
         ),
         migrations.CreateModel(
-            name="Event",
+            name='Event',
             fields=[
-                ("id", models.BigAutoField(primary_key=True, serialize=False)),
-                ("event_id", models.CharField(max_length=128)),
-                (
-                    "source",
-                    models.CharField(help_text="mqtt, frigate, webhook:<source>, …", max_length=80),
-                ),
-                ("ts", models.DateTimeField()),
-                ("end_ts", models.DateTimeField(blank=True, null=True)),
-                ("type", models.CharField(max_length=64)),
-                ("confidence", models.FloatField(blank=True, null=True)),
-                ("count", models.PositiveIntegerField(blank=True, null=True)),
-                (
-                    "zones",
-                    models.JSONField(
-                        blank=True, default=list, help_text="Zone names the source gave"
-                    ),
-                ),
-                ("attributes", models.JSONField(blank=True, default=dict)),
-                (
-                    "snapshot_ref",
-                    models.CharField(
-                        blank=True, help_text="Where the VMS keeps it", max_length=500
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("accepted", "Accepted"), ("rejected", "Rejected (not alarmed)")],
-                        default="accepted",
-                        max_length=10,
-                    ),
-                ),
-                (
-                    "reject_reason",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("not_allowed", "Type outside the camera's analytics allowlist"),
-                            ("no_allowlist", "Camera has no analytics allowlist"),
-                            ("biometric", "Biometric identification is not allowed"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                (
-                    "stripped",
-                    models.JSONField(blank=True, default=list, help_text="Identity fields removed"),
-                ),
-                (
-                    "updates",
-                    models.PositiveIntegerField(default=0, help_text="Update messages folded in"),
-                ),
-                ("received_at", models.DateTimeField()),
-                ("updated_at", models.DateTimeField()),
-                ("evaluated_at", models.DateTimeField(blank=True, null=True)),
-                ("lighting_context", models.JSONField(blank=True, null=True)),
-                (
-                    "device",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="devices.asset",
-                    ),
-                ),
-                (
-                    "zone",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="devices.zone",
-                    ),
-                ),
+                ('id', models.BigAutoField(primary_key=True, serialize=False)),
+                ('event_id', models.CharField(max_length=128)),
+                ('source', models.CharField(help_text='mqtt, frigate, webhook:<source>, …', max_length=80)),
+                ('ts', models.DateTimeField()),
+                ('end_ts', models.DateTimeField(blank=True, null=True)),
+                ('type', models.CharField(max_length=64)),
+                ('confidence', models.FloatField(blank=True, null=True)),
+                ('count', models.PositiveIntegerField(blank=True, null=True)),
+                ('zones', models.JSONField(blank=True, default=list, help_text='Zone names the source gave')),
+                ('attributes', models.JSONField(blank=True, default=dict)),
+                ('snapshot_ref', models.CharField(blank=True, help_text='Where the VMS keeps it', max_length=500)),
+                ('status', models.CharField(choices=[('accepted', 'Accepted'), ('rejected', 'Rejected (not alarmed)')], default='accepted', max_length=10)),
+                ('reject_reason', models.CharField(blank=True, choices=[('not_allowed', "Type outside the camera's analytics allowlist"), ('no_allowlist', 'Camera has no analytics allowlist'), ('biometric', 'Biometric identification is not allowed')], max_length=20)),
+                ('stripped', models.JSONField(blank=True, default=list, help_text='Identity fields removed')),
+                ('updates', models.PositiveIntegerField(default=0, help_text='Update messages folded in')),
+                ('received_at', models.DateTimeField()),
+                ('updated_at', models.DateTimeField()),
+                ('evaluated_at', models.DateTimeField(blank=True, null=True)),
+                ('lighting_context', models.JSONField(blank=True, null=True)),
+                ('device', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='devices.asset')),
+                ('zone', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='devices.zone')),
             ],
             options={
-                "ordering": ["-ts", "-id"],
+                'ordering': ['-ts', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="AlarmEvent",
+            name='AlarmEvent',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "alarm",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="cctv.alarm",
-                    ),
-                ),
-                (
-                    "event",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="cctv.event",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('alarm', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cctv.alarm')),
+                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cctv.event')),
             ],
         ),
         migrations.AddField(
-            model_name="alarm",
-            name="events",
-            field=models.ManyToManyField(
-                related_name="alarms", through="cctv.AlarmEvent", to="cctv.event"
-            ),
+            model_name='alarm',
+            name='events',
+            field=models.ManyToManyField(related_name='alarms', through='cctv.AlarmEvent', to='cctv.event'),
         ),
         migrations.CreateModel(
-            name="EvidenceExport",
+            name='EvidenceExport',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("exhibit_ref", models.CharField(max_length=64, unique=True)),
-                ("start", models.DateTimeField(blank=True, null=True)),
-                ("end", models.DateTimeField(blank=True, null=True)),
-                ("purpose", models.TextField(help_text="Why it is exported")),
-                (
-                    "requested_by",
-                    models.CharField(help_text="For whom (name, organisation)", max_length=200),
-                ),
-                ("exported_at", models.DateTimeField()),
-                ("file", models.CharField(max_length=500)),
-                ("package_sha256", models.CharField(max_length=64)),
-                ("manifest", models.JSONField(default=dict)),
-                ("event_count", models.PositiveIntegerField(default=0)),
-                (
-                    "alarm",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        to="cctv.alarm",
-                    ),
-                ),
-                (
-                    "camera",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="devices.asset",
-                    ),
-                ),
-                (
-                    "exported_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('exhibit_ref', models.CharField(max_length=64, unique=True)),
+                ('start', models.DateTimeField(blank=True, null=True)),
+                ('end', models.DateTimeField(blank=True, null=True)),
+                ('purpose', models.TextField(help_text='Why it is exported')),
+                ('requested_by', models.CharField(help_text='For whom (name, organisation)', max_length=200)),
+                ('exported_at', models.DateTimeField()),
+                ('file', models.CharField(max_length=500)),
+                ('package_sha256', models.CharField(max_length=64)),
+                ('manifest', models.JSONField(default=dict)),
+                ('event_count', models.PositiveIntegerField(default=0)),
+                ('alarm', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='cctv.alarm')),
+                ('camera', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='devices.asset')),
+                ('exported_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["-exported_at"],
+                'ordering': ['-exported_at'],
             },
         ),
         migrations.CreateModel(
-            name="Disclosure",
+            name='Disclosure',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("disclosed_on", models.DateField()),
-                ("recipient", models.CharField(max_length=200)),
-                ("organisation", models.CharField(max_length=200)),
-                ("reason", models.TextField()),
-                (
-                    "method",
-                    models.CharField(
-                        blank=True, help_text="e.g. encrypted USB, portal", max_length=100
-                    ),
-                ),
-                ("recorded_at", models.DateTimeField()),
-                (
-                    "recorded_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "export",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="disclosures",
-                        to="cctv.evidenceexport",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('disclosed_on', models.DateField()),
+                ('recipient', models.CharField(max_length=200)),
+                ('organisation', models.CharField(max_length=200)),
+                ('reason', models.TextField()),
+                ('method', models.CharField(blank=True, help_text='e.g. encrypted USB, portal', max_length=100)),
+                ('recorded_at', models.DateTimeField()),
+                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('export', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='disclosures', to='cctv.evidenceexport')),
             ],
             options={
-                "ordering": ["-disclosed_on", "-id"],
+                'ordering': ['-disclosed_on', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="LegalHold",
+            name='LegalHold',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("reason", models.TextField()),
-                ("review_due", models.DateField()),
-                ("created_at", models.DateTimeField()),
-                ("created_by", models.CharField(max_length=150)),
-                ("released_at", models.DateTimeField(blank=True, null=True)),
-                ("released_by", models.CharField(blank=True, max_length=150)),
-                (
-                    "alarms",
-                    models.ManyToManyField(blank=True, related_name="holds", to="cctv.alarm"),
-                ),
-                (
-                    "events",
-                    models.ManyToManyField(blank=True, related_name="holds", to="cctv.event"),
-                ),
-                (
-                    "owner",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('reason', models.TextField()),
+                ('review_due', models.DateField()),
+                ('created_at', models.DateTimeField()),
+                ('created_by', models.CharField(max_length=150)),
+                ('released_at', models.DateTimeField(blank=True, null=True)),
+                ('released_by', models.CharField(blank=True, max_length=150)),
+                ('alarms', models.ManyToManyField(blank=True, related_name='holds', to='cctv.alarm')),
+                ('events', models.ManyToManyField(blank=True, related_name='holds', to='cctv.event')),
+                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["-created_at"],
-                "permissions": [("manage_evidence", "Can place legal holds and export evidence")],
+                'ordering': ['-created_at'],
+                'permissions': [('manage_evidence', 'Can place legal holds and export evidence')],
             },
         ),
         migrations.CreateModel(
-            name="SourceSecret",
+            name='SourceSecret',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("secret", models.CharField(max_length=128)),
-                ("created_at", models.DateTimeField()),
-                (
-                    "valid_until",
-                    models.DateTimeField(blank=True, help_text="None: until rotated", null=True),
-                ),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "source",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="secrets",
-                        to="cctv.eventsource",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('secret', models.CharField(max_length=128)),
+                ('created_at', models.DateTimeField()),
+                ('valid_until', models.DateTimeField(blank=True, help_text='None: until rotated', null=True)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='secrets', to='cctv.eventsource')),
             ],
             options={
-                "ordering": ["-created_at"],
+                'ordering': ['-created_at'],
             },
         ),
         migrations.CreateModel(
-            name="WebhookReceipt",
+            name='WebhookReceipt',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("signature", models.CharField(max_length=64)),
-                ("received_at", models.DateTimeField(db_index=True)),
-                (
-                    "source",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="cctv.eventsource",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('signature', models.CharField(max_length=64)),
+                ('received_at', models.DateTimeField(db_index=True)),
+                ('source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cctv.eventsource')),
             ],
         ),
         migrations.AddIndex(
-            model_name="event",
-            index=models.Index(fields=["device", "-ts"], name="cctv_event_device__ef0029_idx"),
+            model_name='event',
+            index=models.Index(fields=['device', '-ts'], name='cctv_event_device__ef0029_idx'),
         ),
         migrations.AddIndex(
-            model_name="event",
-            index=models.Index(fields=["type", "-ts"], name="cctv_event_type_15f699_idx"),
+            model_name='event',
+            index=models.Index(fields=['type', '-ts'], name='cctv_event_type_15f699_idx'),
         ),
         migrations.AddIndex(
-            model_name="event",
-            index=models.Index(fields=["zone", "-ts"], name="cctv_event_zone_id_4f53c2_idx"),
+            model_name='event',
+            index=models.Index(fields=['zone', '-ts'], name='cctv_event_zone_id_4f53c2_idx'),
         ),
         migrations.AddIndex(
-            model_name="event",
-            index=models.Index(fields=["ts"], name="cctv_event_ts_820b32_idx"),
+            model_name='event',
+            index=models.Index(fields=['ts'], name='cctv_event_ts_820b32_idx'),
         ),
         migrations.AddIndex(
-            model_name="event",
-            index=models.Index(
-                condition=models.Q(("evaluated_at__isnull", True)),
-                fields=["received_at"],
-                name="cctv_event_unevaluated",
-            ),
+            model_name='event',
+            index=models.Index(condition=models.Q(('evaluated_at__isnull', True)), fields=['received_at'], name='cctv_event_unevaluated'),
         ),
         migrations.AddConstraint(
-            model_name="event",
-            constraint=models.UniqueConstraint(
-                fields=("device", "event_id"), name="cctv_event_once"
-            ),
+            model_name='event',
+            constraint=models.UniqueConstraint(fields=('device', 'event_id'), name='cctv_event_once'),
         ),
         migrations.AddConstraint(
-            model_name="alarmevent",
-            constraint=models.UniqueConstraint(
-                fields=("alarm", "event"), name="cctv_alarm_event_once"
-            ),
+            model_name='alarmevent',
+            constraint=models.UniqueConstraint(fields=('alarm', 'event'), name='cctv_alarm_event_once'),
         ),
         migrations.AddIndex(
-            model_name="alarm",
-            index=models.Index(
-                fields=["state", "priority", "-raised_at"], name="cctv_alarm_state_c33127_idx"
-            ),
+            model_name='alarm',
+            index=models.Index(fields=['state', 'priority', '-raised_at'], name='cctv_alarm_state_c33127_idx'),
         ),
         migrations.AddIndex(
-            model_name="alarm",
-            index=models.Index(
-                fields=["rule", "camera", "state"], name="cctv_alarm_rule_id_a8af1c_idx"
-            ),
+            model_name='alarm',
+            index=models.Index(fields=['rule', 'camera', 'state'], name='cctv_alarm_rule_id_a8af1c_idx'),
         ),
         migrations.AddIndex(
-            model_name="alarm",
-            index=models.Index(fields=["closed_at"], name="cctv_alarm_closed__6013f3_idx"),
+            model_name='alarm',
+            index=models.Index(fields=['closed_at'], name='cctv_alarm_closed__6013f3_idx'),
         ),
         migrations.AddConstraint(
-            model_name="alarm",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(
-                    ("state__in", ["new", "acknowledged", "on_hold"]),
-                    models.Q(("condition", ""), _negated=True),
-                ),
-                fields=("camera", "condition"),
-                name="cctv_one_open_technical_alarm",
-            ),
+            model_name='alarm',
+            constraint=models.UniqueConstraint(condition=models.Q(('state__in', ['new', 'acknowledged', 'on_hold']), models.Q(('condition', ''), _negated=True)), fields=('camera', 'condition'), name='cctv_one_open_technical_alarm'),
         ),
         migrations.AddConstraint(
-            model_name="webhookreceipt",
-            constraint=models.UniqueConstraint(
-                fields=("source", "signature"), name="webhook_receipt_once"
-            ),
+            model_name='webhookreceipt',
+            constraint=models.UniqueConstraint(fields=('source', 'signature'), name='webhook_receipt_once'),
         ),
     ]

@@ -37,9 +37,7 @@ def test_the_same_event_over_mqtt_twice_and_the_webhook_once_is_one_event_and_on
 
 
 def test_duplicates_inside_one_batch_are_one_event(camera, ingest):
-    result = ingest(
-        [device_event(camera, "x"), device_event(camera, "x"), device_event(camera, "y")]
-    )
+    result = ingest([device_event(camera, "x"), device_event(camera, "x"), device_event(camera, "y")])
     assert len(result.created) == 2 and result.duplicates == 1
     assert Event.objects.count() == 2
 

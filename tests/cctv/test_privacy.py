@@ -26,9 +26,7 @@ SECRET = "Jane Q. Citizen"
 
 def stored_text() -> str:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT coalesce(string_agg(row_to_json(e)::text, ' '), '') FROM cctv_event e"
-        )
+        cursor.execute("SELECT coalesce(string_agg(row_to_json(e)::text, ' '), '') FROM cctv_event e")
         return cursor.fetchone()[0]
 
 
@@ -38,7 +36,9 @@ def rule(db):
 
 
 @pytest.mark.parametrize("field", IDENTITY_FIELDS)
-def test_an_identity_field_from_the_gateway_is_never_stored_and_is_audited(field, camera, ingest):
+def test_an_identity_field_from_the_gateway_is_never_stored_and_is_audited(
+    field, camera, ingest
+):
     attributes = {field: SECRET, "nested": {field: [0.12, 0.5]}, "colour": "red"}
     ingest([device_event(camera, attributes=attributes)])
     event = Event.objects.get()
@@ -75,9 +75,9 @@ def test_an_identity_field_posted_to_the_webhook_is_never_stored_and_is_audited(
     assert response.status_code == 201
     assert SECRET not in stored_text()
     assert Event.objects.get().attributes == {"Since": "2025-01-01T00:00:00Z"}
-    assert sorted(
-        AuditEntry.objects.get(action="cctv.identity_stripped").details["fields"]
-    ) == sorted([field, f"attributes.{field}"])
+    assert sorted(AuditEntry.objects.get(action="cctv.identity_stripped").details["fields"]) == sorted(
+        [field, f"attributes.{field}"]
+    )
 
 
 def test_the_gateway_strippings_are_audited_too(camera, ingest):
@@ -92,10 +92,7 @@ def test_a_face_recognition_event_is_stored_rejected_and_raises_nothing(camera, 
     alarm_rule_create(actor="test", name="Faces", event_types=["face_recognition", "intrusion"])
     ingest([device_event(camera, type="face_recognition")])
     event = Event.objects.get()
-    assert (event.status, event.reject_reason) == (
-        EventStatus.REJECTED,
-        EventRejectReason.BIOMETRIC,
-    )
+    assert (event.status, event.reject_reason) == (EventStatus.REJECTED, EventRejectReason.BIOMETRIC)
     assert not Alarm.objects.exists()
 
 
