@@ -75,11 +75,6 @@ async def test_after_unsubscribe_nothing_more_arrives(cookie_for):
     await page.disconnect()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cityplatform.live sends to each group, so a client in two of them gets it twice "
-    "(reported to the integrator; the pages' updates are idempotent meanwhile)",
-)
 async def test_a_device_message_reaches_the_device_page_once(cookie_for):
     cookie = await sync_to_async(cookie_for)(Role.ASSET_MANAGER)
     page = await connect(cookie)
