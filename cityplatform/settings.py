@@ -197,6 +197,12 @@ MQTT_URL = env_str("MQTT_URL", "mqtt://127.0.0.1:1883")
 MQTT_TOPIC_PREFIX = env_str("MQTT_TOPIC_PREFIX", "city/v1").strip("/")
 MQTT_CLIENT_ID = env_str("MQTT_CLIENT_ID", "cityplatform-gateway")
 FRIGATE_TOPIC = env_str("FRIGATE_TOPIC", "frigate/events")
+MQTT_PROTOCOL = env_str("MQTT_PROTOCOL", "5")  # "3.1.1" for brokers without MQTT 5
+
+# Device commands and connectivity.
+COMMAND_ACK_TIMEOUT_S = env_float("COMMAND_ACK_TIMEOUT_S", 30.0)  # then retried, with backoff
+COMMAND_MAX_ATTEMPTS = env_int("COMMAND_MAX_ATTEMPTS", 3)
+DEVICE_OFFLINE_AFTER_S = env_int("DEVICE_OFFLINE_AFTER_S", 2700)  # silence that means offline
 
 
 # --- Site -------------------------------------------------------------------------------------
