@@ -151,14 +151,12 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                # channels_redis waits on Redis for 5 s: redis-py's own 5 s socket time-out would
-                # race it and close busy sockets, and its 100-connection pool is too small for a
-                # control room of live clients subscribing at once.
+                # redis-py's 100-connection pool is too small for a control room of live
+                # clients subscribing at once.
                 "hosts": [
                     {
                         "address": REDIS_URL,
                         "max_connections": env_int("CHANNELS_REDIS_MAX_CONNECTIONS", 2000),
-                        "socket_timeout": 30,
                     }
                 ],
                 "prefix": env_str("CHANNELS_PREFIX", "cityplatform"),
