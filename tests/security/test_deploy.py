@@ -106,7 +106,10 @@ def test_no_secret_is_written_in_the_code():
 
 def test_the_secret_key_is_the_environments(tmp_path):
     key = secrets.token_urlsafe(64)
-    probe = "import django; from django.conf import settings; django.setup(); print(settings.SECRET_KEY)"
+    probe = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print(settings.SECRET_KEY)"
+    )
     env = production_env(tmp_path, SECRET_KEY=key)
     out = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True
