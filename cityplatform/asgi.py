@@ -3,6 +3,7 @@
 Run with `uvicorn cityplatform.asgi:application` (production) or `manage.py demo`.
 """
 
+import logging
 import os
 
 from django.core.asgi import get_asgi_application
@@ -14,7 +15,11 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs the app regi
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from cityplatform.apps import describe_runtime  # noqa: E402
 from cityplatform.routing import websocket_urlpatterns  # noqa: E402
+
+for line in describe_runtime():
+    logging.getLogger("cityplatform").info("%s", line)
 
 application = ProtocolTypeRouter(
     {

@@ -6,14 +6,17 @@ analytics, housekeeping). Without `REDIS_URL` the embedded runner (`manage.py de
 same tasks in-process, on the same schedule.
 """
 
+import logging
 import os
 from datetime import timedelta
 
 from celery import Celery
+from celery.signals import celeryd_init
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cityplatform.settings")
 
+log = logging.getLogger("cityplatform")
 app = Celery("cityplatform")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
@@ -35,3 +38,11 @@ app.conf.beat_schedule = {
 }
 
 app.autodiscover_tasks()
+
+
+@celeryd_init.connect
+def _say_runtime(**kwargs) -> None:
+    from cityplatform.apps import describe_runtime
+
+    for line in describe_runtime():
+        log.info("%s", line)

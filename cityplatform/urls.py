@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from cityplatform import health, views
+from cityplatform.auth import ThrottledLoginView
 
 router = DefaultRouter()
 router.register("audit", views.AuditEntryViewSet, basename="audit")
@@ -30,6 +31,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics_view, name="metrics"),
+    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("dashboards.urls")),
 ]
