@@ -11,3 +11,32 @@ def commands_pending(*, asset_ids=None) -> QuerySet[Command]:
     if asset_ids is not None:
         commands = commands.filter(asset_id__in=asset_ids)
     return commands
+
+
+def commands_due_ids(*, now=None, limit: int = 10_000) -> list[str]:
+    """Ids of commands due for (re)sending now (as `commands_claim_due` would claim them)."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from devices.choices import CommandState
+    from devices.services.commands import max_attempts
+
+    now = now or timezone.now()
+    due = (
+        commands_pending()
+        .filter(next_attempt_at__lte=now)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .filter(Q(state=CommandState.QUEUED) | Q(attempts__lt=max_attempts()))
+    )
+    return [str(pk) for pk in due.values_list("pk", flat=True)[:limit]]
+
+
+def commands_list(*, state=None, device_id=None, since=None):
+    commands = Command.objects.select_related("asset")
+    if state:
+        commands = commands.filter(state=state)
+    if device_id:
+        commands = commands.filter(asset__device_id=device_id)
+    if since:
+        commands = commands.filter(created_at__gte=since)
+    return commands

@@ -4,18 +4,33 @@ Sending, acknowledgement, read-back, time-outs and retries are added beside `com
 by the gateway (devices/protocols); lighting and cctv only ever call `commands_issue`.
 """
 
+import asyncio
 import logging
-from collections.abc import Mapping
+import uuid
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from devices.choices import PENDING_COMMAND_STATES, AssetKind, CommandState
-from devices.models import Asset, AssetState, Command
+from cityplatform.live import GROUP_MESSAGE_TYPE, build_message, kinds, topic_group
+from cityplatform.metrics import LIVE_MESSAGES
+from devices.choices import (
+    PENDING_COMMAND_STATES,
+    AssetKind,
+    CommandState,
+    ControlProtocol,
+    LevelSource,
+)
+from devices.live import CommandUpdated
+from devices.models import Asset, AssetState, Command, LevelChange
 
 log = logging.getLogger(__name__)
 
@@ -115,3 +130,323 @@ def notify_gateway(command_ids: list[str]) -> None:
         async_to_sync(layer.group_send)(GATEWAY_GROUP, {"type": "commands.due", "ids": command_ids})
     except Exception:
         log.exception("could not notify the gateway of %d commands", len(command_ids))
+
+
+# --- The gateway's side of the life-cycle -----------------------------------------------------
+
+DEFAULT_ACK_TIMEOUT_S = 30.0
+DEFAULT_MAX_ATTEMPTS = 3
+TERMINAL_ERRORS = {"superseded"}
+
+
+def ack_timeout() -> float:
+    return float(getattr(settings, "COMMAND_ACK_TIMEOUT_S", DEFAULT_ACK_TIMEOUT_S))
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "COMMAND_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+
+
+@dataclass(frozen=True)
+class CommandUpdate:
+    """A state change of a command, for the live channel and the gateway's bookkeeping."""
+
+    id: str
+    asset_pk: int
+    device_id: str
+    zone_id: int | None
+    level: float
+    state: str
+    attempts: int
+    reason: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class CommandToSend:
+    """What the gateway needs to send one command."""
+
+    id: str
+    asset_pk: int
+    device_id: str
+    protocol: str
+    controller_device_id: str | None
+    level: float
+    fade_s: float
+    expires_at: datetime | None
+    attempt: int
+
+
+def _update(command: Command, device_id: str, zone_id: int | None) -> CommandUpdate:
+    return CommandUpdate(
+        id=str(command.pk),
+        asset_pk=command.asset_id,
+        device_id=device_id,
+        zone_id=zone_id,
+        level=command.level,
+        state=command.state,
+        attempts=command.attempts,
+        reason=command.reason,
+        error=command.error,
+    )
+
+
+def commands_claim_due(
+    *,
+    now: datetime | None = None,
+    limit: int = 5000,
+    ids: Iterable[str] | None = None,
+    asset_pks: Collection[int] | None = None,
+    opcua_controllers: Collection[str] | None = None,
+) -> list[CommandToSend]:
+    """Claims the commands due for (re)sending and marks them SENT, in one transaction.
+
+    Due: QUEUED, or SENT whose acknowledgement is overdue and that may be tried again, whose
+    `next_attempt_at` has come and that have not expired. Each claim counts an attempt and sets
+    the next attempt at `COMMAND_ACK_TIMEOUT_S × 2^(attempt-1)` (backoff). Rows locked by
+    another gateway are skipped. The caller sends them after this returns (after the commit):
+    a crash in between leaves them SENT, and the sweep re-sends them when the ack is overdue.
+    """
+    now = now or timezone.now()
+    due = Command.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+        state__in=PENDING_COMMAND_STATES, next_attempt_at__lte=now
+    )
+    due = due.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+    due = due.filter(Q(state=CommandState.QUEUED) | Q(attempts__lt=max_attempts()))
+    if ids is not None:
+        due = due.filter(pk__in=list(ids))
+    if asset_pks is not None:
+        due = due.filter(asset_id__in=asset_pks)
+    if opcua_controllers is not None:
+        # OPC-UA lights only through the gateway holding their controller's session.
+        due = due.filter(
+            ~Q(asset__streetlight__protocol=ControlProtocol.OPCUA)
+            | Q(asset__streetlight__controller__device_id__in=list(opcua_controllers))
+        )
+    timeout = ack_timeout()
+    with transaction.atomic():
+        rows = list(
+            due.order_by("next_attempt_at").values_list(
+                "pk",
+                "asset_id",
+                "asset__device_id",
+                "asset__zone_id",
+                "asset__streetlight__protocol",
+                "asset__streetlight__controller__device_id",
+                "level",
+                "fade_s",
+                "expires_at",
+                "attempts",
+                "reason",
+                "state",
+            )[:limit]
+        )
+        if not rows:
+            return []
+        by_attempt: dict[int, list] = defaultdict(list)
+        for row in rows:
+            by_attempt[row[9] + 1].append(row[0])
+        for attempt, pks in by_attempt.items():
+            Command.objects.filter(pk__in=pks).update(
+                state=CommandState.SENT,
+                attempts=attempt,
+                sent_at=now,
+                next_attempt_at=now + timedelta(seconds=timeout * 2 ** (attempt - 1)),
+            )
+        updates = [
+            CommandUpdate(
+                id=str(r[0]),
+                asset_pk=r[1],
+                device_id=r[2],
+                zone_id=r[3],
+                level=r[6],
+                state=CommandState.SENT,
+                attempts=r[9] + 1,
+                reason=r[10],
+            )
+            for r in rows
+            if r[11] == CommandState.QUEUED  # a re-send is not news to the pages
+        ]
+        publish_command_updates(updates)
+    return [
+        CommandToSend(
+            id=str(r[0]),
+            asset_pk=r[1],
+            device_id=r[2],
+            protocol=r[4] or "mqtt",
+            controller_device_id=r[5],
+            level=r[6],
+            fade_s=r[7],
+            expires_at=r[8],
+            attempt=r[9] + 1,
+        )
+        for r in rows
+    ]
+
+
+def commands_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Ends what can no longer succeed: EXPIRED past `expires_at` (never sent after it),
+    TIMED_OUT when the last attempt's acknowledgement is overdue. Idempotent."""
+    now = now or timezone.now()
+    counts = {}
+    with transaction.atomic():
+        expired = Command.objects.select_for_update(skip_locked=True).filter(
+            state__in=PENDING_COMMAND_STATES, expires_at__lte=now
+        )
+        counts[CommandState.EXPIRED] = _finish(
+            expired, CommandState.EXPIRED, now, error="expired before it was confirmed"
+        )
+        timed_out = Command.objects.select_for_update(skip_locked=True).filter(
+            state=CommandState.SENT, next_attempt_at__lte=now, attempts__gte=max_attempts()
+        )
+        counts[CommandState.TIMED_OUT] = _finish(
+            timed_out, CommandState.TIMED_OUT, now, error="no acknowledgement"
+        )
+    return counts
+
+
+def _finish(queryset, state: str, now: datetime, *, error: str = "") -> int:
+    commands = list(queryset.select_related("asset")[:20_000])
+    if not commands:
+        return 0
+    Command.objects.filter(pk__in=[c.pk for c in commands]).update(
+        state=state, completed_at=now, error=error
+    )
+    updates = []
+    for command in commands:
+        command.state, command.error, command.completed_at = state, error, now
+        updates.append(_update(command, command.asset.device_id, command.asset.zone_id))
+    publish_command_updates(updates)
+    return len(commands)
+
+
+def commands_complete(
+    *, acks: Sequence[Any], now: datetime | None = None, source: str = LevelSource.ACK
+) -> list[CommandUpdate]:
+    """Completes pending commands from device acknowledgements (`Ack`: asset pk, command id,
+    ok, reported level). ok → SUCCEEDED (the level is recorded); error → FAILED. An ack for a
+    command that is no longer pending (already completed, superseded, expired) changes nothing.
+    """
+    now = now or timezone.now()
+    by_id: dict[str, tuple[int, Any]] = {}
+    for asset_pk, ack in acks:
+        try:
+            by_id[str(uuid.UUID(ack.command_id))] = (asset_pk, ack)
+        except ValueError:
+            continue
+    if not by_id:
+        return []
+    with transaction.atomic():
+        commands = list(
+            Command.objects.select_for_update()
+            .filter(pk__in=list(by_id), state__in=PENDING_COMMAND_STATES)
+            .select_related("asset")
+        )
+        updates, changes, levels = [], [], {}
+        for command in commands:
+            asset_pk, ack = by_id[str(command.pk)]
+            if asset_pk != command.asset_id:
+                continue  # an ack from another device for this id: not its command
+            command.completed_at = now
+            command.reported_level = ack.level if ack.level is not None else None
+            if ack.ok:
+                command.state = CommandState.SUCCEEDED
+                level = ack.level if ack.level is not None else command.level
+                command.reported_level = level
+                levels[command.asset_id] = level
+                changes.append(
+                    LevelChange(
+                        asset_id=command.asset_id, at=ack.ts or now, level=level, source=source
+                    )
+                )
+            else:
+                command.state = CommandState.FAILED
+                command.error = (ack.reason or "the device reported an error")[:1000]
+            updates.append(_update(command, command.asset.device_id, command.asset.zone_id))
+        if commands:
+            Command.objects.bulk_update(
+                commands, ["state", "completed_at", "reported_level", "error"], batch_size=2000
+            )
+        if changes:
+            LevelChange.objects.bulk_create(changes, ignore_conflicts=True)
+            states = list(AssetState.objects.filter(pk__in=levels))
+            for state in states:
+                state.level = levels[state.pk]
+            AssetState.objects.bulk_update(states, ["level"], batch_size=2000)
+        publish_command_updates(updates)
+    return updates
+
+
+def commands_send_failed(
+    *, command_ids: Sequence[str], error: str, now: datetime | None = None
+) -> None:
+    """A send that failed at once (broker refused, OPC-UA write error): the next attempt keeps
+    its backoff; after the last attempt the command FAILED."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        last = Command.objects.select_for_update().filter(
+            pk__in=list(command_ids), state=CommandState.SENT, attempts__gte=max_attempts()
+        )
+        _finish(last, CommandState.FAILED, now, error=error[:1000])
+        Command.objects.filter(pk__in=list(command_ids), state=CommandState.SENT).update(
+            error=error[:1000]
+        )
+
+
+def publish_command_updates(updates: Sequence[CommandUpdate]) -> None:
+    """`command.updated` for each change, to `commands`, `device:<id>` and `zone:<id>`.
+
+    Sent after the commit in one go (one event loop turn for the whole batch, the group sends
+    concurrent), so that a dusk reconcile of 100,000 commands does not pay a round trip each.
+    """
+    if not updates:
+        return
+    payloads = []
+    for update in updates:
+        message = build_message(
+            "command.updated",
+            CommandUpdated(
+                id=update.id,
+                device_id=update.device_id,
+                level=update.level,
+                state=update.state,
+                attempts=update.attempts,
+                reason=update.reason[:300],
+                error=update.error[:300],
+                zone_id=update.zone_id,
+            ),
+        ).model_dump(mode="json")
+        topics = ["commands", f"device:{update.device_id}"]
+        if update.zone_id:
+            topics.append(f"zone:{update.zone_id}")
+        payloads.append((message, [topic_group(t) for t in topics]))
+    transaction.on_commit(lambda: send_live_batch("command.updated", payloads))
+
+
+def send_live_batch(kind: str, payloads: list[tuple[dict, list[str]]]) -> None:
+    """Sends many live messages in one event-loop turn; never raises."""
+    layer = get_channel_layer()
+    if layer is None or not payloads:
+        return
+    permission = kinds()[kind].permission
+
+    async def send_all() -> None:
+        limit = asyncio.Semaphore(32)  # the layer's connection pool is small
+
+        async def send(group: str, message: dict) -> None:
+            async with limit:
+                await layer.group_send(
+                    group,
+                    {"type": GROUP_MESSAGE_TYPE, "message": message, "permissions": [permission]},
+                )
+
+        await asyncio.gather(
+            *(send(group, message) for message, groups in payloads for group in groups)
+        )
+
+    try:
+        async_to_sync(send_all)()
+    except Exception:
+        log.exception("%d live %s messages could not be sent", len(payloads), kind)
+        return
+    LIVE_MESSAGES.labels(kind=kind).inc(len(payloads))

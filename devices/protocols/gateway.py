@@ -1,0 +1,700 @@
+"""The device gateway: the one process that holds device connections.
+
+Threads, each with one job:
+- paho's network thread reads MQTT and puts each message on the inbox (nothing else);
+- the writer takes the inbox in batches (up to `batch_max` messages or `batch_window_s`),
+  parses each message into a typed value, stores the batch in one transaction and only then
+  acknowledges the messages to the broker (at-least-once, duplicates absorbed in storage);
+- the dispatcher sends commands: nudged by the Channels group `gateway.commands` after a
+  command is committed, and sweeping on an interval, so a restarted gateway re-sends what is due;
+- an asyncio loop runs the Channels listener and one OPC-UA session per controller this
+  gateway owns (controllers are split between gateways by a stable hash of their device id);
+- the live publisher sends `light.state` / `device.status`, coalesced per device, so 10,000
+  messages a second do not become 10,000 WebSocket messages a second.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import queue
+import threading
+import time
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    transaction,
+)
+from django.db import connection as db_connection
+
+from devices import metrics
+from devices.choices import AssetKind, ControlProtocol, RejectReason
+from devices.events import DeviceEvent
+from devices.live import DeviceStatus, LightState
+from devices.protocols.messages import (
+    REJECTED_PAYLOAD_BYTES,
+    Ack,
+    Event,
+    FrigateEvent,
+    Rejected,
+    Status,
+    Telemetry,
+    TopicMap,
+    parse_message,
+    rejected,
+)
+from devices.protocols.mqtt import GATEWAY_STATUS_ID, Inbound, MqttConnection
+from devices.selectors.gateway import KnownDevices, OpcUaController, opcua_controllers
+from devices.services import commands as command_service
+from devices.services.status import StatusChange, status_apply
+from devices.services.telemetry import LAMP_FAULT_EVENTS, IngestBatch, ingest_store
+
+log = logging.getLogger(__name__)
+
+READBACK_TOLERANCE = 0.5  # % between the commanded and the measured level
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """An OPC-UA reading handed to the writer (duck-typed on the transport's OpcUaReading)."""
+
+    device_id: str
+    ts: datetime
+    actual_level: float | None
+    power_w: float | None
+    status: str | None
+
+
+@dataclass
+class GatewayOptions:
+    mqtt_url: str
+    client_id: str
+    prefix: str
+    frigate_topic: str
+    share: str | None = None
+    member: int = 0  # this gateway's index among `members`, for the OPC-UA split
+    members: int = 1
+    batch_max: int = 1000
+    batch_window_s: float = 0.05
+    known_refresh_s: float = 60.0
+    sweep_s: float = 2.0
+    live_interval_s: float = 0.5
+    live_max_per_flush: int = 250  # at most ~500 live messages a second, latest per device
+    opcua: bool = True
+    opcua_watchdog_s: float = 60.0
+    mqtt_protocol: str = "5"  # or "3.1.1"
+
+
+def controller_owner(device_id: str, members: int) -> int:
+    """The gateway (0 … members-1) that owns a controller: stable across restarts and hosts."""
+    return zlib.crc32(device_id.encode()) % max(1, members)
+
+
+@dataclass
+class _Stats:
+    received: int = 0
+    stored: int = 0
+    rejected: int = 0
+    batches: int = 0
+    commands_sent: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+class Gateway:
+    def __init__(self, options: GatewayOptions):
+        self.options = options
+        self.topics = TopicMap(options.prefix, options.frigate_topic)
+        self.inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self.stop_event = threading.Event()
+        self.stats = _Stats()
+        self.known = KnownDevices()
+        self._known_loaded_at = 0.0
+        self._unknown_refresh_at = 0.0
+        self._nudge = threading.Event()
+        self._nudged_ids: set[str] = set()
+        self._nudge_lock = threading.Lock()
+        self._opcua_sessions: dict[str, object] = {}
+        self._opcua_pending: dict[str, tuple[str, float]] = {}  # device → (command id, level)
+        self._opcua_lights: dict[str, str] = {}  # luminaire device id → controller device id
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._live_pending: dict[str, tuple[str, dict, list[str]]] = {}
+        self._live_lock = threading.Lock()
+        p = options.prefix
+        self.mqtt = MqttConnection(
+            url=options.mqtt_url,
+            client_id=options.client_id,
+            subscriptions=[
+                f"{p}/+/telemetry",
+                f"{p}/+/status",
+                f"{p}/+/event",
+                f"{p}/+/ack",
+                options.frigate_topic,
+            ],
+            status_topic=f"{p}/{GATEWAY_STATUS_ID}/status",
+            on_message=self.inbox.put,
+            share=options.share,
+            protocol=options.mqtt_protocol,
+        )
+        self._threads: list[threading.Thread] = []
+
+    # --- running ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._refresh_known(force=True)
+        for name, target in (
+            ("gateway-writer", self._writer),
+            ("gateway-dispatcher", self._dispatcher),
+            ("gateway-live", self._live_publisher),
+            ("gateway-async", self._async_thread),
+        ):
+            thread = threading.Thread(target=self._guard(target), name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        self.mqtt.start()
+        log.info(
+            "gateway %s started: %d known devices, prefix %s%s",
+            self.options.client_id,
+            len(self.known),
+            self.options.prefix,
+            f", shared group {self.options.share}" if self.options.share else "",
+        )
+
+    def run_forever(self) -> None:
+        self.start()
+        try:
+            while not self.stop_event.wait(1.0):
+                pass
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self._nudge.set()
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(lambda: None)
+        with contextlib.suppress(Exception):
+            self.mqtt.stop()
+        for thread in self._threads:
+            thread.join(timeout=10)
+
+    def _guard(self, target):
+        def run() -> None:
+            try:
+                target()
+            except Exception:
+                log.exception("gateway thread %s stopped", threading.current_thread().name)
+                self.stop_event.set()
+            finally:
+                close_old_connections()
+                db_connection.close()
+
+        return run
+
+    # --- known devices ----------------------------------------------------------------------
+
+    def _refresh_known(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._known_loaded_at < self.options.known_refresh_s:
+            return
+        self.known = KnownDevices.load()
+        self._known_loaded_at = now
+        metrics.KNOWN_DEVICES.set(len(self.known))
+
+    def _resolve(self, device_id: str) -> int | None:
+        pk = self.known.pk(device_id)
+        if pk is None and time.monotonic() >= self._unknown_refresh_at:
+            # A device registered since the last refresh: look again, at most every 5 s.
+            self._unknown_refresh_at = time.monotonic() + 5.0
+            self._refresh_known(force=True)
+            pk = self.known.pk(device_id)
+        return pk
+
+    # --- the writer -------------------------------------------------------------------------
+
+    def _take_batch(self) -> list:
+        try:
+            first = self.inbox.get(timeout=0.2)
+        except queue.Empty:
+            return []
+        items = [first]
+        deadline = time.monotonic() + self.options.batch_window_s
+        while len(items) < self.options.batch_max:
+            try:
+                items.append(self.inbox.get_nowait())
+                continue
+            except queue.Empty:
+                pass
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                items.append(self.inbox.get(timeout=remaining))
+            except queue.Empty:
+                break
+        return items
+
+    def _writer(self) -> None:
+        while not self.stop_event.is_set():
+            items = self._take_batch()
+            metrics.QUEUE_DEPTH.set(self.inbox.qsize())
+            if not items:
+                self._refresh_known()
+                continue
+            self._refresh_known()
+            self._store_with_retry(items)
+
+    def _store_with_retry(self, items: list) -> None:
+        delay = 0.5
+        while not self.stop_event.is_set():
+            try:
+                self._store(items)
+                return
+            except (OperationalError, InterfaceError) as error:
+                # The database is away: keep the batch (unacknowledged) and try again.
+                log.warning("database unavailable (%s); retrying in %.1f s", error, delay)
+                with contextlib.suppress(Exception):
+                    db_connection.close()
+                self.stop_event.wait(delay)
+                delay = min(delay * 2, 30)
+            except Exception:
+                # Something in the batch breaks storage: store one by one, so that only the
+                # culprit is set aside (as a rejected message) and the rest goes through.
+                log.exception("a batch of %d could not be stored; storing one by one", len(items))
+                if len(items) == 1:
+                    self._set_aside(items[0])
+                    return
+                for item in items:
+                    self._store_with_retry([item])
+                return
+
+    def _set_aside(self, item) -> None:
+        if isinstance(item, Inbound):
+            device_id, _ = self.topics.split(item.topic) or ("", "")
+            bad = rejected(
+                item.topic[:255],
+                device_id,
+                item.payload[:REJECTED_PAYLOAD_BYTES],
+                RejectReason.OTHER,
+                "could not be stored (see the gateway's log)",
+            )
+            with transaction.atomic():
+                ingest_store(batch=IngestBatch(rejected=[bad]))
+            self.mqtt.ack(item.mid, item.qos)
+            metrics.MESSAGES_REJECTED.labels(reason=RejectReason.OTHER).inc()
+
+    def _store(self, items: list) -> None:
+        started = time.monotonic()
+        now_epoch = time.time()
+        batch = IngestBatch()
+        statuses: list[StatusChange] = []
+        audits: list[tuple[str, tuple[str, ...]]] = []
+        acks: list[tuple[int, int]] = []
+        kinds: dict[str, int] = {}
+        lights: dict[int, tuple[str, Telemetry]] = {}
+        oldest = started
+        for item in items:
+            if isinstance(item, Inbound):
+                acks.append((item.mid, item.qos))
+                oldest = min(oldest, item.received)
+                kind = self._take_mqtt(item, now_epoch, batch, statuses, audits, lights)
+            else:
+                kind = self._take_reading(item, batch)
+            kinds[kind] = kinds.get(kind, 0) + 1
+        with transaction.atomic():
+            result = ingest_store(batch=batch)
+            if statuses:
+                status_apply(changes=statuses)
+            if audits:
+                from cityplatform.services import audit_record
+
+                for where, removed in audits:
+                    audit_record(
+                        actor="gateway",
+                        action="privacy.identity_stripped",
+                        target_type="device_message",
+                        target_id=where[:64],
+                        details={"removed": list(removed)},
+                    )
+        # Committed: now, and only now, the broker may forget these messages.
+        for mid, qos in acks:
+            self.mqtt.ack(mid, qos)
+        for kind, count in kinds.items():
+            metrics.MESSAGES_IN.labels(kind=kind).inc(count)
+            if kind != "rejected":
+                metrics.MESSAGES_STORED.labels(kind=kind).inc(count)
+        metrics.DUPLICATES.inc(result.duplicate_samples)
+        for bad in batch.rejected:
+            metrics.MESSAGES_REJECTED.labels(reason=bad.reason_code).inc()
+        for update in result.command_updates:
+            metrics.COMMANDS_COMPLETED.labels(state=update.state).inc()
+            self._opcua_pending.pop(update.device_id, None)
+        metrics.BATCH_SIZE.observe(len(items))
+        metrics.BATCH_SECONDS.observe(time.monotonic() - started)
+        metrics.LAG_SECONDS.set(time.monotonic() - oldest)
+        device_messages = len(acks) - kinds.get("gateway_status", 0)
+        self.stats.batches += 1
+        self.stats.received += device_messages
+        self.stats.stored += device_messages - len(batch.rejected)
+        self.stats.rejected += len(batch.rejected)
+        self._queue_live(result.state_changes)
+
+    def _take_mqtt(self, item: Inbound, now, batch, statuses, audits, lights) -> str:
+        message = parse_message(self.topics, item.topic, item.payload, now=now)
+        kind = type(message).__name__.lower()
+        if isinstance(message, Rejected):
+            return self._reject(batch, message, audits)
+        if isinstance(message, FrigateEvent):
+            device_id = self.known.frigate.get(message.camera)
+            pk = self._resolve(device_id) if device_id else None
+            if pk is None:
+                return self._reject_unknown(batch, item, message.camera, "frigate camera")
+            if message.stripped:
+                audits.append((device_id, message.stripped))
+            batch.events.append(
+                DeviceEvent(
+                    device_id=device_id,
+                    event_id=message.event_id,
+                    ts=message.ts,
+                    type=message.label,
+                    source="frigate",
+                    confidence=message.score,
+                    attributes=message.attributes,
+                    phase=message.phase,
+                    end_ts=message.end_ts,
+                    zones=message.zones,
+                    stripped=message.stripped,
+                )
+            )
+            return kind
+        if message.device_id == GATEWAY_STATUS_ID:
+            return "gateway_status"  # a gateway's own birth or will
+        pk = self._resolve(message.device_id)
+        if pk is None:
+            return self._reject_unknown(batch, item, message.device_id, "device")
+        if isinstance(message, Telemetry):
+            batch.samples.append((pk, message))
+        elif isinstance(message, Status):
+            statuses.append(StatusChange(pk, message.online))
+        elif isinstance(message, Ack):
+            batch.acks.append((pk, message))
+        elif isinstance(message, Event):
+            if message.stripped:
+                audits.append((message.device_id, message.stripped))
+            event = DeviceEvent(
+                device_id=message.device_id,
+                event_id=message.event_id,
+                ts=message.ts,
+                type=message.type,
+                source="mqtt",
+                confidence=message.confidence,
+                count=message.count,
+                attributes=message.attributes,
+                stripped=message.stripped,
+            )
+            batch.events.append(event)
+            if message.type in LAMP_FAULT_EVENTS:
+                batch.fault_events.append((pk, event))
+        return kind
+
+    def _reject(self, batch: IngestBatch, message: Rejected, audits) -> str:
+        batch.rejected.append(message)
+        if message.stripped:
+            audits.append((message.device_id or message.topic, message.stripped))
+        return "rejected"
+
+    def _reject_unknown(self, batch, item: Inbound, name: str, what: str) -> str:
+        device_id, _ = self.topics.split(item.topic) or ("", "")
+        message = rejected(
+            item.topic[:255],
+            device_id,
+            item.payload,
+            RejectReason.UNKNOWN_DEVICE,
+            f"unknown {what}: {name[:100]}",
+        )
+        return self._reject(batch, message, [])
+
+    def _take_reading(self, reading, batch: IngestBatch) -> str:
+        pk = self.known.pk(reading.device_id)
+        if pk is None:
+            return "opcua_unknown"
+        ts = reading.ts if reading.ts.tzinfo else reading.ts.replace(tzinfo=UTC)
+        if reading.actual_level is not None or reading.power_w is not None:
+            batch.samples.append(
+                (pk, Telemetry(reading.device_id, ts, reading.actual_level, reading.power_w))
+            )
+        pending = self._opcua_pending.get(reading.device_id)
+        if (
+            pending is not None
+            and reading.actual_level is not None
+            and abs(reading.actual_level - pending[1]) <= READBACK_TOLERANCE
+        ):
+            batch.readbacks.append(
+                (pk, Ack(reading.device_id, pending[0], True, reading.actual_level, "", ts))
+            )
+        if reading.status and reading.status in LAMP_FAULT_EVENTS:
+            event = DeviceEvent(
+                device_id=reading.device_id,
+                event_id=f"opcua-{reading.status}-{int(ts.timestamp())}",
+                ts=ts,
+                type=reading.status,
+                source="opcua",
+            )
+            batch.fault_events.append((pk, event))
+        return "opcua"
+
+    # --- commands ---------------------------------------------------------------------------
+
+    def nudge(self, ids: Iterable[str] = ()) -> None:
+        with self._nudge_lock:
+            self._nudged_ids.update(ids)
+        self._nudge.set()
+
+    def _dispatcher(self) -> None:
+        last_sweep = 0.0
+        while not self.stop_event.is_set():
+            self._nudge.wait(self.options.sweep_s)
+            self._nudge.clear()
+            if self.stop_event.is_set():
+                return
+            try:
+                if time.monotonic() - last_sweep >= self.options.sweep_s:
+                    command_service.commands_sweep()
+                    last_sweep = time.monotonic()
+                self.dispatch_due()
+            except (OperationalError, InterfaceError, DatabaseError):
+                log.warning("command dispatch: database unavailable", exc_info=True)
+                with contextlib.suppress(Exception):
+                    db_connection.close()
+                self.stop_event.wait(1.0)
+
+    def dispatch_due(self) -> int:
+        """Claims and sends every due command this gateway may send; returns how many."""
+        if not self.mqtt.connected.is_set():
+            return 0
+        sent = 0
+        while True:
+            claimed = command_service.commands_claim_due(
+                limit=2000, opcua_controllers=set(self._opcua_sessions)
+            )
+            if not claimed:
+                return sent
+            for command in claimed:
+                if command.protocol == ControlProtocol.OPCUA:
+                    self._send_opcua(command)
+                else:
+                    self._send_mqtt(command)
+            sent += len(claimed)
+            self.stats.commands_sent += len(claimed)
+
+    def _send_mqtt(self, command) -> None:
+        body = {
+            "id": command.id,
+            "op": "set_level",
+            "level": command.level,
+            "fade_s": command.fade_s,
+        }
+        if command.expires_at is not None:
+            body["expires"] = command.expires_at.astimezone(UTC).isoformat()
+        info = self.mqtt.publish(
+            self.topics.device_topic(command.device_id, "cmd"),
+            json.dumps(body, separators=(",", ":")).encode(),
+            qos=1,
+        )
+        if info.rc != 0:
+            command_service.commands_send_failed(
+                command_ids=[command.id], error=f"MQTT publish failed (rc {info.rc})"
+            )
+            return
+        metrics.COMMANDS_SENT.labels(protocol="mqtt").inc()
+
+    def _send_opcua(self, command) -> None:
+        session = self._opcua_sessions.get(command.controller_device_id or "")
+        if session is None or self._loop is None:
+            command_service.commands_send_failed(
+                command_ids=[command.id], error="no OPC-UA session for its controller"
+            )
+            return
+        self._opcua_pending[command.device_id] = (command.id, command.level)
+
+        async def write() -> None:
+            try:
+                await session.write_level(command.device_id, command.level)
+                metrics.COMMANDS_SENT.labels(protocol="opcua").inc()
+            except Exception as error:
+                log.warning("OPC-UA write to %s failed: %s", command.device_id, error)
+                await asyncio.to_thread(
+                    _in_db_thread,
+                    command_service.commands_send_failed,
+                    command_ids=[command.id],
+                    error=f"OPC-UA write failed: {error}"[:500],
+                )
+
+        asyncio.run_coroutine_threadsafe(write(), self._loop)
+
+    # --- the asyncio side: the Channels listener and OPC-UA sessions ------------------------
+
+    def _async_thread(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._async_main())
+        finally:
+            loop.close()
+
+    async def _async_main(self) -> None:
+        tasks = [asyncio.create_task(self._listen_for_commands())]
+        if self.options.opcua:
+            tasks.append(asyncio.create_task(self._run_opcua()))
+        while not self.stop_event.is_set():
+            await asyncio.sleep(0.2)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _listen_for_commands(self) -> None:
+        from channels.layers import channel_layers
+
+        if "default" not in channel_layers.configs:
+            return
+        # A layer instance of its own: its receive() is bound to this thread's event loop.
+        layer = channel_layers.make_backend("default")
+        delay = 1.0
+        while True:
+            try:
+                channel = await layer.new_channel("gateway.")
+                await layer.group_add(command_service.GATEWAY_GROUP, channel)
+                delay = 1.0
+                while True:
+                    message = await layer.receive(channel)
+                    if message.get("type") == "commands.due":
+                        self.nudge(message.get("ids") or ())
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("Channels listener lost; retrying in %.0f s", delay, exc_info=True)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30)
+
+    async def _run_opcua(self) -> None:
+        try:
+            from devices.protocols.opcua import OpcUaControllerSession
+        except ImportError:
+            log.info("OPC-UA transport not available; no controller sessions")
+            return
+        controllers: list[OpcUaController] = await asyncio.to_thread(
+            _in_db_thread, opcua_controllers
+        )
+        mine = [
+            c
+            for c in controllers
+            if controller_owner(c.device_id, self.options.members) == self.options.member
+        ]
+        tasks = []
+        for controller in mine:
+            session = OpcUaControllerSession(
+                controller_device_id=controller.device_id,
+                endpoint_url=controller.endpoint_url,
+                luminaires=list(controller.luminaires),
+                on_reading=self._on_reading,
+                browse_path_template=controller.browse_path_template,
+                watchdog_s=self.options.opcua_watchdog_s,
+            )
+            self._opcua_sessions[controller.device_id] = session
+            for light in controller.luminaires:
+                self._opcua_lights[light] = controller.device_id
+            tasks.append(asyncio.create_task(session.run(), name=f"opcua:{controller.device_id}"))
+        log.info("OPC-UA: %d of %d controllers are this gateway's", len(mine), len(controllers))
+        self.nudge()
+        try:
+            while True:
+                metrics.OPCUA_SESSIONS.set(
+                    sum(1 for s in self._opcua_sessions.values() if getattr(s, "connected", False))
+                )
+                await asyncio.sleep(5)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _on_reading(self, reading) -> None:
+        self.inbox.put(reading)
+
+    # --- live updates -----------------------------------------------------------------------
+
+    def _queue_live(self, changes) -> None:
+        if not changes:
+            return
+        with self._live_lock:
+            for change in changes:
+                known = self.known.get(change.device_id)
+                if known is None:
+                    continue
+                topics = [f"device:{change.device_id}"]
+                if known.zone_id:
+                    topics.append(f"zone:{known.zone_id}")
+                if known.kind == AssetKind.STREETLIGHT:
+                    data = LightState(
+                        device_id=change.device_id,
+                        level=change.level,
+                        power_w=change.power_w,
+                        zone_id=known.zone_id,
+                    )
+                    self._live_pending[change.device_id] = ("light.state", data, topics)
+                if change.came_online:
+                    data = DeviceStatus(
+                        device_id=change.device_id,
+                        kind=known.kind,
+                        online=True,
+                        zone_id=known.zone_id,
+                    )
+                    self._live_pending[change.device_id + "\0status"] = (
+                        "device.status",
+                        data,
+                        topics,
+                    )
+
+    def _live_publisher(self) -> None:
+        from cityplatform.live import build_message, topic_group
+
+        while not self.stop_event.wait(self.options.live_interval_s):
+            with self._live_lock:
+                if not self._live_pending:
+                    continue
+                keys = list(self._live_pending)[: self.options.live_max_per_flush]
+                taken = [self._live_pending.pop(key) for key in keys]
+            by_kind: dict[str, list] = {}
+            for kind, data, topics in taken:
+                message = build_message(kind, data).model_dump(mode="json")
+                by_kind.setdefault(kind, []).append((message, [topic_group(t) for t in topics]))
+            for kind, payloads in by_kind.items():
+                command_service.send_live_batch(kind, payloads)
+
+
+def _in_db_thread(function, *args, **kwargs):
+    """Runs ORM work in a worker thread and closes its connection afterwards."""
+    try:
+        return function(*args, **kwargs)
+    finally:
+        db_connection.close()
+
+
+def gateway_options_from_settings(**overrides) -> GatewayOptions:
+    options = GatewayOptions(
+        mqtt_url=settings.MQTT_URL,
+        client_id=settings.MQTT_CLIENT_ID,
+        prefix=settings.MQTT_TOPIC_PREFIX,
+        frigate_topic=settings.FRIGATE_TOPIC,
+        mqtt_protocol=getattr(settings, "MQTT_PROTOCOL", "5"),
+    )
+    for key, value in overrides.items():
+        if value is not None:
+            setattr(options, key, value)
+    return options

@@ -1,0 +1,339 @@
+"""The device protocol v1 (CONTRACT.md) as typed, immutable values, parsed at the edge.
+
+Nothing past this module sees raw bytes. `parse_message(topic, payload, ...)` turns one MQTT
+message into a `Telemetry`, `Status`, `Event`, `Ack` or `FrigateEvent` value, or a `Rejected`
+value naming why. The checks here are the JSON Schemas published in docs/schemas/ written out
+by hand (10,000 messages a second leave no room for a generic validator); the tests validate
+the same payloads against those schema files, so the two cannot drift apart unnoticed.
+"""
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from devices.choices import RejectReason
+from devices.events import strip_identity
+
+MAX_PAYLOAD_BYTES = 64 * 1024
+REJECTED_PAYLOAD_BYTES = 4096
+DEVICE_ID_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+TELEMETRY_METRICS = ("level", "power_w", "energy_wh", "lux", "temp_c")
+# Plausible ranges per metric (the contract's lower bounds; upper bounds reject garbage).
+METRIC_RANGES = {
+    "level": (0.0, 100.0),
+    "power_w": (0.0, 100_000.0),
+    "energy_wh": (0.0, 1e12),
+    "lux": (0.0, 200_000.0),
+    "temp_c": (-100.0, 200.0),
+}
+# Timestamps further than this into the future are refused (a device with a broken clock).
+MAX_CLOCK_SKEW_S = 24 * 3600
+MIN_EPOCH = 946684800.0  # 2000-01-01
+
+
+@dataclass(frozen=True, slots=True)
+class Telemetry:
+    device_id: str
+    ts: datetime
+    level: float | None = None
+    power_w: float | None = None
+    energy_wh: float | None = None
+    lux: float | None = None
+    temp_c: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    device_id: str
+    online: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    device_id: str
+    event_id: str
+    ts: datetime
+    type: str
+    confidence: float | None
+    count: int | None
+    attributes: dict[str, Any]
+    stripped: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    device_id: str
+    command_id: str
+    ok: bool
+    level: float | None
+    reason: str
+    ts: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class FrigateEvent:
+    camera: str  # Frigate's camera name, resolved to an asset by the gateway
+    event_id: str
+    phase: str  # new | update | end
+    ts: datetime
+    end_ts: datetime | None
+    label: str
+    score: float | None
+    zones: tuple[str, ...]
+    attributes: dict[str, Any]
+    stripped: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    topic: str
+    device_id: str
+    payload: str  # the first 4 KiB, identity fields stripped
+    reason_code: str
+    reason: str
+    stripped: tuple[str, ...] = field(default=())
+
+
+Message = Telemetry | Status | Event | Ack | FrigateEvent | Rejected
+
+
+class Invalid(ValueError):
+    def __init__(self, code: str, reason: str):
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+def parse_ts(value: Any, *, now: float, name: str = "ts") -> datetime:
+    """RFC 3339 with an offset, or epoch seconds; in UTC."""
+    if isinstance(value, bool):
+        raise Invalid(RejectReason.SCHEMA, f"{name}: not a timestamp")
+    if isinstance(value, int | float):
+        if not math.isfinite(value) or value < MIN_EPOCH or value > now + MAX_CLOCK_SKEW_S:
+            raise Invalid(RejectReason.SCHEMA, f"{name}: epoch seconds out of range")
+        return datetime.fromtimestamp(value, UTC)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise Invalid(RejectReason.SCHEMA, f"{name}: not RFC 3339") from None
+        if parsed.tzinfo is None:
+            raise Invalid(RejectReason.SCHEMA, f"{name}: RFC 3339 needs an offset")
+        epoch = parsed.timestamp()
+        if epoch < MIN_EPOCH or epoch > now + MAX_CLOCK_SKEW_S:
+            raise Invalid(RejectReason.SCHEMA, f"{name}: out of range")
+        return parsed.astimezone(UTC)
+    raise Invalid(RejectReason.SCHEMA, f"{name}: not a timestamp")
+
+
+def _number(
+    data: dict, key: str, low: float | None = None, high: float | None = None
+) -> float | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise Invalid(RejectReason.SCHEMA, f"{key}: not a number")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise Invalid(RejectReason.SCHEMA, f"{key}: {value} out of range")
+    return float(value)
+
+
+def _json_object(payload: bytes) -> dict:
+    try:
+        data = json.loads(payload)
+    except (UnicodeDecodeError, ValueError):
+        raise Invalid(RejectReason.INVALID_JSON, "not valid JSON (UTF-8)") from None
+    if not isinstance(data, dict):
+        raise Invalid(RejectReason.SCHEMA, "the payload must be a JSON object")
+    return data
+
+
+def parse_telemetry(device_id: str, payload: bytes, *, now: float) -> Telemetry:
+    data = _json_object(payload)
+    if "ts" not in data:
+        raise Invalid(RejectReason.SCHEMA, "ts: required")
+    ts = parse_ts(data["ts"], now=now)
+    values = {key: _number(data, key, *METRIC_RANGES[key]) for key in TELEMETRY_METRICS}
+    if all(value is None for value in values.values()):
+        raise Invalid(RejectReason.SCHEMA, "at least one metric is required")
+    return Telemetry(device_id, ts, **values)
+
+
+def parse_status(device_id: str, payload: bytes) -> Status:
+    text = payload.decode("utf-8", "replace").strip().lower()
+    if text == "online":
+        return Status(device_id, True)
+    if text == "offline":
+        return Status(device_id, False)
+    raise Invalid(RejectReason.SCHEMA, "status must be 'online' or 'offline'")
+
+
+def _string(data: dict, key: str, *, required: bool, max_length: int = 200) -> str | None:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise Invalid(RejectReason.SCHEMA, f"{key}: required")
+        return None
+    if not isinstance(value, str) or not value or len(value) > max_length:
+        raise Invalid(RejectReason.SCHEMA, f"{key}: a string of 1 to {max_length} characters")
+    return value
+
+
+def parse_event(device_id: str, data: dict, stripped: tuple[str, ...], *, now: float) -> Event:
+    event_id = _string(data, "id", required=True, max_length=100)
+    event_type = _string(data, "type", required=True, max_length=50)
+    if "ts" not in data:
+        raise Invalid(RejectReason.SCHEMA, "ts: required")
+    ts = parse_ts(data["ts"], now=now)
+    confidence = _number(data, "confidence", 0, 1)
+    count = data.get("count")
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 0):
+        raise Invalid(RejectReason.SCHEMA, "count: a whole number ≥ 0")
+    attributes = data.get("attributes") or {}
+    if not isinstance(attributes, dict):
+        raise Invalid(RejectReason.SCHEMA, "attributes: an object")
+    return Event(device_id, event_id, ts, event_type, confidence, count, attributes, stripped)
+
+
+def parse_ack(device_id: str, payload: bytes, *, now: float) -> Ack:
+    data = _json_object(payload)
+    command_id = _string(data, "id", required=True, max_length=64)
+    status = data.get("status")
+    if status not in ("ok", "error"):
+        raise Invalid(RejectReason.SCHEMA, "status: 'ok' or 'error'")
+    level = _number(data, "level", 0, 100)
+    reason = data.get("reason") or ""
+    if not isinstance(reason, str):
+        raise Invalid(RejectReason.SCHEMA, "reason: a string")
+    ts = parse_ts(data["ts"], now=now) if data.get("ts") is not None else None
+    return Ack(device_id, command_id, status == "ok", level, reason[:300], ts)
+
+
+def parse_frigate(data: dict, stripped: tuple[str, ...], *, now: float) -> FrigateEvent:
+    phase = data.get("type")
+    if phase not in ("new", "update", "end"):
+        raise Invalid(RejectReason.SCHEMA, "type: new, update or end")
+    after = data.get("after")
+    if not isinstance(after, dict):
+        raise Invalid(RejectReason.SCHEMA, "after: required object")
+    event_id = _string(after, "id", required=True, max_length=100)
+    camera = _string(after, "camera", required=True, max_length=100)
+    label = _string(after, "label", required=True, max_length=50)
+    score = _number(after, "score", 0, 1)
+    if "start_time" not in after:
+        raise Invalid(RejectReason.SCHEMA, "after.start_time: required")
+    start = parse_ts(after["start_time"], now=now, name="after.start_time")
+    end = after.get("end_time")
+    end_ts = parse_ts(end, now=now, name="after.end_time") if end is not None else None
+    zones = after.get("current_zones") or []
+    if not isinstance(zones, list) or not all(isinstance(z, str) for z in zones):
+        raise Invalid(RejectReason.SCHEMA, "after.current_zones: a list of strings")
+    keep = ("entered_zones", "top_score", "false_positive", "has_clip", "has_snapshot", "box")
+    attributes = {key: after[key] for key in keep if key in after}
+    if isinstance(after.get("attributes"), dict | list):
+        attributes["attributes"] = after["attributes"]
+    return FrigateEvent(
+        camera, event_id, phase, start, end_ts, label, score, tuple(zones), attributes, stripped
+    )
+
+
+class TopicMap:
+    """Splits topics of the contract: `P/{device_id}/{kind}` and the Frigate topic."""
+
+    KINDS = frozenset({"telemetry", "status", "event", "ack"})
+
+    def __init__(self, prefix: str, frigate_topic: str):
+        self.prefix = prefix.strip("/")
+        self.prefix_slash = self.prefix + "/"
+        self.frigate_topic = frigate_topic
+
+    def split(self, topic: str) -> tuple[str, str] | None:
+        """(device_id, kind) for a device topic, ("", "frigate") for Frigate, else None."""
+        if topic == self.frigate_topic:
+            return "", "frigate"
+        if not topic.startswith(self.prefix_slash):
+            return None
+        rest = topic[len(self.prefix_slash) :]
+        device_id, sep, kind = rest.partition("/")
+        if not sep or kind not in self.KINDS or not DEVICE_ID_RE.fullmatch(device_id):
+            return None
+        return device_id, kind
+
+    def device_topic(self, device_id: str, kind: str) -> str:
+        return f"{self.prefix}/{device_id}/{kind}"
+
+
+def rejected(
+    topic: str,
+    device_id: str,
+    payload: bytes,
+    code: str,
+    reason: str,
+    data: Any = None,
+    already_stripped: tuple[str, ...] = (),
+) -> Rejected:
+    """A rejected message whose stored payload never carries identity fields."""
+    stripped: tuple[str, ...] = already_stripped
+    if data is None and code != RejectReason.INVALID_JSON and payload[:1] in (b"{", b"["):
+        try:
+            data = json.loads(payload)
+        except ValueError:
+            data = None
+    if data is not None:
+        clean, removed = strip_identity(data)
+        stripped = stripped + tuple(removed)
+        text = json.dumps(clean, ensure_ascii=False)
+    else:
+        text = payload[:REJECTED_PAYLOAD_BYTES].decode("utf-8", "replace")
+        # Not JSON, so not inspectable field by field: a text naming identity keys is withheld.
+        lowered = text.lower()
+        if any(f'"{key}"' in lowered for key in ("face", "faces", "sub_label", "identity")):
+            text = "(withheld: unparseable payload naming identity fields)"
+    return Rejected(topic, device_id, text[:REJECTED_PAYLOAD_BYTES], code, reason[:500], stripped)
+
+
+def parse_message(topics: TopicMap, topic: str, payload: bytes, *, now: float) -> Message:
+    """One MQTT message → a typed value, or `Rejected`. Never raises for bad input."""
+    where = topics.split(topic)
+    if where is None:
+        return rejected(
+            topic[:255],
+            "",
+            payload[:REJECTED_PAYLOAD_BYTES],
+            RejectReason.UNKNOWN_TOPIC,
+            unknown_topic_reason(topic),
+        )
+    device_id, kind = where
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        return rejected(
+            topic,
+            device_id,
+            payload[:REJECTED_PAYLOAD_BYTES],
+            RejectReason.OVERSIZED,
+            f"{len(payload)} bytes > {MAX_PAYLOAD_BYTES}",
+            data=None,
+        )
+    data, removed = None, []
+    try:
+        if kind == "telemetry":
+            return parse_telemetry(device_id, payload, now=now)
+        if kind == "status":
+            return parse_status(device_id, payload)
+        if kind == "ack":
+            return parse_ack(device_id, payload, now=now)
+        # Events: identity fields are stripped before anything else looks at them.
+        raw = _json_object(payload)
+        data, removed = strip_identity(raw)
+        if kind == "event":
+            return parse_event(device_id, data, tuple(removed), now=now)
+        return parse_frigate(data, tuple(removed), now=now)
+    except Invalid as error:
+        return rejected(topic, device_id, payload, error.code, error.reason, data, tuple(removed))
+
+
+def unknown_topic_reason(topic: str) -> str:
+    return f"topic outside the contract: {topic[:200]}"

@@ -1,0 +1,59 @@
+"""The demo's device services: an in-process amqtt broker when nothing listens at MQTT_URL,
+and the gateway storing what devices publish to it."""
+
+import asyncio
+import json
+import threading
+import time
+import uuid
+
+import paho.mqtt.client as paho
+import pytest
+from django.test import override_settings
+from paho.mqtt.enums import CallbackAPIVersion
+
+from cityplatform.embedded import DemoContext
+from devices.models import Telemetry
+from devices.protocols import embedded
+from tests.devices.gateway_helpers import make_light, unique_prefix, wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_demo_starts_a_broker_and_the_gateway_stores_what_lamps_publish(free_port):
+    prefix = unique_prefix()
+    light = make_light("SL-D1")
+    with override_settings(
+        MQTT_URL=f"mqtt://127.0.0.1:{free_port}",
+        MQTT_TOPIC_PREFIX=prefix,
+        MQTT_CLIENT_ID=f"demo-gw-{uuid.uuid4().hex[:6]}",
+    ):
+        embedded._state.update(embedded_broker=False, ready=None)
+        loop = asyncio.new_event_loop()
+        ctx = DemoContext(host="127.0.0.1", port=0)
+
+        async def main():
+            ctx.stop = asyncio.Event()
+            await asyncio.gather(embedded.run_broker(ctx), embedded.run_gateway(ctx))
+
+        thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
+        thread.start()
+        try:
+            wait_for(lambda: embedded.broker_listening("127.0.0.1", free_port), what="the broker")
+            assert embedded._state["embedded_broker"] is True
+            lamp = paho.Client(CallbackAPIVersion.VERSION2, client_id="lamp-d1")
+            lamp.connect("127.0.0.1", free_port)
+            lamp.loop_start()
+            deadline = time.monotonic() + 30
+            n = 0
+            while not Telemetry.objects.filter(asset=light).exists():
+                assert time.monotonic() < deadline, "nothing stored"
+                body = {"ts": 1_790_000_000 + n, "level": 30}
+                lamp.publish(f"{prefix}/SL-D1/telemetry", json.dumps(body), qos=1)
+                n += 1
+                time.sleep(0.5)
+            lamp.loop_stop()
+            lamp.disconnect()
+        finally:
+            loop.call_soon_threadsafe(ctx.stop.set)
+            thread.join(30)
