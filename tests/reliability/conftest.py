@@ -46,7 +46,10 @@ def private_mosquitto():
     yield make
     for broker in started:
         broker.kill()
-        shutil.rmtree(broker.directory, ignore_errors=True)
+        if os.environ.get("KEEP_SERVICE_DIRS"):
+            print(f"kept {broker.directory}")
+        else:
+            shutil.rmtree(broker.directory, ignore_errors=True)
 
 
 @pytest.fixture
