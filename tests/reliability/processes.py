@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -38,7 +39,7 @@ class GatewayProcess:
         )
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
-        self.log = self.log or Path(f"/tmp/gateway-{self.client_id}.log")
+        self.log = self.log or Path(tempfile.gettempdir()) / f"gateway-{self.client_id}.log"
         self.process = subprocess.Popen(
             [sys.executable, "manage.py", "run_gateway", "--no-opcua"],
             cwd=ROOT,
