@@ -95,3 +95,70 @@ def test_the_gateway_killed_mid_batch_and_restarted_loses_nothing(private_mosqui
         if publisher:
             publisher.close()
         gateway.stop()
+
+
+SEED_LIGHTS = """
+from devices.choices import AssetKind
+from devices.models import Asset, StreetlightDetails
+for d in range({devices}):
+    a = Asset.objects.create(
+        device_id=f"SL-R{{d:03d}}", kind=AssetKind.STREETLIGHT, latitude=51.5, longitude=-0.09
+    )
+    StreetlightDetails.objects.create(asset=a)
+"""
+
+
+def manage(database_url: str, *args: str) -> None:
+    import subprocess
+    import sys
+
+    from tests.benchmarks.common import child_env
+    from tests.reliability.processes import ROOT
+
+    env = child_env(DATABASE_URL=database_url)
+    subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+
+
+def stored_in(database_url: str) -> int:
+    import psycopg
+
+    try:
+        with psycopg.connect(database_url, connect_timeout=2) as conn:
+            return conn.execute("SELECT count(*) FROM devices_telemetry").fetchone()[0]
+    except psycopg.OperationalError:
+        return -1
+
+
+def test_postgresql_away_the_gateway_holds_back_and_catches_up(private_mosquitto, private_postgres):
+    total = size(3_000, 30_000)
+    down_s = size(8, 30)
+    database = private_postgres()
+    url = database.create_database("city")
+    manage(url, "migrate", "--no-input")
+    manage(url, "shell", "-c", SEED_LIGHTS.format(devices=DEVICES))
+    broker = private_mosquitto()
+    prefix = unique_prefix()
+    gateway = GatewayProcess(broker.url, prefix, database_url=url).start()
+    publisher = None
+    try:
+        gateway.wait_online()
+        publisher = DevicePublisher(broker.url, prefix)
+        for n in range(total // 3):
+            publisher.publish(device_of(n), telemetry(n))
+        wait_for(lambda: stored_in(url) >= total // 3, timeout=120, what="the first third")
+        database.stop(mode="immediate")  # the database goes away …
+        for n in range(total // 3, total):
+            publisher.publish(device_of(n), telemetry(n))
+        time.sleep(down_s)  # … for a while, with messages arriving
+        assert gateway.process.poll() is None, "the gateway died while the database was away"
+        database.start()
+        wait_for(lambda: stored_in(url) >= total, timeout=300, what="caught up")
+        time.sleep(1.0)
+        assert stored_in(url) == total
+        assert publisher.wait_all_acked(timeout=60) == total
+    finally:
+        if publisher:
+            publisher.close()
+        gateway.stop()
