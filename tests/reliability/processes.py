@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
-from tests.benchmarks.common import child_env, mqtt_address
+from tests.benchmarks.common import child_env, mqtt_address, wait_gateway_online
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,24 +50,10 @@ class GatewayProcess:
 
     def wait_online(self, timeout: float = 60) -> None:
         """Until the gateway's birth message is seen (it has subscribed by then)."""
-        seen = threading.Event()
-        c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"w-{uuid.uuid4().hex[:8]}")
-        c.on_message = lambda cl, u, m: m.payload == b"online" and seen.set()
-        host, port = mqtt_address(self.mqtt_url)
-        c.connect(host, port)
-        c.subscribe(f"{self.prefix}/_gateway/status", qos=1)
-        c.loop_start()
         try:
-            deadline = time.monotonic() + timeout
-            while not seen.wait(0.2):
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"the gateway exited: {self.log.read_text()[-3000:]}")
-                if time.monotonic() > deadline:
-                    raise TimeoutError("the gateway did not come online")
-            time.sleep(0.5)
-        finally:
-            c.disconnect()
-            c.loop_stop()
+            wait_gateway_online(self.mqtt_url, self.prefix, self.process, timeout)
+        except RuntimeError as error:
+            raise RuntimeError(f"{error}: {self.log.read_text()[-3000:]}") from error
 
     def kill(self) -> None:
         if self.process and self.process.poll() is None:

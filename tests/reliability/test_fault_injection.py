@@ -162,3 +162,49 @@ def test_postgresql_away_the_gateway_holds_back_and_catches_up(private_mosquitto
         if publisher:
             publisher.close()
         gateway.stop()
+
+
+def test_a_restarted_gateway_sends_each_pending_command_once_and_no_expired_one(
+    private_mosquitto,
+):
+    from datetime import timedelta
+
+    from devices.choices import CommandState
+    from devices.models import Command
+    from devices.services.commands import commands_issue
+    from tests.reliability.mqtt_tools import Collector
+
+    lights = [make_light(f"SL-C{n:03d}") for n in range(size(12, 200))]
+    live, expiring = lights[: len(lights) * 2 // 3], lights[len(lights) * 2 // 3 :]
+    broker = private_mosquitto()
+    prefix = unique_prefix()
+    gateway = GatewayProcess(broker.url, prefix).start()
+    devices = Collector(broker.url, f"{prefix}/+/cmd")
+    try:
+        gateway.wait_online()
+        gateway.kill()  # the gateway is down …
+        # … while commands are decided: some still valid at restart, some expired by then
+        commands_issue(
+            levels={light.pk: 80 for light in expiring},
+            reason="test",
+            issued_by="test",
+            ttl=timedelta(seconds=1),
+        )
+        wanted = commands_issue(levels={light.pk: 60 for light in live}, reason="t", issued_by="t")
+        time.sleep(1.5)
+        gateway = GatewayProcess(broker.url, prefix, client_id=gateway.client_id).start()
+        devices.wait_for(len(live), timeout=60)
+        time.sleep(3.0)  # well inside the 30 s acknowledgement time-out: no retry yet
+        sent = [json.loads(payload)["id"] for _, payload in devices.messages]
+        assert sorted(sent) == sorted(str(c.pk) for c in wanted)  # each once, none expired
+        wait_for(
+            lambda: (
+                Command.objects.filter(asset__in=expiring, state=CommandState.EXPIRED).count()
+                == len(expiring)
+            ),
+            timeout=30,
+            what="the expired commands marked EXPIRED",
+        )
+    finally:
+        devices.close()
+        gateway.stop()
