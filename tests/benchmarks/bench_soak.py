@@ -50,13 +50,14 @@ def generate(*, url: str, prefix: str, lights: int, cameras: int, seconds: float
     client.connect(host, port)
     client.loop_start()
     tick = 0.1
-    per_tick = lights * tick / PERIOD_S
+    per_second = lights / PERIOD_S
     event_every = 60.0 / ALARMS_PER_MIN
-    started = time.monotonic()
+    started = last = time.monotonic()
     next_event = started + event_every / 2
     due, light, camera = 0.0, 0, 0
     while (now := time.monotonic()) - started < seconds:
-        due += per_tick
+        due += per_second * (now - last)  # paced by the clock: a slow tick is caught up
+        last = now
         wall = int(time.time())
         while due >= 1:
             body = {"ts": wall, "level": 50 + light % 50, "power_w": 35.0, "energy_wh": 1.0}
@@ -211,20 +212,22 @@ def run(*, quick: bool) -> list[dict]:
         generator = subprocess.Popen(
             [sys.executable, "-m", "tests.benchmarks.bench_soak", *arguments], cwd=ROOT
         )
-        started = time.monotonic()
-        stored_before = _stored()
+        started = previous_at = time.monotonic()
+        previous = _stored()
         while time.monotonic() - started < seconds:
             time.sleep(max(0.0, interval - PROBES_PER_SAMPLE * 0.25))
             latencies = _probe_latencies(probe, prefix, PROBES_PER_SAMPLE)
-            stored = _stored()
-            elapsed = time.monotonic() - started
+            stored, now = _stored(), time.monotonic()
+            elapsed = now - started
+            rate = (stored - previous) / (now - previous_at)
+            previous, previous_at = stored, now
             samples.append(
                 {
                     "minute": round(elapsed / 60, 2),
                     "rss_mb": round(_rss_mb(gateway.pid), 1),
                     "p50_ms": round(common.percentile(latencies, 50), 1),
                     "p95_ms": round(common.percentile(latencies, 95), 1),
-                    "stored_per_s": round((stored - stored_before) / elapsed, 1),
+                    "stored_per_s": round(rate, 1),
                 }
             )
         generator.wait(60)
@@ -244,6 +247,7 @@ def run(*, quick: bool) -> list[dict]:
     else:
         growth_note = f"RSS {steady[0]['rss_mb']:.0f} → {steady[-1]['rss_mb']:.0f} MB"
     worst_p95 = max(s["p95_ms"] for s in samples)
+    stored_rate = common.percentile([s["stored_per_s"] for s in steady], 50)
     (ROOT / "var").mkdir(exist_ok=True)
     (ROOT / "var" / "soak.json").write_text(json.dumps(samples, indent=2))
     if not quick:
@@ -251,11 +255,11 @@ def run(*, quick: bool) -> list[dict]:
     minutes = f"{seconds / 60:.1f} min"
     return [
         common.figure(
-            f"soak ({minutes}): telemetry stored",
-            samples[-1]["stored_per_s"],
+            f"soak ({minutes}): telemetry stored (median minute)",
+            stored_rate,
             "msg/s",
             goal=f"= offered {offered:,.0f} msg/s ({lights:,} lights / {PERIOD_S:.0f} s)",
-            ok=samples[-1]["stored_per_s"] >= 0.95 * offered,
+            ok=stored_rate >= 0.95 * offered,
             peer=common.THINGSBOARD_PEER,
         ),
         common.figure(
