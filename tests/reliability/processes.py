@@ -26,6 +26,7 @@ class GatewayProcess:
     prefix: str
     client_id: str = field(default_factory=lambda: f"gw-rel-{uuid.uuid4().hex[:8]}")
     database_url: str | None = None
+    extra_env: dict = field(default_factory=dict)
     process: subprocess.Popen | None = None
     log: Path | None = None
 
@@ -38,6 +39,7 @@ class GatewayProcess:
         )
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
+        env.update(self.extra_env)
         self.log = self.log or Path(tempfile.gettempdir()) / f"gateway-{self.client_id}.log"
         self.process = subprocess.Popen(
             [sys.executable, "manage.py", "run_gateway", "--no-opcua"],
