@@ -37,12 +37,8 @@ class Pagination(PageNumberPagination):
 
 def _django_validation_extra(error: DjangoValidationError) -> dict[str, Any]:
     if hasattr(error, "error_dict"):
-        return {
-            "fields": {
-                field: [str(m) for e in errs for m in e]
-                for field, errs in error.message_dict.items()
-            }
-        }
+        fields = error.message_dict.items()
+        return {"fields": {field: [str(m) for m in messages] for field, messages in fields}}
     return {"errors": error.messages}
 
 
