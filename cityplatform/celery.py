@@ -26,6 +26,7 @@ app.conf.task_routes = {
     "cctv.tasks.alert_*": {"queue": "alerts"},
     "cctv.tasks.event_*": {"queue": "alerts"},
     "lighting.tasks.command_*": {"queue": "commands"},
+    "lighting.tasks.reconcile_*": {"queue": "commands"},
     "devices.tasks.command_*": {"queue": "commands"},
 }
 
@@ -34,6 +35,19 @@ app.conf.beat_schedule = {
     "platform-heartbeat": {
         "task": "cityplatform.tasks.heartbeat",
         "schedule": timedelta(seconds=60),
+    },
+    # Lighting: desired levels for every light, overrides starting and ending, lamp faults.
+    "lighting-reconcile": {
+        "task": "lighting.tasks.reconcile_all",
+        "schedule": timedelta(seconds=30),
+    },
+    "lighting-overrides-sweep": {
+        "task": "lighting.tasks.overrides_sweep",
+        "schedule": timedelta(seconds=10),
+    },
+    "lighting-faults": {
+        "task": "lighting.tasks.faults_detect",
+        "schedule": timedelta(minutes=5),
     },
 }
 

@@ -173,7 +173,7 @@ class OpcUaControllerSession:
     async def run(self) -> None:
         delay = self.backoff_initial_s
         while True:
-            started = time.monotonic()
+            connects = self.connects
             try:
                 await self._session()
             except asyncio.CancelledError:
@@ -195,8 +195,8 @@ class OpcUaControllerSession:
             finally:
                 self.connected = False
                 self._client = None
-            if time.monotonic() - started > self.backoff_max_s:
-                delay = self.backoff_initial_s  # the last connection lasted: start over
+            if self.connects > connects:
+                delay = self.backoff_initial_s  # it had connected: start the backoff over
             await asyncio.sleep(delay * random.uniform(0.8, 1.2))  # noqa: S311 (jitter)
             delay = min(delay * 2, self.backoff_max_s)
 

@@ -1,0 +1,66 @@
+"""The simulators of `make demo`: the seeded city from the registry, live at modest rates.
+
+A demo service (cityplatform/embedded.py): runs until `ctx.stop`; does nothing when the demo
+runs with `--no-simulators` (`ctx.options["simulators"]` False). Lamps report every minute,
+cameras raise an event every few seconds city-wide (Frigate cameras through Frigate's topic),
+a lamp fault now and then, and one simulated OPC-UA controller per controller asset at its
+endpoint URL.
+"""
+
+import asyncio
+import contextlib
+import logging
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import close_old_connections
+
+from devices.simulators.city import CitySpec, city_from_registry, run_city
+from devices.simulators.mqtt_devices import SimOptions
+
+log = logging.getLogger("devices.simulators")
+
+REGISTRY_POLL_S = 10.0
+
+
+def demo_options() -> SimOptions:
+    return SimOptions(
+        broker_url=settings.MQTT_URL,
+        prefix=settings.MQTT_TOPIC_PREFIX,
+        telemetry_interval_s=60.0,
+        sensor_interval_s=60.0,
+        ack_delay_s=0.3,
+        event_rate_per_s=0.3,
+        frigate=True,
+        frigate_topic=settings.FRIGATE_TOPIC,
+        fault_rate_per_hour=4.0,
+        multiplexed=True,
+        connections=2,
+        client_id_prefix="demo-sim",
+        latitude=settings.SITE_LATITUDE,
+        longitude=settings.SITE_LONGITUDE,
+    )
+
+
+def _load() -> CitySpec:
+    try:
+        return city_from_registry()
+    finally:
+        close_old_connections()
+
+
+async def run_simulators(ctx) -> None:
+    if not ctx.options.get("simulators", True):
+        log.info("simulators off (--no-simulators)")
+        return
+    load = sync_to_async(_load)
+    city = await load()
+    while city.empty and not ctx.stop.is_set():
+        log.info("simulators: the registry is empty; looking again in %.0f s", REGISTRY_POLL_S)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ctx.stop.wait(), REGISTRY_POLL_S)
+        city = await load()
+    if ctx.stop.is_set():
+        return
+    log.info("simulators: %s", city.describe())
+    await run_city(city, demo_options(), ctx.stop)

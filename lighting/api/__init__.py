@@ -1,0 +1,1 @@
+"""The lighting app's REST API (mounted under /api/v1/lighting/)."""

@@ -1,0 +1,206 @@
+"""Thin input and output serializers of the lighting API."""
+
+from rest_framework import serializers
+
+from lighting.choices import Operation, RuleKind
+from lighting.models import (
+    Calendar,
+    CalendarAssignment,
+    CalendarRule,
+    LightGroup,
+    Override,
+    Programme,
+)
+
+
+class ProgrammeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Programme
+        fields = ["id", "name", "description", "steps", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class ProgrammeInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    steps = serializers.JSONField()
+
+
+class RuleSerializer(serializers.ModelSerializer):
+    programme_id = serializers.IntegerField()
+
+    class Meta:
+        model = CalendarRule
+        fields = [
+            "position",
+            "kind",
+            "date_from",
+            "date_to",
+            "weekdays",
+            "nth",
+            "months",
+            "programme_id",
+            "label",
+        ]
+        read_only_fields = ["position"]
+
+
+class RuleInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=RuleKind.choices)
+    date_from = serializers.DateField(required=False, allow_null=True)
+    date_to = serializers.DateField(required=False, allow_null=True)
+    weekdays = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    nth = serializers.IntegerField(required=False, allow_null=True)
+    months = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    programme_id = serializers.PrimaryKeyRelatedField(queryset=Programme.objects.all())
+    label = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        value["programme_id"] = value["programme_id"].pk
+        return value
+
+
+class CalendarSerializer(serializers.ModelSerializer):
+    rules = RuleSerializer(many=True, read_only=True)
+    default_programme_id = serializers.IntegerField(allow_null=True)
+
+    class Meta:
+        model = Calendar
+        fields = [
+            "id",
+            "name",
+            "description",
+            "default_programme_id",
+            "rules",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class CalendarInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    default_programme_id = serializers.PrimaryKeyRelatedField(
+        queryset=Programme.objects.all(), allow_null=True, required=False, default=None
+    )
+    rules = RuleInput(many=True, required=False, default=list)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        programme = value.get("default_programme_id")
+        value["default_programme_id"] = programme.pk if programme else None
+        return value
+
+
+class LightGroupSerializer(serializers.ModelSerializer):
+    light_ids = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LightGroup
+        fields = ["id", "name", "description", "light_ids", "created_at", "updated_at"]
+
+    def get_light_ids(self, group) -> list[int]:
+        return sorted(light.pk for light in group.lights.all())
+
+
+class LightGroupInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    light_ids = serializers.ListField(child=serializers.IntegerField(), default=list)
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CalendarAssignment
+        fields = ["id", "calendar", "zone", "group", "created_at"]
+
+
+class AssignmentInput(serializers.Serializer):
+    calendar = serializers.PrimaryKeyRelatedField(queryset=Calendar.objects.all())
+    zone = serializers.IntegerField(required=False, allow_null=True, default=None)
+    group = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class OverrideSerializer(serializers.ModelSerializer):
+    state = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Override
+        fields = [
+            "id",
+            "state",
+            "scope_kind",
+            "light_ids",
+            "group",
+            "zone",
+            "latitude",
+            "longitude",
+            "radius_m",
+            "level",
+            "operation",
+            "priority",
+            "starts_at",
+            "expires_at",
+            "reason",
+            "author",
+            "alarm_id",
+            "created_at",
+            "ended_at",
+            "end_state",
+            "ended_by",
+            "end_reason",
+        ]
+
+    def get_state(self, override) -> str:
+        return override.state_at(self.context["now"])
+
+
+class ScopeInput(serializers.Serializer):
+    light_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    group_id = serializers.IntegerField(required=False)
+    zone_id = serializers.IntegerField(required=False)
+    latitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    longitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
+    radius_m = serializers.FloatField(required=False, min_value=1, max_value=50_000)
+    city = serializers.BooleanField(required=False, default=False)
+
+
+class OverrideInput(serializers.Serializer):
+    scope = ScopeInput()
+    level = serializers.FloatField(min_value=0, max_value=100)
+    operation = serializers.ChoiceField(choices=Operation.choices)
+    priority = serializers.IntegerField(min_value=1, max_value=16)
+    starts_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    duration_min = serializers.IntegerField(required=False, min_value=1, max_value=7 * 24 * 60)
+    reason = serializers.CharField(max_length=300)
+    alarm_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class ExtendInput(serializers.Serializer):
+    expires_at = serializers.DateTimeField()
+
+
+class CancelInput(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class EmergencyInput(serializers.Serializer):
+    zone_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=280)
+
+
+class LightCommandSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    device_id = serializers.CharField(source="asset.device_id")
+    light_id = serializers.IntegerField(source="asset_id")
+    level = serializers.FloatField()
+    state = serializers.CharField()
+    reason = serializers.CharField()
+    issued_by = serializers.CharField()
+    attempts = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    sent_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField()
+    error = serializers.CharField()

@@ -1,0 +1,369 @@
+"""Lighting API views: parse, call one service, render. Permissions in `permission_map`."""
+
+from datetime import timedelta
+
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cityplatform.api import ApplicationError
+from devices.selectors import lights as light_selectors
+from lighting import selectors
+from lighting.api import serializers as s
+from lighting.models import CalendarAssignment
+from lighting.services import energy as energy_services
+from lighting.services import overrides as override_services
+from lighting.services import programmes as programme_services
+from lighting.services.overrides import OverrideScope
+from lighting.services.resolver import light_explain
+
+
+def _perms(model: str) -> dict[str, str]:
+    return {
+        "create": f"lighting.add_{model}",
+        "update": f"lighting.change_{model}",
+        "partial_update": f"lighting.change_{model}",
+        "destroy": f"lighting.delete_{model}",
+    }
+
+
+class ProgrammeViewSet(viewsets.ModelViewSet):
+    """Programmes: ordered steps at fixed times or sun events (Lighting operators write)."""
+
+    serializer_class = s.ProgrammeSerializer
+    permission_map = _perms("programme")
+    search_fields = ["name"]
+
+    def get_queryset(self):
+        return selectors.programmes()
+
+    def create(self, request):
+        data = _valid(s.ProgrammeInput, request.data)
+        programme = programme_services.programme_create(actor=request.user, **data)
+        return Response(s.ProgrammeSerializer(programme).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, pk=None, partial=False):
+        data = _valid(s.ProgrammeInput, request.data, partial=partial)
+        programme = programme_services.programme_update(
+            programme=self.get_object(), actor=request.user, **data
+        )
+        return Response(s.ProgrammeSerializer(programme).data)
+
+    def destroy(self, request, pk=None):
+        programme_services.programme_delete(programme=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CalendarViewSet(viewsets.ModelViewSet):
+    """Calendars: ordered rules, first match wins, and a default programme."""
+
+    serializer_class = s.CalendarSerializer
+    permission_map = _perms("calendar")
+    search_fields = ["name"]
+
+    def get_queryset(self):
+        return selectors.calendars()
+
+    def create(self, request):
+        data = _valid(s.CalendarInput, request.data)
+        calendar = programme_services.calendar_create(actor=request.user, **data)
+        return Response(s.CalendarSerializer(calendar).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, pk=None, partial=False):
+        data = _valid(s.CalendarInput, request.data, partial=partial)
+        calendar = programme_services.calendar_update(
+            calendar=self.get_object(), actor=request.user, **data
+        )
+        return Response(s.CalendarSerializer(selectors.calendars().get(pk=calendar.pk)).data)
+
+    def destroy(self, request, pk=None):
+        programme_services.calendar_delete(calendar=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LightGroupViewSet(viewsets.ModelViewSet):
+    """Light groups: named sets of lights."""
+
+    serializer_class = s.LightGroupSerializer
+    permission_map = _perms("lightgroup")
+    search_fields = ["name"]
+
+    def get_queryset(self):
+        return selectors.light_groups()
+
+    def create(self, request):
+        data = _valid(s.LightGroupInput, request.data)
+        group = programme_services.light_group_create(actor=request.user, **data)
+        return Response(s.LightGroupSerializer(group).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, pk=None, partial=False):
+        data = _valid(s.LightGroupInput, request.data, partial=partial)
+        group = programme_services.light_group_update(
+            group=self.get_object(), actor=request.user, **data
+        )
+        return Response(s.LightGroupSerializer(group).data)
+
+    def destroy(self, request, pk=None):
+        programme_services.light_group_delete(group=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AssignmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Calendar assignments to zones or groups; the most specific one wins."""
+
+    serializer_class = s.AssignmentSerializer
+    permission_map = _perms("calendarassignment")
+    filterset_fields = ["calendar", "zone", "group"]
+
+    def get_queryset(self):
+        return CalendarAssignment.objects.all().order_by("pk")
+
+    def create(self, request):
+        data = _valid(s.AssignmentInput, request.data)
+        assignment = programme_services.calendar_assign(
+            calendar=data["calendar"],
+            zone_id=data["zone"],
+            group_id=data["group"],
+            actor=request.user,
+        )
+        return Response(s.AssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, pk=None):
+        programme_services.calendar_unassign(assignment=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OverrideViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Overrides. Lighting operators: any. Security operators: max boosts of at most 60 minutes
+    in a zone or around a point (checked by the service, 403 naming the rule)."""
+
+    serializer_class = s.OverrideSerializer
+    permission_map = {
+        "create": "cityplatform.access_platform",
+        "cancel": "cityplatform.access_platform",
+        "extend": "lighting.change_override",
+    }
+    filterset_fields = ["zone", "group", "priority", "operation", "alarm_id", "scope_kind"]
+
+    def get_queryset(self):
+        return selectors.overrides(state=self.request.query_params.get("state"))
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
+    def create(self, request):
+        data = _valid(s.OverrideInput, request.data)
+        scope = _scope(data["scope"])
+        now = timezone.now()
+        expires_at = data["expires_at"]
+        if expires_at is None and data.get("duration_min"):
+            expires_at = (data["starts_at"] or now) + timedelta(minutes=data["duration_min"])
+        override_services.override_check_allowed(
+            user=request.user,
+            scope=scope,
+            operation=data["operation"],
+            priority=data["priority"],
+            starts_at=data["starts_at"],
+            expires_at=expires_at,
+            now=now,
+        )
+        override = override_services.override_create(
+            scope=scope,
+            level=data["level"],
+            operation=data["operation"],
+            priority=data["priority"],
+            starts_at=data["starts_at"],
+            expires_at=expires_at,
+            reason=data["reason"],
+            alarm_id=data["alarm_id"],
+            actor=request.user,
+            now=now,
+        )
+        return Response(self.get_serializer(override).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        data = _valid(s.CancelInput, request.data)
+        override = self.get_object()
+        override_services.override_check_cancel_allowed(user=request.user, override=override)
+        override = override_services.override_cancel(
+            override=override, actor=request.user, reason=data["reason"]
+        )
+        return Response(self.get_serializer(override).data)
+
+    @action(detail=True, methods=["post"])
+    def extend(self, request, pk=None):
+        data = _valid(s.ExtendInput, request.data)
+        override = override_services.override_extend(
+            override=self.get_object(), expires_at=data["expires_at"], actor=request.user
+        )
+        return Response(self.get_serializer(override).data)
+
+
+class EmergencyView(APIView):
+    """POST {"zone_id": null|id, "reason": …} switches emergency lighting on (priority 1, full
+    level, until cleared); DELETE with the same body clears it."""
+
+    permission_map = {"POST": "lighting.emergency_mode", "DELETE": "lighting.emergency_mode"}
+
+    @extend_schema(request=s.EmergencyInput, responses={201: s.OverrideSerializer})
+    def post(self, request):
+        data = _valid(s.EmergencyInput, request.data)
+        override = override_services.emergency_start(
+            actor=request.user, reason=data["reason"], zone_id=data["zone_id"]
+        )
+        context = {"request": request, "now": timezone.now()}
+        return Response(
+            s.OverrideSerializer(override, context=context).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        request=s.EmergencyInput,
+        responses=inline_serializer(
+            "EmergencyCleared", {"cleared": serializers.ListField(child=serializers.IntegerField())}
+        ),
+    )
+    def delete(self, request):
+        data = _valid(s.EmergencyInput, request.data)
+        cleared = override_services.emergency_clear(
+            actor=request.user, zone_id=data["zone_id"], reason=data["reason"]
+        )
+        return Response({"cleared": [o.pk for o in cleared]})
+
+
+class ExplainView(APIView):
+    """GET lights/{id or device_id}/explain/?at=<RFC 3339>: the level and why."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("at", OpenApiTypes.DATETIME, description="default: now")],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request, light: str):
+        asset = light_selectors.light_get(device_id=light)
+        if asset is None and light.isdigit():
+            asset = light_selectors.light_get(pk=int(light))
+        if asset is None:
+            raise ApplicationError("No such light.", status_code=404)
+        at = timezone.now()
+        if raw := request.query_params.get("at"):
+            at = parse_datetime(raw.replace(" ", "+"))
+            if at is None or timezone.is_naive(at):
+                raise ApplicationError(
+                    "at must be an RFC 3339 date-time with an offset.",
+                    extra={"fields": {"at": ["e.g. 2026-11-20T23:30:00Z"]}},
+                )
+        explanation = light_explain(light_id=asset.pk, at=at)
+        if explanation is None:
+            raise ApplicationError("This light is not under lighting control.", status_code=404)
+        return Response(explanation.as_dict())
+
+
+class CommandViewSet(viewsets.ReadOnlyModelViewSet):
+    """Commands to lights, newest first (read-only; devices owns their life-cycle)."""
+
+    serializer_class = s.LightCommandSerializer
+
+    def get_queryset(self):
+        light = self.request.query_params.get("light")
+        return light_selectors.light_commands(
+            asset_id=int(light) if light and light.isdigit() else None,
+            state=self.request.query_params.get("state"),
+        )
+
+
+def _valid(serializer_class, data, *, partial: bool = False) -> dict:
+    serializer = serializer_class(data=data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _scope(data: dict) -> OverrideScope:
+    point = None
+    if data.get("latitude") is not None or data.get("longitude") is not None:
+        if data.get("latitude") is None or data.get("longitude") is None:
+            raise ApplicationError(
+                "A point needs both latitude and longitude.",
+                extra={"fields": {"scope": ["latitude and longitude"]}},
+            )
+        point = (data["latitude"], data["longitude"])
+    return OverrideScope(
+        light_ids=tuple(data["light_ids"]) if "light_ids" in data else None,
+        group_id=data.get("group_id"),
+        zone_id=data.get("zone_id"),
+        point=point,
+        radius_m=data.get("radius_m"),
+        city=data.get("city", False),
+    )
+
+
+class EnergyView(APIView):
+    """GET energy/?date=YYYY-MM-DD[&zone=<id>][&by=zone|light|half_hour][&export=csv]:
+    energy per zone (with half-hourly totals) or per light for a local day; estimated figures
+    are marked."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("date", OpenApiTypes.DATE, description="default: yesterday"),
+            OpenApiParameter("zone", OpenApiTypes.INT),
+            OpenApiParameter("by", OpenApiTypes.STR, enum=["zone", "light", "half_hour"]),
+            OpenApiParameter("export", OpenApiTypes.STR, enum=["csv"]),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        raw_day = request.query_params.get("date", "")
+        day = parse_date(raw_day) if raw_day else timezone.localdate() - timedelta(days=1)
+        if day is None:
+            raise ApplicationError(
+                "date must be YYYY-MM-DD.", extra={"fields": {"date": ["e.g. 2026-11-20"]}}
+            )
+        zone = request.query_params.get("zone")
+        if zone is not None and not zone.isdigit():
+            raise ApplicationError("zone must be a zone id.", extra={"fields": {"zone": ["id"]}})
+        by = request.query_params.get("by", "zone")
+        if by not in ("zone", "light", "half_hour"):
+            raise ApplicationError(
+                "by must be zone, light or half_hour.", extra={"fields": {"by": ["unknown"]}}
+            )
+        report = energy_services.energy_report(day=day, zone_id=int(zone) if zone else None)
+        if request.query_params.get("export") == "csv":
+            body = (
+                energy_services.energy_csv_lights(report)
+                if by == "light"
+                else energy_services.energy_csv_half_hours(report)
+            )
+            response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="energy-{day}-{by}.csv"'
+            return response
+        if by == "light":
+            rows = [
+                {
+                    "light_id": x.light_id,
+                    "device_id": x.device_id,
+                    "zone_id": x.zone_id,
+                    "energy_wh": x.wh,
+                    "method": x.method,
+                    "estimated": x.estimated,
+                }
+                for x in report.lights
+            ]
+            return Response({"date": day, "lights": rows})
+        zones = list(report.zone_totals().values())
+        if by == "zone":
+            for z in zones:
+                z.pop("half_hours")
+        return Response(
+            {"date": day, "time_zone": report.time_zone, "slots": report.slots, "zones": zones}
+        )

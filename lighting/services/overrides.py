@@ -1,0 +1,500 @@
+"""Overrides: create, extend, cancel, the start/expiry sweep, and emergency mode.
+
+An override that starts or ends reconciles the lights it covers at once, inside the same
+transaction (the alert path wants event → command in well under 100 ms, so only the affected
+lights are resolved, never the whole city). Expiry is also honoured by the resolver itself, so
+a light never waits for the sweep to stop following an expired override.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from cityplatform.api import ApplicationError
+from cityplatform.live import live_publish
+from cityplatform.services import audit_record
+from devices.selectors import lights as light_selectors
+from lighting.choices import Operation, OverrideState, ScopeKind
+from lighting.live import OverrideEnded, OverrideStarted
+from lighting.models import LightGroup, Override
+from lighting.services.reconcile import ReconcileResult, reconcile_lights
+
+log = logging.getLogger(__name__)
+
+Actor = AbstractBaseUser | str
+EMERGENCY_PRIORITY = 1
+SECURITY_BOOST_MAX = timedelta(minutes=60)
+SECURITY_MIN_PRIORITY = 4  # security operators may not outrank this
+
+
+@dataclass(frozen=True)
+class OverrideScope:
+    """Exactly one of: listed lights (asset pks), a group, a zone (and the zones within it), a
+    radius around a point, or the whole city."""
+
+    light_ids: tuple[int, ...] | None = None
+    group_id: int | None = None
+    zone_id: int | None = None
+    point: tuple[float, float] | None = None  # (latitude, longitude)
+    radius_m: float | None = None
+    city: bool = False
+
+    def __post_init__(self):
+        given = [
+            self.light_ids is not None,
+            self.group_id is not None,
+            self.zone_id is not None,
+            self.point is not None or self.radius_m is not None,
+            self.city,
+        ]
+        if sum(given) != 1:
+            raise ApplicationError(
+                "An override's scope is exactly one of: lights, a group, a zone, a radius "
+                "around a point, or the whole city.",
+                extra={"fields": {"scope": ["exactly one kind of scope"]}},
+            )
+        if (self.point is None) != (self.radius_m is None):
+            raise ApplicationError(
+                "A radius scope needs both a point and a radius.",
+                extra={"fields": {"scope": ["point and radius_m go together"]}},
+            )
+
+    @property
+    def kind(self) -> str:
+        if self.light_ids is not None:
+            return ScopeKind.LIGHTS
+        if self.group_id is not None:
+            return ScopeKind.GROUP
+        if self.zone_id is not None:
+            return ScopeKind.ZONE
+        if self.point is not None:
+            return ScopeKind.RADIUS
+        return ScopeKind.CITY
+
+
+def _actor_fields(actor: Actor) -> tuple[AbstractBaseUser | None, str]:
+    if isinstance(actor, str):
+        return None, actor[:150]
+    return actor, actor.get_username()
+
+
+def override_lights(override: Override) -> list[int]:
+    """The controlled lights an override covers now (scopes are resolved when used, so a light
+    added to a zone or group is covered)."""
+    kind = override.scope_kind
+    if kind == ScopeKind.LIGHTS:
+        return light_selectors.light_ids_existing(override.light_ids)
+    if kind == ScopeKind.ZONE:
+        zones = light_selectors.zone_descendants(override.zone_id)
+        return light_selectors.light_ids_in_zones(zones)
+    if kind == ScopeKind.RADIUS:
+        return light_selectors.light_ids_within(
+            latitude=override.latitude, longitude=override.longitude, radius_m=override.radius_m
+        )
+    if kind == ScopeKind.GROUP:
+        ids = LightGroup.lights.through.objects.filter(lightgroup_id=override.group_id)
+        return light_selectors.light_ids_existing(ids.values_list("asset_id", flat=True))
+    return light_selectors.light_ids_all()
+
+
+def _data(override: Override, light_count: int) -> dict:
+    return {
+        "id": override.pk,
+        "scope_kind": override.scope_kind,
+        "zone_id": override.zone_id,
+        "group_id": override.group_id,
+        "level": override.level,
+        "operation": override.operation,
+        "priority": override.priority,
+        "starts_at": override.starts_at,
+        "expires_at": override.expires_at,
+        "reason": override.reason,
+        "author": override.author,
+        "alarm_id": override.alarm_id,
+        "light_count": light_count,
+    }
+
+
+def _topics(override: Override) -> list[str]:
+    topics = ["overrides"]
+    if override.zone_id is not None:
+        topics.append(f"zone:{override.zone_id}")
+    return topics
+
+
+def _publish_started(override: Override, light_count: int) -> None:
+    live_publish(
+        kind="override.started",
+        data=OverrideStarted(**_data(override, light_count)),
+        topics=_topics(override),
+    )
+
+
+def _publish_ended(override: Override, light_count: int) -> None:
+    live_publish(
+        kind="override.ended",
+        data=OverrideEnded(
+            **_data(override, light_count),
+            ended_at=override.ended_at,
+            end_state=override.end_state,
+            ended_by=override.ended_by,
+        ),
+        topics=_topics(override),
+    )
+
+
+def _reconcile(light_ids: list[int], now: datetime, actor: str) -> ReconcileResult:
+    if not light_ids:
+        return ReconcileResult()
+    return reconcile_lights(light_ids=light_ids, now=now, actor=actor)
+
+
+def _schedule_boundary(override: Override, at: datetime | None) -> None:
+    """A task at a future start or expiry, so the change does not wait for the sweep (the sweep
+    remains the safety net). Not in embedded mode, where tasks run at once."""
+    if at is None or settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    from lighting.tasks import command_override_boundary as command_override_boundary_task
+
+    pk = override.pk
+
+    def send() -> None:
+        try:
+            command_override_boundary_task.apply_async(args=[pk], eta=at)
+        except Exception:  # the broker is down: the sweep will catch it
+            log.exception("could not schedule the boundary of override #%s", pk)
+
+    transaction.on_commit(send)
+
+
+def override_create(
+    *,
+    scope: OverrideScope,
+    level: float,
+    operation: str,
+    priority: int,
+    expires_at: datetime | None,
+    reason: str,
+    actor: Actor,
+    starts_at: datetime | None = None,
+    alarm_id: int | None = None,
+    now: datetime | None = None,
+) -> Override:
+    """Creates an override; if it is in force now, its lights are commanded before this
+    returns (in the same transaction) and `override.started` goes out after the commit."""
+    now = now or timezone.now()
+    user, label = _actor_fields(actor)
+    if operation not in Operation.values:
+        raise ApplicationError(
+            f"operation must be one of {Operation.values}",
+            extra={"fields": {"operation": ["unknown operation"]}},
+        )
+    override = Override(
+        scope_kind=scope.kind,
+        light_ids=list(scope.light_ids or ()),
+        group_id=scope.group_id,
+        zone_id=scope.zone_id,
+        latitude=scope.point[0] if scope.point else None,
+        longitude=scope.point[1] if scope.point else None,
+        radius_m=scope.radius_m,
+        level=level,
+        operation=operation,
+        priority=priority,
+        starts_at=starts_at or now,
+        expires_at=expires_at,
+        reason=reason,
+        created_by=user,
+        author=label,
+        alarm_id=alarm_id,
+    )
+    if expires_at is not None and expires_at <= now:
+        raise ApplicationError(
+            "The expiry must be in the future.", extra={"fields": {"expires_at": ["in the past"]}}
+        )
+    _check_scope_exists(scope)
+    override.full_clean()
+    with transaction.atomic():
+        override.save()
+        lights = override_lights(override)
+        if override.starts_at <= now:
+            override.started_announced = True
+            override.save(update_fields=["started_announced"])
+            _reconcile(lights, now, f"override #{override.pk}")
+            _publish_started(override, len(lights))
+        else:
+            _schedule_boundary(override, override.starts_at)
+        _schedule_boundary(override, override.expires_at)
+        audit_record(
+            actor=actor,
+            action="override.created",
+            target=override,
+            details={
+                **_data(override, len(lights)),
+                "starts_at": override.starts_at.isoformat(),
+                "expires_at": override.expires_at.isoformat() if override.expires_at else None,
+            },
+        )
+    return override
+
+
+def _check_scope_exists(scope: OverrideScope) -> None:
+    from devices.models import Zone
+
+    if scope.zone_id is not None and not Zone.objects.filter(pk=scope.zone_id).exists():
+        raise ApplicationError("No such zone.", extra={"fields": {"zone_id": ["unknown zone"]}})
+    if scope.group_id is not None and not LightGroup.objects.filter(pk=scope.group_id).exists():
+        raise ApplicationError(
+            "No such light group.", extra={"fields": {"group_id": ["unknown group"]}}
+        )
+    if scope.light_ids is not None:
+        if not scope.light_ids:
+            raise ApplicationError(
+                "List at least one light.", extra={"fields": {"light_ids": ["empty"]}}
+            )
+        missing = set(scope.light_ids) - set(light_selectors.light_ids_existing(scope.light_ids))
+        if missing:
+            raise ApplicationError(
+                "Some of the lights are not controlled streetlights.",
+                extra={"fields": {"light_ids": sorted(missing)}},
+            )
+    if scope.point is not None:
+        lat, lon = scope.point
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180) or scope.radius_m <= 0:
+            raise ApplicationError(
+                "The point or the radius is out of range.",
+                extra={"fields": {"point": ["latitude, longitude and a positive radius"]}},
+            )
+
+
+def override_extend(
+    *, override: Override, expires_at: datetime, actor: Actor, now: datetime | None = None
+) -> Override:
+    """Moves the expiry of an override still in force (or scheduled)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        override = Override.objects.select_for_update().get(pk=override.pk)
+        if override.state_at(now) in (OverrideState.EXPIRED, OverrideState.CANCELLED):
+            raise ApplicationError(
+                f"Override #{override.pk} has ended; create a new one.", status_code=409
+            )
+        if expires_at <= now or expires_at <= override.starts_at:
+            raise ApplicationError(
+                "The new expiry must be in the future and after the start.",
+                extra={"fields": {"expires_at": ["too early"]}},
+            )
+        previous = override.expires_at
+        override.expires_at = expires_at
+        override.full_clean()
+        override.save(update_fields=["expires_at"])
+        _schedule_boundary(override, expires_at)
+        audit_record(
+            actor=actor,
+            action="override.extended",
+            target=override,
+            details={
+                "from": previous.isoformat() if previous else None,
+                "to": expires_at.isoformat(),
+            },
+        )
+        if previous is not None and expires_at < previous:  # shortened: the live view follows
+            live_publish(
+                kind="override.started",
+                data=OverrideStarted(**_data(override, 0)),
+                topics=_topics(override),
+            )
+    return override
+
+
+def _end(override: Override, *, state: str, at: datetime, by: str, reason: str) -> list[int]:
+    override.ended_at = at
+    override.end_state = state
+    override.ended_by = by[:150]
+    override.end_reason = reason[:300]
+    override.save(update_fields=["ended_at", "end_state", "ended_by", "end_reason"])
+    return override_lights(override)
+
+
+def override_cancel(
+    *, override: Override, actor: Actor, reason: str = "", now: datetime | None = None
+) -> Override:
+    """Ends an override now; its lights go straight to the next-winning override or their
+    programme (one command each, no gap). Cancelling an ended override changes nothing."""
+    now = now or timezone.now()
+    _user, label = _actor_fields(actor)
+    with transaction.atomic():
+        override = Override.objects.select_for_update().get(pk=override.pk)
+        if override.state_at(now) in (OverrideState.EXPIRED, OverrideState.CANCELLED):
+            return override
+        lights = _end(override, state=OverrideState.CANCELLED, at=now, by=label, reason=reason)
+        _reconcile(lights, now, f"override #{override.pk} cancelled")
+        _publish_ended(override, len(lights))
+        audit_record(
+            actor=actor, action="override.cancelled", target=override, details={"reason": reason}
+        )
+    return override
+
+
+def override_boundary(*, override_id: int, now: datetime | None = None) -> str:
+    """Handles one override's start or expiry if it is due (idempotent): 'started', 'ended' or
+    ''. Called by the sweep and by the task scheduled at the boundary."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        override = (
+            Override.objects.select_for_update(skip_locked=True).filter(pk=override_id).first()
+        )
+        if override is None or override.ended_at is not None:
+            return ""
+        if override.expires_at is not None and override.expires_at <= now:
+            lights = _end(
+                override,
+                state=OverrideState.EXPIRED,
+                at=override.expires_at,
+                by="expiry",
+                reason="expired",
+            )
+            _reconcile(lights, now, f"override #{override.pk} expired")
+            _publish_ended(override, len(lights))
+            audit_record(actor="expiry", action="override.expired", target=override)
+            return "ended"
+        if not override.started_announced and override.starts_at <= now:
+            override.started_announced = True
+            override.save(update_fields=["started_announced"])
+            lights = override_lights(override)
+            _reconcile(lights, now, f"override #{override.pk}")
+            _publish_started(override, len(lights))
+            return "started"
+    return ""
+
+
+def overrides_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Starts the overrides whose start has come and ends those past their expiry."""
+    now = now or timezone.now()
+    due = Override.objects.filter(ended_at__isnull=True).filter(
+        Q(expires_at__lte=now) | Q(started_announced=False, starts_at__lte=now)
+    )
+    counts = {"started": 0, "ended": 0}
+    for pk in due.values_list("pk", flat=True):
+        outcome = override_boundary(override_id=pk, now=now)
+        if outcome:
+            counts[outcome] += 1
+    return counts
+
+
+# --- Emergency mode -------------------------------------------------------------------------
+
+
+def emergency_start(
+    *, actor: Actor, reason: str, zone_id: int | None = None, now: datetime | None = None
+) -> Override:
+    """Lights a zone (or the whole city) at full level, priority 1, until cleared."""
+    if not reason.strip():
+        raise ApplicationError("Say why.", extra={"fields": {"reason": ["required"]}})
+    scope = OverrideScope(zone_id=zone_id) if zone_id is not None else OverrideScope(city=True)
+    override = override_create(
+        scope=scope,
+        level=100,
+        operation=Operation.SET,
+        priority=EMERGENCY_PRIORITY,
+        expires_at=None,
+        reason=f"EMERGENCY: {reason}",
+        actor=actor,
+        now=now,
+    )
+    where = f"zone #{zone_id}" if zone_id is not None else "the whole city"
+    live_publish(
+        kind="system.notice",
+        data={"level": "emergency", "text": f"Emergency lighting on in {where}: {reason}"},
+        topics=["system", "overrides"],
+    )
+    return override
+
+
+def emergency_clear(
+    *, actor: Actor, zone_id: int | None = None, reason: str = "", now: datetime | None = None
+) -> list[Override]:
+    """Clears emergency lighting of a zone (or of the whole city)."""
+    now = now or timezone.now()
+    active = Override.objects.filter(
+        priority=EMERGENCY_PRIORITY, ended_at__isnull=True, starts_at__lte=now
+    ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+    if zone_id is None:
+        active = active.filter(scope_kind=ScopeKind.CITY)
+    else:
+        active = active.filter(scope_kind=ScopeKind.ZONE, zone_id=zone_id)
+    cleared = [
+        override_cancel(override=o, actor=actor, reason=reason or "emergency cleared", now=now)
+        for o in active
+    ]
+    if cleared:
+        where = f"zone #{zone_id}" if zone_id is not None else "the whole city"
+        live_publish(
+            kind="system.notice",
+            data={"level": "info", "text": f"Emergency lighting cleared in {where}"},
+            topics=["system", "overrides"],
+        )
+    return cleared
+
+
+# --- Who may do what ------------------------------------------------------------------------
+
+
+def override_check_allowed(
+    *,
+    user,
+    scope: OverrideScope,
+    operation: str,
+    priority: int,
+    starts_at: datetime | None,
+    expires_at: datetime | None,
+    now: datetime | None = None,
+) -> None:
+    """Lighting operators may create any override; security operators only a max boost of at
+    most 60 minutes in a zone or around a point, at priority 4 or lower. 403 otherwise."""
+    from cityplatform.permissions import has_perm
+
+    if has_perm(user, "lighting.add_override"):
+        if priority == EMERGENCY_PRIORITY and not has_perm(user, "lighting.emergency_mode"):
+            raise ApplicationError("Priority 1 is for emergency mode.", status_code=403)
+        return
+    if not has_perm(user, "lighting.create_security_boost"):
+        raise ApplicationError("Your role does not allow this.", status_code=403)
+    now = now or timezone.now()
+    start = starts_at or now
+    problems = []
+    if operation != Operation.MAX:
+        problems.append("only a max boost (it never dims a street)")
+    if scope.kind not in (ScopeKind.ZONE, ScopeKind.RADIUS):
+        problems.append("only in a zone or around a point")
+    if priority < SECURITY_MIN_PRIORITY:
+        problems.append(f"priority {SECURITY_MIN_PRIORITY} or lower (a higher number)")
+    if expires_at is None or expires_at - start > SECURITY_BOOST_MAX:
+        problems.append("for at most 60 minutes")
+    if problems:
+        raise ApplicationError(
+            "Security operators may create " + ", ".join(problems) + ".",
+            extra={"rules": problems},
+            status_code=403,
+        )
+
+
+def override_check_cancel_allowed(*, user, override: Override) -> None:
+    from cityplatform.permissions import has_perm
+
+    if has_perm(user, "lighting.cancel_override"):
+        return
+    if (
+        has_perm(user, "lighting.create_security_boost")
+        and override.operation == Operation.MAX
+        and override.priority >= SECURITY_MIN_PRIORITY
+        and override.scope_kind in (ScopeKind.ZONE, ScopeKind.RADIUS)
+        and override.expires_at is not None
+        and override.expires_at - override.starts_at <= SECURITY_BOOST_MAX
+    ):
+        return
+    raise ApplicationError("Your role does not allow cancelling this override.", status_code=403)

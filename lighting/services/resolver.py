@@ -1,0 +1,391 @@
+"""The resolver: for any light and instant, its level and why.
+
+One set of rules (`lighting.core`) serves the explanation of one light (the API and the pages)
+and the bulk path of the reconcile: lights, zones, assignments, calendars, programmes and
+overrides are loaded in a few queries, sun times are computed once per (calendar, night, time
+zone, position rounded to 0.1°) rather than per light, and each light is then a few dictionary
+look-ups.
+"""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from devices.selectors import lights as light_selectors
+from devices.selectors.lights import LightRow, ZoneRow
+from lighting.choices import ScopeKind
+from lighting.core.arbitration import Arbitration, Limits, OverrideSpec, arbitrate
+from lighting.core.schedule import (
+    CalendarSpec,
+    ProgrammeSpec,
+    Schedule,
+    ScheduledLevel,
+    parse_steps,
+    rule_from_fields,
+)
+from lighting.models import Calendar, CalendarAssignment, LightGroup, Override, Programme
+
+# --- Loading ------------------------------------------------------------------------------
+
+
+def schedule_load() -> Schedule:
+    """Every calendar (with its rules) and programme, typed, in three queries."""
+    programmes = {
+        p.pk: ProgrammeSpec(p.pk, p.name, parse_steps(p.steps)) for p in Programme.objects.all()
+    }
+    calendars = {}
+    for calendar in Calendar.objects.prefetch_related("rules"):
+        rules = tuple(
+            rule_from_fields(
+                kind=r.kind,
+                date_from=r.date_from,
+                date_to=r.date_to,
+                weekdays=r.weekdays,
+                nth=r.nth,
+                months=r.months,
+                programme_id=r.programme_id,
+                label=r.label,
+            )
+            for r in sorted(calendar.rules.all(), key=lambda r: r.position)
+        )
+        calendars[calendar.pk] = CalendarSpec(
+            calendar.pk, calendar.name, rules, calendar.default_programme_id
+        )
+    return Schedule(calendars, programmes)
+
+
+@dataclass(frozen=True)
+class CalendarSource:
+    calendar_id: int
+    via: str  # "group" or "zone"
+    via_id: int
+    via_name: str
+
+
+def _zone_calendars(zones: dict[int, ZoneRow]) -> dict[int, CalendarSource]:
+    """Zone → the calendar its lights follow: its own assignment, else its nearest ancestor's."""
+    own = dict(
+        CalendarAssignment.objects.filter(zone__isnull=False).values_list("zone_id", "calendar_id")
+    )
+    result: dict[int, CalendarSource] = {}
+    for zone_id in zones:
+        current, seen = zone_id, set()
+        while current is not None and current not in seen:
+            seen.add(current)
+            if current in own:
+                result[zone_id] = CalendarSource(own[current], "zone", current, zones[current].name)
+                break
+            current = zones[current].parent_id if current in zones else None
+    return result
+
+
+def _group_calendars(light_ids: list[int] | None) -> dict[int, CalendarSource]:
+    """Light → the calendar of its most specific assigned group (the smallest; then the oldest)."""
+    assigned = {
+        a.group_id: (a.calendar_id, a.group.name)
+        for a in CalendarAssignment.objects.filter(group__isnull=False).select_related("group")
+    }
+    if not assigned:
+        return {}
+    through = LightGroup.lights.through
+    rows = through.objects.filter(lightgroup_id__in=assigned.keys())
+    sizes = dict(
+        rows.values("lightgroup_id").annotate(n=Count("pk")).values_list("lightgroup_id", "n")
+    )
+    if light_ids is not None:
+        rows = rows.filter(asset_id__in=light_ids)
+    best: dict[int, tuple[int, int]] = {}
+    for asset_id, group_id in rows.values_list("asset_id", "lightgroup_id").iterator(20000):
+        key = (sizes[group_id], group_id)
+        if asset_id not in best or key < best[asset_id]:
+            best[asset_id] = key
+    return {
+        pk: CalendarSource(assigned[g][0], "group", g, assigned[g][1])
+        for pk, (_, g) in best.items()
+    }
+
+
+def overrides_active_at(at: datetime) -> list[Override]:
+    """Overrides in force at `at` (an override cancelled or expired before `at` is not)."""
+    return list(
+        Override.objects.filter(starts_at__lte=at)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=at))
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=at))
+    )
+
+
+def override_spec(override: Override) -> OverrideSpec:
+    expires = override.expires_at
+    if override.ended_at is not None and (expires is None or override.ended_at < expires):
+        expires = override.ended_at
+    return OverrideSpec(
+        id=override.pk,
+        level=override.level,
+        operation=override.operation,
+        priority=override.priority,
+        starts_at=override.starts_at,
+        expires_at=expires,
+        reason=override.reason,
+        author=override.author,
+        alarm_id=override.alarm_id,
+    )
+
+
+def override_members(
+    override: Override,
+    lights: list[LightRow],
+    zones: dict[int, ZoneRow],
+    group_members: dict[int, set[int]],
+) -> set[int]:
+    """The lights among `lights` an override's scope covers."""
+    kind = override.scope_kind
+    if kind == ScopeKind.CITY:
+        return {light.pk for light in lights}
+    if kind == ScopeKind.LIGHTS:
+        wanted = set(override.light_ids)
+        return {light.pk for light in lights if light.pk in wanted}
+    if kind == ScopeKind.GROUP:
+        members = group_members.get(override.group_id, set())
+        return {light.pk for light in lights if light.pk in members}
+    if kind == ScopeKind.ZONE:
+        within = light_selectors.zone_descendants(override.zone_id, zones)
+        return {light.pk for light in lights if light.zone_id in within}
+    # radius: a bounding box first, then the circle
+    lat0, lon0, radius = override.latitude, override.longitude, override.radius_m
+    dlat = math.degrees(radius / light_selectors.EARTH_RADIUS_M)
+    dlon = dlat / max(math.cos(math.radians(lat0)), 1e-6)
+    return {
+        light.pk
+        for light in lights
+        if abs(light.latitude - lat0) <= dlat
+        and abs(light.longitude - lon0) <= dlon
+        and light_selectors.distance_m(lat0, lon0, light.latitude, light.longitude) <= radius
+    }
+
+
+def _group_members(group_ids: set[int], light_ids: list[int] | None) -> dict[int, set[int]]:
+    if not group_ids:
+        return {}
+    rows = LightGroup.lights.through.objects.filter(lightgroup_id__in=group_ids)
+    if light_ids is not None:
+        rows = rows.filter(asset_id__in=light_ids)
+    members: dict[int, set[int]] = defaultdict(set)
+    for group_id, asset_id in rows.values_list("lightgroup_id", "asset_id"):
+        members[group_id].add(asset_id)
+    return members
+
+
+@dataclass
+class Snapshot:
+    """Everything the resolver needs for a set of lights at an instant."""
+
+    at: datetime
+    lights: list[LightRow]
+    zones: dict[int, ZoneRow]
+    schedule: Schedule
+    zone_calendars: dict[int, CalendarSource]
+    group_calendars: dict[int, CalendarSource]
+    overrides: dict[int, OverrideSpec]
+    overrides_by_light: dict[int, list[OverrideSpec]] = field(default_factory=dict)
+
+
+def snapshot_load(*, at: datetime, light_ids: list[int] | None = None) -> Snapshot:
+    lights = light_selectors.lights_for_control(pks=light_ids)
+    zones = light_selectors.zones_all()
+    ids = None if light_ids is None else [light.pk for light in lights]
+    active = overrides_active_at(at)
+    members_of_groups = _group_members(
+        {o.group_id for o in active if o.scope_kind == ScopeKind.GROUP}, ids
+    )
+    by_light: dict[int, list[OverrideSpec]] = defaultdict(list)
+    specs = {}
+    for override in active:
+        spec = specs[override.pk] = override_spec(override)
+        for pk in override_members(override, lights, zones, members_of_groups):
+            by_light[pk].append(spec)
+    return Snapshot(
+        at=at,
+        lights=lights,
+        zones=zones,
+        schedule=schedule_load(),
+        zone_calendars=_zone_calendars(zones),
+        group_calendars=_group_calendars(ids),
+        overrides=specs,
+        overrides_by_light=dict(by_light),
+    )
+
+
+# --- Resolving ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    level: float
+    override_id: int | None
+    programme_id: int | None
+
+
+def resolve_snapshot(snapshot: Snapshot) -> dict[int, Resolved]:
+    """Desired levels of every light of the snapshot (pk → Resolved)."""
+    at = snapshot.at
+    default_tz = settings.TIME_ZONE
+    zones = snapshot.zones
+    zone_cals = snapshot.zone_calendars
+    group_cals = snapshot.group_calendars
+    by_light = snapshot.overrides_by_light
+    schedule = snapshot.schedule
+    scheduled_cache: dict[tuple, ScheduledLevel] = {}
+    out: dict[int, Resolved] = {}
+    for light in snapshot.lights:
+        zone = zones.get(light.zone_id) if light.zone_id is not None else None
+        source = group_cals.get(light.pk) or (zone_cals.get(light.zone_id) if zone else None)
+        calendar_id = source.calendar_id if source else None
+        tz = zone.time_zone if zone else default_tz
+        key = (calendar_id, tz, round(light.latitude, 1), round(light.longitude, 1))
+        scheduled = scheduled_cache.get(key)
+        if scheduled is None:
+            scheduled = schedule.level_at(calendar_id, at, tz, light.latitude, light.longitude)
+            scheduled_cache[key] = scheduled
+        programme_id = scheduled.programme.id if scheduled.programme else None
+        floor = zone.min_level if zone else 0.0
+        overrides = by_light.get(light.pk)
+        if overrides:
+            result = arbitrate(
+                scheduled.level, overrides, at, Limits(floor, light.lamp_min, light.lamp_max)
+            )
+            out[light.pk] = Resolved(
+                result.level, result.winner.id if result.winner else None, programme_id
+            )
+            continue
+        level = scheduled.level
+        if level > 0:
+            lowest = floor if floor > light.lamp_min else light.lamp_min
+            if level < lowest:
+                level = lowest
+        if level > light.lamp_max:
+            level = light.lamp_max
+        out[light.pk] = Resolved(float(level), None, programme_id)
+    return out
+
+
+def levels_resolve(*, at: datetime | None = None, light_ids=None) -> dict[int, Resolved]:
+    """The bulk form: desired levels for many lights (all controlled lights by default)."""
+    at = at or timezone.now()
+    return resolve_snapshot(snapshot_load(at=at, light_ids=light_ids))
+
+
+@dataclass(frozen=True)
+class Explanation:
+    device_id: str
+    at: datetime
+    level: float
+    text: str
+    scheduled: ScheduledLevel
+    arbitration: Arbitration
+    calendar_source: CalendarSource | None
+    zone_floor: float
+    limits: Limits
+
+    def as_dict(self) -> dict[str, Any]:
+        s, a = self.scheduled, self.arbitration
+        return {
+            "device_id": self.device_id,
+            "at": self.at,
+            "level": self.level,
+            "text": self.text,
+            "decided_by": "override" if a.winner else "programme",
+            "override": _override_dict(a.winner) if a.winner else None,
+            "overrides_in_force": [_override_dict(o) for o in a.applied],
+            "programme": {
+                "id": s.programme.id if s.programme else None,
+                "name": s.programme.name if s.programme else None,
+                "level": s.level,
+                "step": s.step.step.describe() if s.step else None,
+                "step_at": s.step.at if s.step else None,
+                "night": s.night,
+                "rule": s.rule.describe() if s.rule else None,
+                "explanation": s.describe(),
+            },
+            "calendar": {
+                "id": self.calendar_source.calendar_id,
+                "name": s.calendar.name if s.calendar else None,
+                "assigned_to": self.calendar_source.via,
+                "assigned_to_id": self.calendar_source.via_id,
+                "assigned_to_name": self.calendar_source.via_name,
+            }
+            if self.calendar_source
+            else None,
+            "zone_floor": self.zone_floor,
+            "lamp_min": self.limits.lamp_min,
+            "lamp_max": self.limits.lamp_max,
+            "clamped_by": a.clamped_by or None,
+        }
+
+
+def _override_dict(o: OverrideSpec) -> dict[str, Any]:
+    return {
+        "id": o.id,
+        "operation": o.operation,
+        "level": o.level,
+        "priority": o.priority,
+        "expires_at": o.expires_at,
+        "alarm_id": o.alarm_id,
+        "author": o.author,
+        "reason": o.reason,
+    }
+
+
+def light_explain(*, light_id: int, at: datetime | None = None) -> Explanation | None:
+    """Why a light is at its level at `at` (now by default); None for an unknown light."""
+    at = at or timezone.now()
+    snapshot = snapshot_load(at=at, light_ids=[light_id])
+    if not snapshot.lights:
+        return None
+    light = snapshot.lights[0]
+    zone = snapshot.zones.get(light.zone_id) if light.zone_id is not None else None
+    source = snapshot.group_calendars.get(light.pk) or (
+        snapshot.zone_calendars.get(light.zone_id) if zone else None
+    )
+    tz = zone.time_zone if zone else settings.TIME_ZONE
+    scheduled = snapshot.schedule.level_at(
+        source.calendar_id if source else None, at, tz, light.latitude, light.longitude
+    )
+    floor = zone.min_level if zone else 0.0
+    limits = Limits(floor, light.lamp_min, light.lamp_max)
+    result = arbitrate(scheduled.level, snapshot.overrides_by_light.get(light.pk, []), at, limits)
+    parts = []
+    if result.winner:
+        parts.append(result.winner.describe())
+        parts.append(f"{_schedule_phrase(scheduled)} would give {scheduled.level:g} %")
+    else:
+        parts.append(scheduled.describe())
+    if source:
+        parts.append(f"calendar assigned to {source.via} '{source.via_name}'")
+    if floor:
+        parts.append(f"zone floor {floor:g} %")
+    if result.clamped_by:
+        parts.append(f"held at the {result.clamped_by}")
+    text = f"{light.device_id} at {result.level:g} %: " + "; ".join(parts)
+    return Explanation(
+        device_id=light.device_id,
+        at=at,
+        level=result.level,
+        text=text,
+        scheduled=scheduled,
+        arbitration=result,
+        calendar_source=source,
+        zone_floor=floor,
+        limits=limits,
+    )
+
+
+def _schedule_phrase(scheduled: ScheduledLevel) -> str:
+    if scheduled.programme is not None:
+        return f"programme '{scheduled.programme.name}'"
+    return "the schedule"
