@@ -195,7 +195,9 @@ MQTT_URL = env_str("MQTT_URL", "mqtt://127.0.0.1:1883")
 MQTT_TOPIC_PREFIX = env_str("MQTT_TOPIC_PREFIX", "city/v1").strip("/")
 MQTT_CLIENT_ID = env_str("MQTT_CLIENT_ID", "cityplatform-gateway")
 FRIGATE_TOPIC = env_str("FRIGATE_TOPIC", "frigate/events")
-MQTT_PROTOCOL = env_str("MQTT_PROTOCOL", "5")  # "3.1.1" for brokers without MQTT 5
+MQTT_PROTOCOL = env_str("MQTT_PROTOCOL", "5")
+# Derives each device's broker password (manage.py mqtt_acl); unset: SECRET_KEY.
+MQTT_DEVICE_KEY = env_str("MQTT_DEVICE_KEY")  # "3.1.1" for brokers without MQTT 5
 
 # Device commands and connectivity.
 COMMAND_ACK_TIMEOUT_S = env_float("COMMAND_ACK_TIMEOUT_S", 30.0)  # then retried, with backoff
