@@ -60,3 +60,11 @@ def retention_purge() -> dict[str, int]:
         "events_held": run.events_held,
         "alarms_held": run.alarms_held,
     }
+
+
+@shared_task(base=RetryingTask, name="cctv.tasks.alert_latency_published")
+def alert_latency_published() -> int:
+    """Completes alarms' latency records with the instant their commands were sent."""
+    from cctv.services.correlation import latency_fill_published
+
+    return latency_fill_published()

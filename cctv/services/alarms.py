@@ -27,6 +27,7 @@ from cctv.choices import (
     EventStatus,
 )
 from cctv.models import Alarm, AlarmEvent, AlarmLog, AlarmRule, Event
+from cctv.services.correlation import alarm_latency_record, events_contextualise
 from cctv.services.ingest import events_mark_evaluated
 from cctv.services.rules import rule_matches, rules_for_types
 from cityplatform.api import ApplicationError
@@ -72,6 +73,10 @@ def alarms_evaluate(*, event_ids: Sequence[int], now: datetime | None = None) ->
     if not events:
         return []
     infos = cameras_info(asset_ids={e.device_id for e in events})
+    # The lighting at each camera at the event's instant, before any rule runs (a rule may
+    # brighten only dark, dim scenes; the alarm shows the context).
+    events_contextualise(events=events, infos=infos)
+    context_at = timezone.now()
     alarmed = [e for e in events if camera_may_alarm(infos[e.device_id])]
     touched: list[Alarm] = []
     technical = [e for e in alarmed if e.type in TECHNICAL_EVENT_TYPES]
@@ -82,7 +87,9 @@ def alarms_evaluate(*, event_ids: Sequence[int], now: datetime | None = None) ->
         info = infos[event.device_id]
         for rule in rules:
             if rule_matches(rule, event, info):
-                alarm = _raise_or_retrigger(rule=rule, event=event, info=info, now=now)
+                alarm = _raise_or_retrigger(
+                    rule=rule, event=event, info=info, now=now, context_at=context_at
+                )
                 if alarm is not None:
                     touched.append(alarm)
     events_mark_evaluated(event_ids=[e.pk for e in events], now=now)
@@ -90,7 +97,12 @@ def alarms_evaluate(*, event_ids: Sequence[int], now: datetime | None = None) ->
 
 
 def _raise_or_retrigger(
-    *, rule: AlarmRule, event: Event, info: CameraInfo, now: datetime
+    *,
+    rule: AlarmRule,
+    event: Event,
+    info: CameraInfo,
+    now: datetime,
+    context_at: datetime | None = None,
 ) -> Alarm | None:
     with transaction.atomic():
         # One evaluation per rule at a time: two workers never raise the same alarm twice.
@@ -109,10 +121,17 @@ def _raise_or_retrigger(
             and event.ts - open_alarm.last_event_at <= timedelta(seconds=rule.retrigger_s)
         ):
             return _retrigger(open_alarm, event, now)
-        return _raise(rule, event, info, now)
+        return _raise(rule, event, info, now, context_at=context_at)
 
 
-def _raise(rule: AlarmRule, event: Event, info: CameraInfo, now: datetime) -> Alarm:
+def _raise(
+    rule: AlarmRule,
+    event: Event,
+    info: CameraInfo,
+    now: datetime,
+    *,
+    context_at: datetime | None = None,
+) -> Alarm:
     from cctv.services.lighting import lighting_respond
 
     category = alarm_category_for(rule, event, info)
@@ -126,6 +145,7 @@ def _raise(rule: AlarmRule, event: Event, info: CameraInfo, now: datetime) -> Al
         raised_at=now,
         last_event_at=event.ts,
         event_count=1,
+        lighting_context=event.lighting_context,
     )
     # The rule, camera and zone come from rows just read, and the database enforces the
     # constraints: validating them again would cost four queries on the alert path.
@@ -133,8 +153,21 @@ def _raise(rule: AlarmRule, event: Event, info: CameraInfo, now: datetime) -> Al
     alarm.save()
     AlarmEvent.objects.create(alarm=alarm, event=event)
     _log(alarm, AlarmAction.RAISED, RULES_ACTOR, details={"event": event.pk, "rule": rule.pk})
+    raised_at = timezone.now()
+    override_at = queued_at = None
     if rule.has_lighting:
-        lighting_respond(alarm=alarm, rule=rule, info=info, now=now)
+        lighting_respond(alarm=alarm, rule=rule, info=info, now=now, context=event.lighting_context)
+        if alarm.override_id is not None:
+            # override_create commands the lights before it returns (same transaction)
+            override_at = queued_at = timezone.now()
+    alarm_latency_record(
+        alarm=alarm,
+        event=event,
+        context_at=context_at,
+        raised_at=raised_at,
+        override_at=override_at,
+        commands_queued_at=queued_at,
+    )
     alarm_publish(alarm, raised=True)
     return alarm
 
