@@ -62,16 +62,18 @@ def lux_nearest(
     return None
 
 
-def cameras_by_zone(*, zone_ids: Iterable[int] | None = None) -> dict[int, list[int]]:
-    """zone pk → camera pks (not decommissioned)."""
+def cameras_by_zone(
+    *, zone_ids: Iterable[int] | None = None
+) -> dict[int, list[tuple[int, float, float]]]:
+    """zone pk → [(camera pk, latitude, longitude)] (cameras not decommissioned)."""
     qs = Asset.objects.filter(kind=AssetKind.CAMERA, zone__isnull=False).exclude(
         status=LifecycleStatus.DECOMMISSIONED
     )
     if zone_ids is not None:
         qs = qs.filter(zone_id__in=list(zone_ids))
-    found: dict[int, list[int]] = defaultdict(list)
-    for pk, zone_id in qs.values_list("pk", "zone_id"):
-        found[zone_id].append(pk)
+    found: dict[int, list[tuple[int, float, float]]] = defaultdict(list)
+    for pk, zone_id, lat, lon in qs.values_list("pk", "zone_id", "latitude", "longitude"):
+        found[zone_id].append((pk, lat, lon))
     return dict(found)
 
 

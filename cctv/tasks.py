@@ -68,3 +68,16 @@ def alert_latency_published() -> int:
     from cctv.services.correlation import latency_fill_published
 
     return latency_fill_published()
+
+
+@shared_task(base=RetryingTask, name="cctv.tasks.analytics_zone_hours")
+def analytics_zone_hours(start: str | None = None, end: str | None = None) -> int:
+    """Recomputes the zone-hour analytics of [start, end) (ISO instants), or of the last
+    complete hours when none is given (beat, hourly). Idempotent."""
+    from django.utils.dateparse import parse_datetime
+
+    from cctv.services.analytics import zone_hours_compute, zone_hours_recent
+
+    if start and end:
+        return zone_hours_compute(start=parse_datetime(start), end=parse_datetime(end))
+    return zone_hours_recent()
