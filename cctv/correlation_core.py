@@ -3,6 +3,7 @@ light shares per hour, the classification of an event by its lighting context. N
 table-testable. The hotspot and recommendation rules are in `cctv.correlation_hotspots`."""
 
 from bisect import bisect_right
+from itertools import pairwise
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -110,7 +111,7 @@ def light_shares(
     ordered = sorted(points)
     change_times = [at for at, _ in timeline.changes]
     boosts = _merge(timeline.boosts)
-    for a, b in zip(ordered, ordered[1:], strict=False):
+    for a, b in pairwise(ordered):
         seconds = (b - a).total_seconds()
         index = int((a - start) / HOUR)
         shares = into[index]
