@@ -3,10 +3,10 @@ light shares per hour, the classification of an event by its lighting context. N
 table-testable. The hotspot and recommendation rules are in `cctv.correlation_hotspots`."""
 
 from bisect import bisect_right
-from itertools import pairwise
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 
 from astral import Observer
 from astral.sun import dawn, dusk, elevation
