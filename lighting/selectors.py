@@ -4,7 +4,14 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from lighting.choices import OverrideState
-from lighting.models import Calendar, CalendarRule, LightGroup, Override, Programme
+from lighting.models import (
+    Calendar,
+    CalendarAssignment,
+    CalendarRule,
+    LightGroup,
+    Override,
+    Programme,
+)
 
 
 def programmes() -> QuerySet[Programme]:
@@ -106,3 +113,21 @@ def boosts_at(*, lights, at) -> dict[int, int]:
         for pk in override_covers(override, lights):
             found.setdefault(pk, override.pk)
     return found
+
+
+def zone_calendar(*, zone_id: int) -> Calendar | None:
+    """The calendar a zone's lights follow: its own assignment, else its nearest ancestor's
+    (a light group's assignment, which wins for its lights, is not considered here)."""
+    from devices.selectors.lights import zones_all
+
+    zones = zones_all()
+    own = dict(
+        CalendarAssignment.objects.filter(zone__isnull=False).values_list("zone_id", "calendar_id")
+    )
+    current, seen = zone_id, set()
+    while current is not None and current not in seen:
+        seen.add(current)
+        if current in own:
+            return calendars().filter(pk=own[current]).first()
+        current = zones[current].parent_id if current in zones else None
+    return None
