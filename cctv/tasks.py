@@ -62,8 +62,8 @@ def retention_purge() -> dict[str, int]:
     }
 
 
-@shared_task(base=RetryingTask, name="cctv.tasks.alert_latency_published")
-def alert_latency_published() -> int:
+@shared_task(base=RetryingTask, name="cctv.tasks.latency_published")
+def latency_published() -> int:
     """Completes alarms' latency records with the instant their commands were sent."""
     from cctv.services.correlation import latency_fill_published
 
@@ -81,3 +81,18 @@ def analytics_zone_hours(start: str | None = None, end: str | None = None) -> in
     if start and end:
         return zone_hours_compute(start=parse_datetime(start), end=parse_datetime(end))
     return zone_hours_recent()
+
+
+@shared_task(base=RetryingTask, name="cctv.tasks.analytics_day")
+def analytics_day(day: str | None = None) -> int:
+    """Recomputes one UTC day of zone-hour analytics (default: yesterday), catching late
+    events and level changes (beat, nightly). Idempotent."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from django.utils import timezone
+
+    from cctv.services.analytics import zone_hours_compute
+
+    when = date.fromisoformat(day) if day else timezone.now().date() - timedelta(days=1)
+    start = datetime(when.year, when.month, when.day, tzinfo=UTC)
+    return zone_hours_compute(start=start, end=start + timedelta(days=1))
