@@ -29,6 +29,7 @@ app.conf.task_routes = {
     "lighting.tasks.command_*": {"queue": "commands"},
     "lighting.tasks.reconcile_*": {"queue": "commands"},
     "devices.tasks.command_*": {"queue": "commands"},
+    "devices.tasks.gateway.command_*": {"queue": "commands"},
 }
 
 # Each later app adds its periodic tasks here, so the schedule is read in one place.
@@ -36,6 +37,15 @@ app.conf.beat_schedule = {
     "platform-heartbeat": {
         "task": "cityplatform.tasks.heartbeat",
         "schedule": timedelta(seconds=60),
+    },
+    # Devices: silent devices marked offline, commands timed out, retried or expired.
+    "devices-offline-sweep": {
+        "task": "devices.tasks.gateway.devices_offline_sweep",
+        "schedule": timedelta(seconds=60),
+    },
+    "devices-command-sweep": {
+        "task": "devices.tasks.gateway.command_sweep",
+        "schedule": timedelta(seconds=10),
     },
     # Devices: telemetry retention, camera ↔ light proximity kept whole.
     "devices-telemetry-purge": {

@@ -8,6 +8,7 @@ are of kind `subscribed`, `unsubscribed` or `error` (the socket stays open after
 
 import json
 import logging
+from collections import deque
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -20,6 +21,7 @@ from cityplatform.permissions import ACCESS_PLATFORM
 log = logging.getLogger(__name__)
 
 MAX_TOPICS = 200
+RECENT_IDS = 512  # a message reaches a client through several topics within a short window
 MAX_MESSAGE_BYTES = 16 * 1024
 
 
@@ -41,6 +43,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close()
             return
         self.topics: set[str] = set()
+        self.recent: deque[str] = deque(maxlen=RECENT_IDS)  # messages already sent to this client
         await self.accept()
 
     def allowed(self, permission: str) -> bool:
@@ -108,6 +111,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.reply("unsubscribed", {"topics": removed})
 
     async def live_message(self, event: dict[str, Any]) -> None:
-        """A message published to one of this client's groups: sent if the role may see it."""
+        """A message published to one of this client's groups: sent once, if the role may see it."""
+        message_id = event.get("id")
+        if message_id is not None:
+            if message_id in self.recent:
+                return  # the same message through a second subscribed topic
+            self.recent.append(message_id)
         if all(self.allowed(p) for p in event.get("permissions", ())):
             await self.send(text_data=json.dumps(event["message"]))

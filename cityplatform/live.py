@@ -18,6 +18,7 @@ on anyone's screen.
 
 import logging
 import re
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -150,7 +151,13 @@ def _send(groups: list[str], payload: dict[str, Any], permissions: list[str]) ->
     layer = get_channel_layer()
     if layer is None:
         return
-    event = {"type": GROUP_MESSAGE_TYPE, "message": payload, "permissions": permissions}
+    # One id for all the groups: a client subscribed to two of them gets the message once.
+    event = {
+        "type": GROUP_MESSAGE_TYPE,
+        "id": uuid.uuid4().hex,
+        "message": payload,
+        "permissions": permissions,
+    }
     try:
         for group in groups:
             async_to_sync(layer.group_send)(group, event)

@@ -2,6 +2,16 @@ from django.urls import path
 
 from dashboards import views
 
+# Names are prefixed "page-" (not namespaced): settings' LOGIN_REDIRECT_URL names "home".
 urlpatterns = [
     path("", views.home, name="home"),
+    path("overview/", views.overview, name="page-overview"),
+    path("security/", views.security, name="page-security"),
+    path("lighting/", views.lighting, name="page-lighting"),
+    path("assets/", views.assets, name="page-assets"),
+    path("assets/import/", views.asset_import, name="page-asset-import"),
+    path("assets/export.csv", views.asset_export, name="page-asset-export"),
+    path("assets/rejected/", views.rejected_messages, name="page-rejected"),
+    path("assets/<str:device_id>/", views.asset_detail, name="page-asset"),
+    path("pages/map.json", views.map_data, name="page-map-data"),
 ]

@@ -1,12 +1,257 @@
-"""Pages. Each view checks the role through the platform's one permission layer."""
+"""Pages. Each view checks the role through the platform's one permission layer, reads through
+`dashboards.selectors` (or the back-end apps' selectors), and renders."""
+
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
 
-from dashboards.navigation import navigation_for
+from cityplatform.permissions import has_perm
+from dashboards import permissions as perms
+from dashboards import selectors
+from dashboards.context_processors import page_context
+from dashboards.navigation import landing_for
+from dashboards.permissions import page_permission
+from devices.choices import AssetKind, LifecycleStatus
+
+
+def render_page(request: HttpRequest, template: str, context: dict, *, active: str = ""):
+    return render(request, template, {**page_context(request, active=active), **context})
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboards/home.html", {"navigation": navigation_for(request.user)})
+    """Sends each role to its own page; an account without a role is told so."""
+    landing = landing_for(request.user)
+    if landing is not None:
+        return redirect(landing.url)
+    return render_page(request, "dashboards/home.html", {})
+
+
+@page_permission(perms.OVERVIEW)
+def overview(request: HttpRequest) -> HttpResponse:
+    return render_page(
+        request,
+        "dashboards/overview.html",
+        {"counts": selectors.overview_counts(), "zone_ids": selectors.zone_ids()[:200]},
+        active="overview",
+    )
+
+
+@page_permission(perms.SECURITY_CONSOLE)
+def security(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    zones = selectors.zone_choices()
+    console = {
+        "alarms": selectors.console_alarms(user),
+        "overrides": selectors.active_overrides(),
+        "zones": dict(zones),
+        "user": user.get_username(),
+        "may_work": has_perm(user, "cctv.work_alarm"),
+        "may_boost": has_perm(user, "lighting.create_security_boost")
+        or has_perm(user, "lighting.add_override"),
+        "may_emergency": has_perm(user, "lighting.emergency_mode"),
+        "boost_priority": 4,  # lighting.services.overrides.SECURITY_MIN_PRIORITY
+        "boost_max_min": 60,  # and SECURITY_BOOST_MAX
+    }
+    return render_page(
+        request,
+        "dashboards/security/console.html",
+        {"zone_ids": [pk for pk, _ in zones][:200], "zones": zones, "console": console},
+        active="security",
+    )
+
+
+@page_permission(perms.LIGHTING_PAGES)
+def lighting(request: HttpRequest) -> HttpResponse:
+    return render_page(
+        request,
+        "dashboards/lighting/index.html",
+        {
+            "zone_ids": selectors.zone_ids()[:200],
+            "zones": selectors.zone_light_levels(),
+            **selectors.lighting_overview(),
+        },
+        active="lighting",
+    )
+
+
+# --- Assets -----------------------------------------------------------------------------------
+
+
+def _asset_query(request: HttpRequest) -> selectors.AssetQuery:
+    params = request.GET
+    zone = params.get("zone", "")
+    sort = params.get("sort", "device_id")
+    return selectors.AssetQuery(
+        q=params.get("q", "")[:100],
+        kind=params.get("kind", "") if params.get("kind") in AssetKind.values else "",
+        status=params.get("status", "") if params.get("status") in LifecycleStatus.values else "",
+        zone=int(zone) if zone.isdigit() else None,
+        online=params.get("online", "") if params.get("online") in {"yes", "no", "never"} else "",
+        faulty=params.get("faulty") == "1",
+        sort=sort.lstrip("-") if sort.lstrip("-") in selectors.ASSET_SORTS else "device_id",
+        descending=sort.startswith("-"),
+    )
+
+
+@page_permission(perms.ASSET_PAGES)
+def assets(request: HttpRequest) -> HttpResponse:
+    query = _asset_query(request)
+    page = selectors.asset_page(query, page=request.GET.get("page") or 1)
+    kept = {k: v for k, v in request.GET.items() if k not in {"page", "sort"} and v}
+    columns = [
+        ("device_id", "Device id"),
+        ("name", "Name"),
+        ("kind", "Kind"),
+        ("zone", "Zone"),
+        ("status", "Status"),
+        ("online", "Connection"),
+        ("level", "Level"),
+        ("last_seen", "Last seen"),
+    ]
+    current = ("-" if query.descending else "") + query.sort
+    headers = [
+        {
+            "key": key,
+            "label": label,
+            "sorted": query.sort == key,
+            "descending": query.descending,
+            "url": "?" + urlencode({**kept, "sort": key if current != key else f"-{key}"}),
+        }
+        for key, label in columns
+    ]
+    return render_page(
+        request,
+        "dashboards/assets/inventory.html",
+        {
+            "page": page,
+            "query": query,
+            "headers": headers,
+            "page_query": urlencode({**kept, "sort": current}),
+            "kinds": AssetKind.choices,
+            "statuses": LifecycleStatus.choices,
+            "zones": selectors.zone_choices(),
+        },
+        active="assets",
+    )
+
+
+@page_permission(perms.ASSET_PAGES)
+def asset_detail(request: HttpRequest, device_id: str) -> HttpResponse:
+    asset = selectors.asset_detail(device_id)
+    if asset is None:
+        raise Http404("No such asset.")
+    return render_page(
+        request,
+        "dashboards/assets/detail.html",
+        {
+            "asset": asset,
+            "state": getattr(asset, "state", None),
+            "faults": selectors.asset_faults(asset),
+            "maintenance": selectors.asset_maintenance(asset),
+            "telemetry": selectors.telemetry_series(asset),
+        },
+        active="assets",
+    )
+
+
+# --- Data for the pages' scripts --------------------------------------------------------------
+
+
+@page_permission(perms.OVERVIEW)
+def map_data(request: HttpRequest) -> JsonResponse:
+    """Zones, lights and cameras for the map (every page with a map has the overview right)."""
+    raw = request.GET.get("zones", "")
+    zone_ids = [int(z) for z in raw.split(",") if z.isdigit()] if raw else None
+    return JsonResponse(selectors.map_features(zone_ids=zone_ids))
+
+
+# --- Asset CSV import and export --------------------------------------------------------------
+
+IMPORT_MAX_BYTES = 50 * 1024 * 1024
+
+
+@page_permission(perms.ASSET_PAGES)
+def asset_import(request: HttpRequest) -> HttpResponse:
+    """Upload an assets CSV: every bad row is listed with its line and reasons; nothing is
+    written unless all rows are valid, or the user asks for the valid rows only, or it is a
+    check (dry run)."""
+    from devices.services.asset_import import ImportFileError, assets_import
+
+    may_import = has_perm(request.user, "devices.import_assets")
+    context: dict = {"may_import": may_import, "max_mb": IMPORT_MAX_BYTES // (1024 * 1024)}
+    if request.method == "POST":
+        if not may_import:
+            raise PermissionDenied("Your role may not import assets.")
+        upload = request.FILES.get("file")
+        if upload is None:
+            context["file_error"] = "Choose a CSV file to import."
+        elif upload.size > IMPORT_MAX_BYTES:
+            context["file_error"] = f"The file is larger than {context['max_mb']} MB."
+        else:
+            try:
+                report = assets_import(
+                    data=upload.read(),
+                    actor=request.user,
+                    valid_only=request.POST.get("mode") == "valid_only",
+                    dry_run=request.POST.get("mode") == "check",
+                    filename=upload.name,
+                )
+            except ImportFileError as error:
+                context["file_error"] = str(error)
+            else:
+                context["report"] = report.as_dict()
+                context["filename"] = upload.name
+    return render_page(request, "dashboards/assets/import.html", context, active="assets")
+
+
+@page_permission(perms.ASSET_PAGES)
+def asset_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The inventory as CSV, with the filters of the table (the import's format)."""
+    import csv
+
+    from devices.assets_csv import COLUMNS, asset_row
+    from devices.selectors.registry import assets_export_rows
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+    assets = selectors.asset_table(_asset_query(request))
+
+    def rows():
+        yield writer.writerow(COLUMNS)
+        for asset in assets_export_rows(assets=assets):
+            yield writer.writerow(asset_row(asset))
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="assets.csv"'
+    return response
+
+
+@page_permission(perms.ASSET_PAGES)
+def rejected_messages(request: HttpRequest) -> HttpResponse:
+    """Device messages the gateway refused, with their reasons (never dropped in silence)."""
+    from devices.choices import RejectReason
+    from devices.selectors.gateway import rejected_messages_list
+
+    if not has_perm(request.user, "devices.view_rejectedmessage"):
+        raise PermissionDenied("Your role may not read rejected device messages.")
+    reason = request.GET.get("reason", "")
+    messages = rejected_messages_list(
+        device_id=request.GET.get("device", "")[:64] or None,
+        reason_code=reason if reason in RejectReason.values else None,
+    ).order_by("-received_at")
+    from django.core.paginator import Paginator
+
+    page = Paginator(messages, 50).get_page(request.GET.get("page") or 1)
+    return render_page(
+        request,
+        "dashboards/assets/rejected.html",
+        {"page": page, "reasons": RejectReason.choices, "reason": reason},
+        active="assets",
+    )

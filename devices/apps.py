@@ -6,8 +6,12 @@ class DevicesConfig(AppConfig):
     verbose_name = "Devices and assets"
     # `manage.py demo` seeds the City of London layout into an empty registry.
     demo_prepare = ["devices.demo_data.seed_if_empty"]
-    # The embedded demo: the simulated city (the gateway and broker join when they land).
-    demo_services = ["devices.simulators.embedded.run_simulators"]
+    # The embedded demo: a broker when none listens at MQTT_URL, the gateway, the simulated city.
+    demo_services = [
+        "devices.protocols.embedded.run_broker",
+        "devices.protocols.embedded.run_gateway",
+        "devices.simulators.embedded.run_simulators",
+    ]
     # Reads are open to every role (cityplatform.access_platform); these are the writes.
     role_permissions = {
         "Asset managers": [

@@ -640,24 +640,25 @@ class Gateway:
                 topics = [f"device:{change.device_id}"]
                 if known.zone_id:
                     topics.append(f"zone:{known.zone_id}")
+                # Plain tuples here; the schema objects are built only for what is sent.
                 if known.kind == AssetKind.STREETLIGHT:
-                    data = LightState(
-                        device_id=change.device_id,
-                        level=change.level,
-                        power_w=change.power_w,
-                        zone_id=known.zone_id,
-                    )
-                    self._live_pending[change.device_id] = ("light.state", data, topics)
+                    fields = {
+                        "device_id": change.device_id,
+                        "level": change.level,
+                        "power_w": change.power_w,
+                        "zone_id": known.zone_id,
+                    }
+                    self._live_pending[change.device_id] = ("light.state", fields, topics)
                 if change.came_online:
-                    data = DeviceStatus(
-                        device_id=change.device_id,
-                        kind=known.kind,
-                        online=True,
-                        zone_id=known.zone_id,
-                    )
+                    fields = {
+                        "device_id": change.device_id,
+                        "kind": known.kind,
+                        "online": True,
+                        "zone_id": known.zone_id,
+                    }
                     self._live_pending[change.device_id + "\0status"] = (
                         "device.status",
-                        data,
+                        fields,
                         topics,
                     )
 
@@ -671,8 +672,9 @@ class Gateway:
                 keys = list(self._live_pending)[: self.options.live_max_per_flush]
                 taken = [self._live_pending.pop(key) for key in keys]
             by_kind: dict[str, list] = {}
-            for kind, data, topics in taken:
-                message = build_message(kind, data).model_dump(mode="json")
+            schemas = {"light.state": LightState, "device.status": DeviceStatus}
+            for kind, fields, topics in taken:
+                message = build_message(kind, schemas[kind](**fields)).model_dump(mode="json")
                 by_kind.setdefault(kind, []).append((message, [topic_group(t) for t in topics]))
             for kind, payloads in by_kind.items():
                 command_service.send_live_batch_soon(kind, payloads)

@@ -18,7 +18,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from cityplatform.live import GROUP_MESSAGE_TYPE, build_message, kinds, topic_group
@@ -98,13 +98,18 @@ def commands_issue(
                 state=CommandState.CANCELLED, completed_at=now, error="superseded"
             )
         Command.objects.bulk_create(new, batch_size=2000)
-        for command in new:
-            if old := superseded.get(command.asset_id):
-                old.superseded_by_id = command.pk
         if superseded:
-            Command.objects.bulk_update(
-                list(superseded.values()), ["superseded_by"], batch_size=2000
+            # Each superseded command points at its light's new one: one statement, not one
+            # row at a time (the new command is the light's only queued one).
+            newest = Command.objects.filter(
+                asset_id=OuterRef("asset_id"), state=CommandState.QUEUED
+            ).values("pk")[:1]
+            Command.objects.filter(pk__in=[c.pk for c in superseded.values()]).update(
+                superseded_by=Subquery(newest)
             )
+            for command in new:
+                if old := superseded.get(command.asset_id):
+                    old.superseded_by_id = command.pk
         _set_desired(levels, now)
         _publish_issued(new, list(superseded.values()))
         transaction.on_commit(lambda: notify_gateway([str(c.pk) for c in new]))

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -112,7 +113,37 @@ def _store_samples(samples: list[tuple[int, Sample]], now: datetime, result: Ing
     result.stored_samples = len(new)
     result.duplicate_samples = len(samples) - len(new)
     if new:
-        _update_state(_latest(new), now, result)
+        _update_state(_latest(new), now, result, runs=_level_runs(new))
+
+
+def _level_runs(samples: list[tuple[int, Sample]]) -> dict[int, list[Sample]]:
+    """Per asset, its samples that carry a level, oldest first."""
+    runs: dict[int, list[Sample]] = defaultdict(list)
+    for asset_pk, sample in samples:
+        if sample.level is not None:
+            runs[asset_pk].append(sample)
+    for run in runs.values():
+        if len(run) > 1:
+            run.sort(key=lambda s: s.ts)
+    return runs
+
+
+def _changes_within(runs: dict[int, list[Sample]]) -> list[LevelChange]:
+    """Level changes between consecutive samples of one asset in the same batch (a device
+    replaying a backlog): each is logged, not only the last."""
+    changes = []
+    for asset_pk, run in runs.items():
+        for before, after in pairwise(run):
+            if after.level != before.level:
+                changes.append(
+                    LevelChange(
+                        asset_id=asset_pk,
+                        at=after.ts,
+                        level=after.level,
+                        source=LevelSource.TELEMETRY,
+                    )
+                )
+    return changes
 
 
 def _latest(samples: list[tuple[int, Sample]]) -> dict[int, Sample]:
@@ -132,11 +163,18 @@ CREATE TEMP TABLE IF NOT EXISTS ingest_sample (
     asset_id bigint, ts timestamptz, level float8, power_w float8, energy_wh float8,
     lux float8, temp_c float8
 ) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS ingest_first (
+    asset_id bigint, ts timestamptz, level float8, power_w float8, energy_wh float8,
+    lux float8, temp_c float8
+) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS ingest_latest (
     asset_id bigint, ts timestamptz, level float8, power_w float8, energy_wh float8,
     lux float8, temp_c float8
 ) ON COMMIT DELETE ROWS;
 """
+_EMPTY_TEMP_TABLES = (
+    "DELETE FROM ingest_sample; DELETE FROM ingest_first; DELETE FROM ingest_latest;"
+)
 _COLUMNS = "asset_id, ts, level, power_w, energy_wh, lux, temp_c"
 
 
@@ -145,12 +183,7 @@ def _raw_cursor():
     import psycopg
 
     connection.ensure_connection()
-    raw = connection.connection
-    if not getattr(raw, "_city_ingest_tables", False):
-        with psycopg.Cursor(raw) as cursor:
-            cursor.execute(_TEMP_TABLES)
-        raw._city_ingest_tables = True
-    return psycopg.Cursor(raw)
+    return psycopg.Cursor(connection.connection)
 
 
 def _copy(cursor, table: str, rows) -> None:
@@ -166,6 +199,9 @@ def _store_samples_pg(
     state = AssetState._meta.db_table
     changes = LevelChange._meta.db_table
     with _raw_cursor() as cursor:
+        # Created each time (a rolled-back transaction takes a new temporary table with it) and
+        # emptied (already empty unless called twice in one transaction: ON COMMIT DELETE ROWS).
+        cursor.execute(_TEMP_TABLES + _EMPTY_TEMP_TABLES)
         _copy(cursor, "ingest_sample", samples)
         cursor.execute(
             f"""INSERT INTO {telemetry} ({_COLUMNS}) SELECT {_COLUMNS} FROM ingest_sample
@@ -189,16 +225,21 @@ def _store_samples_pg(
             ON CONFLICT (asset_id) DO NOTHING""",  # noqa: S608
             (now,),
         )
-        # The switching log: a row where the reported level changes (not for late samples).
+        # The switching log: a row where the reported level changes (not for late samples):
+        # the batch's first level of each asset against the stored one, then within the batch.
+        runs = _level_runs(new)
+        _copy(cursor, "ingest_first", sorted((pk, run[0]) for pk, run in runs.items()))
         cursor.execute(
             f"""INSERT INTO {changes} (asset_id, at, level, source)
-            SELECT u.asset_id, u.ts, u.level, %s FROM ingest_latest u
+            SELECT u.asset_id, u.ts, u.level, %s FROM ingest_first u
             JOIN {state} st ON st.asset_id = u.asset_id
             WHERE u.level IS NOT NULL AND st.level IS DISTINCT FROM u.level
               AND (st.reported_at IS NULL OR u.ts >= st.reported_at)
             ON CONFLICT (asset_id, at) DO NOTHING""",  # noqa: S608
             (LevelSource.TELEMETRY.value,),
         )
+        if within := _changes_within(runs):
+            LevelChange.objects.bulk_create(within, ignore_conflicts=True, batch_size=5000)
         cursor.execute(
             f"""WITH old AS (
                 SELECT st.asset_id, st.level, st.online FROM {state} st
@@ -266,7 +307,12 @@ def _insert_samples_orm(samples: list[tuple[int, Sample]]) -> list[tuple[int, Sa
     return new
 
 
-def _update_state(latest: dict[int, Sample], now: datetime, result: IngestResult) -> None:
+def _update_state(
+    latest: dict[int, Sample],
+    now: datetime,
+    result: IngestResult,
+    runs: dict[int, list[Sample]],
+) -> None:
     pks = list(latest)
     AssetState.objects.bulk_create(
         [AssetState(asset_id=pk) for pk in pks], ignore_conflicts=True, batch_size=5000
@@ -287,10 +333,11 @@ def _update_state(latest: dict[int, Sample], now: datetime, result: IngestResult
         new_level = sample.level if sample.level is not None else level
         rows.append((pk, sample, new_level))
         changed = sample.level is not None and sample.level != level
-        if changed:
+        first = runs.get(pk, [None])[0]
+        if first is not None and first.level != level:
             level_changes.append(
                 LevelChange(
-                    asset_id=pk, at=sample.ts, level=sample.level, source=LevelSource.TELEMETRY
+                    asset_id=pk, at=first.ts, level=first.level, source=LevelSource.TELEMETRY
                 )
             )
         if changed or online is not True:
@@ -324,6 +371,7 @@ def _update_state(latest: dict[int, Sample], now: datetime, result: IngestResult
         ],
         batch_size=2000,
     )
+    level_changes += _changes_within(runs)
     if level_changes:
         LevelChange.objects.bulk_create(level_changes, ignore_conflicts=True, batch_size=5000)
     came_online = [c.asset_pk for c in result.state_changes if c.came_online]

@@ -144,6 +144,11 @@ def test_an_event_delivered_twice_reaches_the_sinks_and_raises_one_lamp_fault(
     assert {(e.device_id, e.event_id, e.type) for e in events_seen} == {
         ("SL-E1", "evt-1", "lamp_failure")
     }
+    # The sinks run inside the batch's transaction: the fault is seen once it commits.
+    wait_for(
+        lambda: Fault.objects.filter(asset=light, type=FaultType.LAMP_FAILURE).exists(),
+        what="the lamp fault committed",
+    )
     assert Fault.objects.filter(asset=light, type=FaultType.LAMP_FAILURE).count() == 1
 
 

@@ -1,0 +1,297 @@
+"""Reads behind the pages, built on the back-end apps' selectors.
+
+The pages' own shapes (the inventory's filters and sort, the map's compact features, per-zone
+summaries) are composed here from `devices.selectors`; a few aggregate reads that devices has no
+selector for yet (the overview's counts, per-zone levels, a telemetry series) read its models,
+read-only, in this one module and nowhere else in dashboards.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from devices.choices import AssetKind, LifecycleStatus
+from devices.models import Asset, Fault, MaintenanceRecord, Telemetry, Zone
+from devices.selectors import registry
+
+# --- Overview ---------------------------------------------------------------------------------
+
+
+def overview_counts() -> dict[str, Any]:
+    """Assets per kind with how many are online, offline or never heard from; open faults."""
+    rows = (
+        Asset.objects.exclude(status=LifecycleStatus.DECOMMISSIONED)
+        .values("kind")
+        .annotate(
+            total=Count("pk"),
+            online=Count("pk", filter=Q(state__online=True)),
+            offline=Count("pk", filter=Q(state__online=False)),
+        )
+    )
+    by_kind = {row["kind"]: row for row in rows}
+    kinds = [
+        {
+            "kind": kind.value,
+            "label": kind.label,
+            "total": by_kind.get(kind.value, {}).get("total", 0),
+            "online": by_kind.get(kind.value, {}).get("online", 0),
+            "offline": by_kind.get(kind.value, {}).get("offline", 0),
+        }
+        for kind in AssetKind
+    ]
+    return {
+        "kinds": kinds,
+        "open_faults": Fault.objects.filter(cleared_at__isnull=True).count(),
+        "zones": Zone.objects.count(),
+    }
+
+
+# --- Map --------------------------------------------------------------------------------------
+
+
+def map_features(*, zone_ids: list[int] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Zones with boundaries, lights with reported and desired levels, cameras: for the map."""
+    zones = registry.zones_list()
+    assets = registry.assets_list().filter(kind__in=[AssetKind.STREETLIGHT, AssetKind.CAMERA])
+    assets = assets.exclude(status=LifecycleStatus.DECOMMISSIONED)
+    if zone_ids is not None:
+        zones = zones.filter(pk__in=zone_ids)
+        assets = assets.filter(zone_id__in=zone_ids)
+    lights, cameras = [], []
+    points = registry.assets_geojson(assets=assets, limit=MAP_LIMIT)["features"]
+    for feature in points:
+        p = feature["properties"]
+        lon, lat = feature["geometry"]["coordinates"]
+        item = {
+            "id": p["device_id"],
+            "name": p["name"],
+            "lat": lat,
+            "lon": lon,
+            "zone": p["zone"],
+            "online": p["online"],
+        }
+        if p["kind"] == AssetKind.STREETLIGHT:
+            item["level"] = p["level"]
+            item["desired"] = p["desired_level"]
+            lights.append(item)
+        else:
+            cameras.append(item)
+    return {
+        "zones": [
+            {
+                "id": f["id"],
+                "name": f["properties"]["name"],
+                "kind": f["properties"]["kind"],
+                "boundary": f["geometry"],
+                "min_level": f["properties"]["min_level"],
+            }
+            for f in registry.zones_geojson(zones=zones)["features"]
+        ],
+        "lights": lights,
+        "cameras": cameras,
+    }
+
+
+MAP_LIMIT = 50_000  # a Kent-sized city is shown by zone, not all at once
+
+
+def zone_ids() -> list[int]:
+    return list(Zone.objects.order_by("name").values_list("pk", flat=True))
+
+
+def zone_choices() -> list[tuple[int, str]]:
+    return list(Zone.objects.order_by("name").values_list("pk", "name"))
+
+
+# --- Asset inventory --------------------------------------------------------------------------
+
+ASSET_SORTS = {
+    "device_id": "device_id",
+    "name": "name",
+    "kind": "kind",
+    "zone": "zone__name",
+    "status": "status",
+    "online": "state__online",
+    "level": "state__level",
+    "last_seen": "state__last_seen_at",
+    "installed": "installed_on",
+}
+
+
+@dataclass(frozen=True)
+class AssetQuery:
+    """The inventory table's filters, search and sort, parsed from the query string."""
+
+    q: str = ""
+    kind: str = ""
+    status: str = ""
+    zone: int | None = None
+    online: str = ""  # "yes", "no", "never" or ""
+    faulty: bool = False
+    sort: str = "device_id"
+    descending: bool = False
+
+
+def asset_table(query: AssetQuery) -> QuerySet[Asset]:
+    assets = registry.assets_list()
+    if query.q:
+        term = query.q.strip()
+        assets = assets.filter(
+            Q(device_id__istartswith=term)
+            | Q(name__icontains=term)
+            | Q(serial__iexact=term)
+            | Q(model__icontains=term)
+        )
+    if query.kind:
+        assets = assets.filter(kind=query.kind)
+    if query.status:
+        assets = assets.filter(status=query.status)
+    if query.zone is not None:
+        assets = assets.filter(zone_id=query.zone)
+    if query.online == "yes":
+        assets = assets.filter(state__online=True)
+    elif query.online == "no":
+        assets = assets.filter(state__online=False)
+    elif query.online == "never":
+        assets = assets.filter(Q(state__isnull=True) | Q(state__online__isnull=True))
+    if query.faulty:
+        assets = assets.filter(
+            pk__in=Fault.objects.filter(cleared_at__isnull=True).values("asset_id")
+        )
+    field = ASSET_SORTS.get(query.sort, "device_id")
+    order = f"-{field}" if query.descending else field
+    # A unique tie-breaker keeps pages stable when many rows share a value.
+    return assets.order_by(order, "device_id" if field != "device_id" else "pk")
+
+
+def asset_page(query: AssetQuery, *, page: int, per_page: int = 50) -> Page:
+    return Paginator(asset_table(query), per_page).get_page(page)
+
+
+def asset_detail(device_id: str) -> Asset | None:
+    try:
+        return registry.asset_get(device_id=device_id)
+    except Asset.DoesNotExist:
+        return None
+
+
+def asset_faults(asset: Asset, *, limit: int = 50) -> list[Fault]:
+    return list(registry.faults_list().filter(asset=asset).order_by("-raised_at")[:limit])
+
+
+def asset_maintenance(asset: Asset, *, limit: int = 50) -> list[MaintenanceRecord]:
+    return list(registry.maintenance_list().filter(asset=asset).order_by("-opened_at")[:limit])
+
+
+def telemetry_series(
+    asset: Asset, *, hours: int = 24, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    since = (now or timezone.now()) - timedelta(hours=hours)
+    rows = (
+        Telemetry.objects.filter(asset=asset, ts__gte=since)
+        .order_by("ts")
+        .values("ts", "level", "power_w", "lux", "temp_c")[:5000]
+    )
+    return [{**row, "ts": row["ts"].isoformat()} for row in rows]
+
+
+# --- Lighting ---------------------------------------------------------------------------------
+
+
+def zone_light_levels() -> list[dict[str, Any]]:
+    """Per zone: how many lights, how many online, the mean reported and desired levels."""
+    from django.db.models import Avg
+
+    rows = (
+        Zone.objects.annotate(
+            lights=Count("assets", filter=Q(assets__kind=AssetKind.STREETLIGHT)),
+            online=Count(
+                "assets",
+                filter=Q(assets__kind=AssetKind.STREETLIGHT, assets__state__online=True),
+            ),
+            level=Avg("assets__state__level", filter=Q(assets__kind=AssetKind.STREETLIGHT)),
+            desired=Avg(
+                "assets__state__desired_level", filter=Q(assets__kind=AssetKind.STREETLIGHT)
+            ),
+        )
+        .order_by("name")
+        .values(
+            "pk",
+            "name",
+            "kind",
+            "lighting_class",
+            "min_level",
+            "lights",
+            "online",
+            "level",
+            "desired",
+        )
+    )
+    return list(rows)
+
+
+# --- Security console -------------------------------------------------------------------------
+
+CONSOLE_ALARM_LIMIT = 500
+
+
+def console_alarms(user) -> list[dict[str, Any]]:
+    """The open alarms this user may see (welfare only for those allowed), most urgent first,
+    in the shape of the live messages so that the page renders both the same way."""
+    from cctv.choices import AlarmState
+    from cctv.live import alarm_message
+    from cctv.selectors import alarms_visible_to
+
+    alarms = (
+        alarms_visible_to(user)
+        .exclude(state=AlarmState.CLOSED)
+        .order_by("priority", "-raised_at")[:CONSOLE_ALARM_LIMIT]
+    )
+    return [alarm_message(alarm) for alarm in alarms]
+
+
+def active_overrides() -> list[dict[str, Any]]:
+    from lighting.selectors import overrides
+
+    return list(
+        overrides(state="active")
+        .order_by("priority", "-created_at")
+        .values(
+            "pk",
+            "scope_kind",
+            "zone_id",
+            "level",
+            "operation",
+            "priority",
+            "expires_at",
+            "reason",
+            "author",
+            "alarm_id",
+        )[:100]
+    )
+
+
+def lighting_overview() -> dict[str, Any]:
+    """Active and scheduled overrides, the latest command outcomes, open lamp faults."""
+    from devices.selectors.lights import light_commands
+    from lighting.selectors import overrides
+
+    lamp_faults = (
+        registry.faults_list()
+        .filter(cleared_at__isnull=True, asset__kind=AssetKind.STREETLIGHT)
+        .order_by("-raised_at")[:50]
+    )
+    return {
+        "overrides": list(
+            overrides(state="active")
+            .select_related("zone")
+            .order_by("priority", "-created_at")[:100]
+        ),
+        "scheduled": list(overrides(state="scheduled").select_related("zone")[:50]),
+        "commands": list(light_commands()[:50]),
+        "faults": list(lamp_faults),
+    }

@@ -1,0 +1,66 @@
+/* Small helpers over Chart.js (vendored from npm, see dashboards/static/vendor/VERSIONS.txt)
+ * with the control room's colours: readable at a distance, time on a linear axis. */
+(function () {
+  "use strict";
+  const INK = "#c9d4df", GRID = "rgba(139,155,171,0.18)";
+  const PALETTE = ["#f5b301", "#4aa3ff", "#3ecf8e", "#e5484d", "#c58cff", "#ff8a3d"];
+
+  function timeLabel(ms) {
+    const d = new Date(ms);
+    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  /* series: [{label, points: [{x: epoch ms, y}], axis?: "y" | "y2", stepped?: bool}] */
+  function timeLine(canvas, series, options) {
+    options = options || {};
+    if (typeof Chart === "undefined") return null;
+    Chart.defaults.color = INK;
+    Chart.defaults.font.size = 13;
+    const axes = {
+      x: { type: "linear", ticks: { callback: timeLabel, maxTicksLimit: 8 }, grid: { color: GRID } },
+      y: { beginAtZero: true, suggestedMax: options.yMax || undefined, grid: { color: GRID },
+           title: { display: !!options.yTitle, text: options.yTitle || "" } },
+    };
+    if (series.some(function (s) { return s.axis === "y2"; })) {
+      axes.y2 = { position: "right", beginAtZero: true, grid: { display: false },
+                  title: { display: !!options.y2Title, text: options.y2Title || "" } };
+    }
+    return new Chart(canvas, {
+      type: "line",
+      data: {
+        datasets: series.map(function (s, i) {
+          return {
+            label: s.label, data: s.points, yAxisID: s.axis || "y", stepped: !!s.stepped,
+            borderColor: PALETTE[i % PALETTE.length], backgroundColor: PALETTE[i % PALETTE.length],
+            pointRadius: 0, borderWidth: 2, tension: 0,
+          };
+        }),
+      },
+      options: {
+        animation: false, maintainAspectRatio: false, parsing: false, normalized: true,
+        interaction: { mode: "nearest", axis: "x", intersect: false },
+        plugins: { legend: { labels: { boxWidth: 14 } },
+                   tooltip: { callbacks: { title: function (items) { return items.length ? timeLabel(items[0].parsed.x) : ""; } } } },
+        scales: axes,
+      },
+    });
+  }
+
+  function bars(canvas, labels, series, options) {
+    options = options || {};
+    if (typeof Chart === "undefined") return null;
+    Chart.defaults.color = INK;
+    return new Chart(canvas, {
+      type: "bar",
+      data: { labels: labels, datasets: series.map(function (s, i) {
+        return { label: s.label, data: s.values, backgroundColor: PALETTE[i % PALETTE.length] };
+      }) },
+      options: { animation: false, maintainAspectRatio: false,
+                 scales: { x: { grid: { color: GRID }, stacked: !!options.stacked },
+                           y: { beginAtZero: true, grid: { color: GRID }, stacked: !!options.stacked,
+                                title: { display: !!options.yTitle, text: options.yTitle || "" } } } },
+    });
+  }
+
+  window.CityCharts = { timeLine: timeLine, bars: bars, palette: PALETTE };
+})();
