@@ -11,6 +11,7 @@ the event only where none is stored yet, so a second run changes nothing.
 Also here: the latency record of an alarm (see `AlarmLatency`).
 """
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +30,8 @@ from devices.selectors.cameras import CameraInfo
 from devices.selectors.levels import levels_at
 from devices.selectors.registry import camera_links
 from lighting.selectors import boosts_at
+
+log = logging.getLogger(__name__)
 
 CONTEXT_VERSION = 1
 
@@ -120,7 +123,11 @@ def events_contextualise(
         info = infos.get(event.device_id)
         if info is None or not info.is_camera:
             continue
-        context = lighting_context_compute(camera=info, at=event.ts)
+        try:
+            context = lighting_context_compute(camera=info, at=event.ts)
+        except Exception:  # the alarm path goes on without a context: never lose an alarm
+            log.exception("lighting context of event %s failed", event.pk)
+            continue
         context["computed_at"] = timezone.now().isoformat()
         stored = Event.objects.filter(pk=event.pk, lighting_context__isnull=True).update(
             lighting_context=context

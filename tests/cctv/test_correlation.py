@@ -173,3 +173,67 @@ def test_each_alarm_keeps_the_instants_of_its_alert_path(
     assert latency.commands_published_at is None  # until the gateway marks them sent
     body = api_client(make_user(Role.SECURITY_OPERATOR)).get(f"/api/v1/cctv/alarms/{alarm.pk}/")
     assert body.json()["latency"]["commands"] == 3
+
+
+def test_the_latency_record_is_completed_when_the_gateway_has_sent_every_command(
+    camera, lights, ingest
+):
+    from django.utils import timezone
+
+    from cctv.tasks import latency_published
+    from devices.models import Command
+
+    dim_rule(respond_only_when_dim=False)
+    ingest([device_event(camera, "ev-1", ts=NIGHT)])
+    latency = AlarmLatency.objects.get()
+    commands = Command.objects.filter(context__override_id=latency.alarm.override_id)
+    first = commands.first()
+    Command.objects.filter(pk=first.pk).update(sent_at=timezone.now())
+    assert latency_published() == 0  # not every command sent yet
+    sent = timezone.now()
+    commands.update(sent_at=sent)
+    assert latency_published() == 1
+    latency.refresh_from_db()
+    assert latency.commands_published_at == sent
+
+
+def test_a_zone_boost_counts_for_the_lights_inside_the_zone(camera, lights, zone, ingest):
+    for light in lights[:3]:
+        level(light, NIGHT - timedelta(hours=1), 100)
+    Override.objects.create(
+        scope_kind="zone",
+        zone=zone,
+        level=100,
+        operation="max",
+        priority=8,
+        starts_at=NIGHT - timedelta(minutes=1),
+        expires_at=NIGHT + timedelta(minutes=1),
+        reason="Event on Cheapside",
+        author="operator",
+    )
+    ingest([device_event(camera, "ev-1", ts=NIGHT)])
+    context = Event.objects.get().lighting_context
+    assert context["boosted"] == 3 and context["unboosted_mean"] is None
+
+
+def test_supervisors_set_the_dim_only_option_through_the_rule_api(make_user, api_client):
+    client = api_client(make_user(Role.SECURITY_SUPERVISOR))
+    created = client.post(
+        "/api/v1/cctv/rules/",
+        {
+            "name": "Dim loitering",
+            "event_types": ["loitering"],
+            "light_scope": "linked",
+            "light_level": 80,
+            "light_duration_s": 60,
+            "respond_only_when_dim": True,
+            "dim_level": 35,
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    assert created.json()["respond_only_when_dim"] is True and created.json()["dim_level"] == 35
+    bad = client.patch(
+        f"/api/v1/cctv/rules/{created.json()['id']}/", {"dim_level": 140}, format="json"
+    )
+    assert bad.status_code == 400 and "dim_level" in str(bad.json())
