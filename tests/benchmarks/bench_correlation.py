@@ -215,11 +215,10 @@ def _process(args: list[str], env: dict) -> subprocess.Popen:
 def _alert_latencies(cams, linked, *, events: int, rate: float) -> dict:
     import paho.mqtt.client as paho
 
-    from cctv.services.rules import alarm_rule_create
-    from tests.benchmarks._mqtt_bench import client, database_url, private_broker
-
     from cctv.models import AlarmRule
+    from cctv.services.rules import alarm_rule_create
     from cityplatform.celery import app
+    from tests.benchmarks._mqtt_bench import client, database_url, private_broker
 
     redis_url = os.environ.get("REDIS_URL", "")
     app.control.purge()  # nothing left queued by an earlier run
