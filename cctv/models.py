@@ -430,7 +430,7 @@ class AlarmLatency(models.Model):
     commands_published_at = models.DateTimeField(
         null=True, blank=True, help_text="The last of the override's commands marked sent"
     )
-    commands = models.PositiveIntegerField(default=0)
+    commands = models.PositiveIntegerField(default=0, help_text="Counted with the sent instant")
 
     class Meta:
         ordering = ["-raised_at"]

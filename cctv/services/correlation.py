@@ -19,7 +19,7 @@ from typing import Any
 from astral import Observer
 from astral.sun import elevation
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from cctv.correlation_selectors import lux_nearest
@@ -169,35 +169,35 @@ def alarm_latency_record(
     override_at: datetime | None,
     commands_queued_at: datetime | None,
 ) -> AlarmLatency:
-    """Stores the alert path's instants for a newly raised alarm (once per alarm)."""
-    commands = 0
-    if alarm.override_id is not None:
-        from devices.selectors.cameras import commands_of_override
-
-        commands = len(commands_of_override(override_id=alarm.override_id))
-    latency, _ = AlarmLatency.objects.get_or_create(
+    """Stores the alert path's instants for a newly raised alarm (once per alarm). The number
+    of commands is counted later, off the alert path, with the instant they were sent."""
+    # A new alarm (its row was just inserted): one INSERT, no look-up.
+    return AlarmLatency.objects.create(
         alarm=alarm,
-        defaults={
-            "event": event,
-            "event_ts": event.ts,
-            "received_at": event.received_at,
-            "context_at": context_at,
-            "raised_at": raised_at,
-            "override_at": override_at,
-            "commands_queued_at": commands_queued_at,
-            "commands": commands,
-        },
+        event=event,
+        event_ts=event.ts,
+        received_at=event.received_at,
+        context_at=context_at,
+        raised_at=raised_at,
+        override_at=override_at,
+        commands_queued_at=commands_queued_at,
     )
-    return latency
 
 
-def latency_fill_published(*, limit: int = 1000) -> int:
-    """Fills `commands_published_at` from the commands the gateway marked sent (the last
-    `sent_at` of the alarm's override's commands). Idempotent; run by beat."""
+def latency_fill_published(*, limit: int = 1000, within: timedelta = timedelta(days=1)) -> int:
+    """Completes the latency records of recent alarms whose override issued commands: how many
+    commands, and `commands_published_at`, the last `sent_at` of them once the gateway has
+    marked them all sent. Idempotent; run by beat (off the alert path: commands are found by
+    their JSON context, which has no index)."""
     from devices.models import Command
 
+    since = timezone.now() - within
     pending = (
-        AlarmLatency.objects.filter(commands_published_at__isnull=True, commands__gt=0)
+        AlarmLatency.objects.filter(
+            commands_published_at__isnull=True,
+            override_at__isnull=False,
+            raised_at__gte=since,
+        )
         .select_related("alarm")
         .order_by("-raised_at")[:limit]
     )
@@ -206,10 +206,14 @@ def latency_fill_published(*, limit: int = 1000) -> int:
         override_id = latency.alarm.override_id
         if override_id is None:
             continue
-        sent = Command.objects.filter(context__override_id=override_id, sent_at__isnull=False)
-        if sent.count() < latency.commands:
-            continue
-        latency.commands_published_at = sent.aggregate(last=Max("sent_at"))["last"]
-        latency.save(update_fields=["commands_published_at"])
-        filled += 1
+        commands = Command.objects.filter(context__override_id=override_id)
+        total = commands.count()
+        sent = commands.filter(sent_at__isnull=False).aggregate(n=Count("pk"), last=Max("sent_at"))
+        latency.commands = total
+        fields = ["commands"]
+        if total and sent["n"] == total:
+            latency.commands_published_at = sent["last"]
+            fields.append("commands_published_at")
+            filled += 1
+        latency.save(update_fields=fields)
     return filled

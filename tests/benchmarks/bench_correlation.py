@@ -301,6 +301,7 @@ def _alert_latencies(cams, linked, *, events: int, rate: float) -> dict:
             time.sleep(8)  # the gateway subscribes, the worker connects
             warmup = 20
             interval = 1.0 / rate
+            run_id = uuid.uuid4().hex[:8]  # event ids unique to this run (the same id is one event)
             started = time.perf_counter()
             skipped = 0
             for index in range(warmup + events):
@@ -322,7 +323,7 @@ def _alert_latencies(cams, linked, *, events: int, rate: float) -> dict:
                     f"{prefix}/{cam.device_id}/event",
                     json.dumps(
                         {
-                            "id": f"bench-{index}",
+                            "id": f"bench-{run_id}-{index}",
                             "ts": time.time(),
                             "type": "intrusion",
                             "confidence": 0.9,

@@ -162,7 +162,7 @@ def test_each_alarm_keeps_the_instants_of_its_alert_path(
     ingest([device_event(camera, "ev-1", ts=NIGHT)])
     alarm = Alarm.objects.get()
     latency = AlarmLatency.objects.get(alarm=alarm)
-    assert latency.event.event_id == "ev-1" and latency.commands == 3
+    assert latency.event.event_id == "ev-1"
     assert (
         latency.received_at
         <= latency.context_at
@@ -172,7 +172,7 @@ def test_each_alarm_keeps_the_instants_of_its_alert_path(
     )
     assert latency.commands_published_at is None  # until the gateway marks them sent
     body = api_client(make_user(Role.SECURITY_OPERATOR)).get(f"/api/v1/cctv/alarms/{alarm.pk}/")
-    assert body.json()["latency"]["commands"] == 3
+    assert body.json()["latency"]["total_queued_ms"] >= 0
 
 
 def test_the_latency_record_is_completed_when_the_gateway_has_sent_every_command(
@@ -194,7 +194,7 @@ def test_the_latency_record_is_completed_when_the_gateway_has_sent_every_command
     commands.update(sent_at=sent)
     assert latency_published() == 1
     latency.refresh_from_db()
-    assert latency.commands_published_at == sent
+    assert latency.commands_published_at == sent and latency.commands == 3
 
 
 def test_a_zone_boost_counts_for_the_lights_inside_the_zone(camera, lights, zone, ingest):
