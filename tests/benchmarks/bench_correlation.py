@@ -218,10 +218,14 @@ def _alert_latencies(cams, linked, *, events: int, rate: float) -> dict:
     from cctv.models import AlarmRule
     from cctv.services.rules import alarm_rule_create
     from cityplatform.celery import app
+    from lighting.services.reconcile import reconcile_lights
     from tests.benchmarks._mqtt_bench import client, database_url, private_broker
 
     redis_url = os.environ.get("REDIS_URL", "")
     app.control.purge()  # nothing left queued by an earlier run
+    # Untimed: lights left up by an earlier run's boosts (their expiry tasks died with its
+    # worker, and no beat sweeps here) come back down, so that each event commands them.
+    reconcile_lights(light_ids=[light.pk for cam in cams for light in linked[cam.pk]])
     AlarmRule.objects.filter(name=f"{PREFIX} boost").delete()
     alarm_rule_create(
         actor="bench",
