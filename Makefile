@@ -17,6 +17,7 @@ help:
 	@echo "make demo   run the platform on its embedded defaults with a simulated city"
 	@echo "make test   lint, Django checks and the whole test suite on PostgreSQL, Redis, Mosquitto"
 	@echo "make bench  the benchmarks (figures in docs/performance.md)"
+	@echo "make reliability  fault injection and fuzzing at full size, and the soak"
 	@echo "make lint   ruff check and format check"
 
 $(STAMP): pyproject.toml requirements.lock
@@ -51,6 +52,12 @@ test: install services lint
 bench: install services
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) MQTT_URL=$(TEST_MQTT_URL) \
 	$(PY) -m tests.benchmarks $(BENCH_ARGS)
+
+# Fault injection and fuzzing at full size, then the 10-minute soak.
+reliability: install services
+	export DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) MQTT_URL=$(TEST_MQTT_URL) RELIABILITY_FULL=1; \
+	$(PY) -m pytest tests/reliability tests/security --timeout=3600 $(PYTEST_ARGS) && \
+	$(PY) -m tests.benchmarks --only soak $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/screenshots

@@ -151,14 +151,12 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                # channels_redis waits on Redis for 5 s: redis-py's own 5 s socket time-out would
-                # race it and close busy sockets, and its 100-connection pool is too small for a
-                # control room of live clients subscribing at once.
+                # redis-py's 100-connection pool is too small for a control room of live
+                # clients subscribing at once.
                 "hosts": [
                     {
                         "address": REDIS_URL,
                         "max_connections": env_int("CHANNELS_REDIS_MAX_CONNECTIONS", 2000),
-                        "socket_timeout": 30,
                     }
                 ],
                 "prefix": env_str("CHANNELS_PREFIX", "cityplatform"),
@@ -197,7 +195,9 @@ MQTT_URL = env_str("MQTT_URL", "mqtt://127.0.0.1:1883")
 MQTT_TOPIC_PREFIX = env_str("MQTT_TOPIC_PREFIX", "city/v1").strip("/")
 MQTT_CLIENT_ID = env_str("MQTT_CLIENT_ID", "cityplatform-gateway")
 FRIGATE_TOPIC = env_str("FRIGATE_TOPIC", "frigate/events")
-MQTT_PROTOCOL = env_str("MQTT_PROTOCOL", "5")  # "3.1.1" for brokers without MQTT 5
+MQTT_PROTOCOL = env_str("MQTT_PROTOCOL", "5")
+# Derives each device's broker password (manage.py mqtt_acl); unset: SECRET_KEY.
+MQTT_DEVICE_KEY = env_str("MQTT_DEVICE_KEY")  # "3.1.1" for brokers without MQTT 5
 
 # Device commands and connectivity.
 COMMAND_ACK_TIMEOUT_S = env_float("COMMAND_ACK_TIMEOUT_S", 30.0)  # then retried, with backoff

@@ -4,6 +4,7 @@ from django.apps import AppConfig
 class LightingConfig(AppConfig):
     name = "lighting"
     verbose_name = "Lighting control"
+    demo_prepare = ["lighting.demo.programme_if_missing"]
     # Reads are open to every role (cityplatform.access_platform): Viewers see everything here.
     role_permissions = {
         "Lighting operators": [

@@ -478,16 +478,24 @@ def send_live_batch(kind: str, payloads: list[tuple[dict, list[str]]]) -> None:
     async def send_all() -> None:
         limit = asyncio.Semaphore(32)  # the layer's connection pool is small
 
-        async def send(group: str, message: dict) -> None:
+        async def send(group: str, event: dict) -> None:
             async with limit:
-                await layer.group_send(
-                    group,
-                    {"type": GROUP_MESSAGE_TYPE, "message": message, "permissions": [permission]},
-                )
+                await layer.group_send(group, event)
 
-        await asyncio.gather(
-            *(send(group, message) for message, groups in payloads for group in groups)
-        )
+        # One id per message for all its groups: a client in two of them gets it once.
+        events = [
+            (
+                {
+                    "type": GROUP_MESSAGE_TYPE,
+                    "id": uuid.uuid4().hex,
+                    "message": message,
+                    "permissions": [permission],
+                },
+                groups,
+            )
+            for message, groups in payloads
+        ]
+        await asyncio.gather(*(send(group, event) for event, groups in events for group in groups))
 
     try:
         async_to_sync(send_all)()

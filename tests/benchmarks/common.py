@@ -197,3 +197,30 @@ def truncate_all(keep: Iterable[str] = KEEP_TABLES) -> list[str]:
             quoted = ", ".join(connection.ops.quote_name(t) for t in tables)
             cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
     return tables
+
+
+def wait_gateway_online(url: str, prefix: str, process=None, timeout: float = 60) -> None:
+    """Until the gateway's birth message (`P/_gateway/status` = online) is seen: it has
+    subscribed by then. Raises if `process` (a Popen) exits first."""
+    import threading
+
+    import paho.mqtt.client as mqtt
+
+    seen = threading.Event()
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=unique_client_id("birth"))
+    client.on_message = lambda c, u, m: m.payload == b"online" and seen.set()
+    host, port = mqtt_address(url)
+    client.connect(host, port)
+    client.subscribe(f"{prefix}/_gateway/status", qos=1)
+    client.loop_start()
+    try:
+        deadline = time.monotonic() + timeout
+        while not seen.wait(0.2):
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"the gateway exited ({process.returncode})")
+            if time.monotonic() > deadline:
+                raise TimeoutError("the gateway did not come online")
+        time.sleep(0.5)  # its SUBACKs
+    finally:
+        client.disconnect()
+        client.loop_stop()

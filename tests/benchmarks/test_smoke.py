@@ -21,7 +21,7 @@ def test_the_runner_finds_the_baselines_first_and_the_soak_last():
 @pytest.mark.slow
 @pytest.mark.parametrize("name", MODULES)
 def test_benchmark_runs_at_quick_size(name, transactional_db, monkeypatch):
-    monkeypatch.setenv("BENCH_SOAK_SECONDS", "6")
+    monkeypatch.setenv("BENCH_SOAK_SECONDS", "8")
     figures = common.check_figures(runner.load(name).run(quick=True))
     assert figures, f"{name} measured nothing"
     for item in figures:
