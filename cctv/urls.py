@@ -52,5 +52,10 @@ urlpatterns = [
         analytics_views.RecommendationDraftView.as_view(),
         name="cctv-analytics-recommendation-draft",
     ),
+    path(
+        "cctv/analytics/latency/",
+        analytics_views.LatencySummaryView.as_view(),
+        name="cctv-analytics-latency",
+    ),
     path("", include(router.urls)),
 ]

@@ -247,3 +247,17 @@ class RecommendationDraftView(APIView):
         )
         code = status.HTTP_201_CREATED if result["created"] else status.HTTP_200_OK
         return Response(result, status=code)
+
+
+class LatencySummaryView(APIView):
+    """p50/p95/p99 of each stage of the alert path (event stored → context → alarm → commands
+    queued → sent) over the alarms raised in the period."""
+
+    permission_map = {"GET": VIEW_ANALYTICS}
+
+    @extend_schema(parameters=PERIOD_PARAMETERS[:2], responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        from cctv.services.analytics import latency_summary
+
+        p = _period(request)
+        return Response(latency_summary(since=p["since"], until=p["until"]))

@@ -241,3 +241,45 @@ def zone_hours_recent(*, now: datetime | None = None, hours: int | None = None) 
     hours = hours or int(getattr(settings, "CORRELATION_RECENT_HOURS", 3))
     end = hour_floor(now)
     return zone_hours_compute(start=end - hours * HOUR, end=end)
+
+
+LATENCY_STAGES = (
+    ("context", "received_at", "context_at"),
+    ("rules_to_alarm", "context_at", "raised_at"),
+    ("alarm_to_commands", "raised_at", "commands_queued_at"),
+    ("stored_to_commands", "received_at", "commands_queued_at"),
+    ("stored_to_published", "received_at", "commands_published_at"),
+)
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low, high = int(position), min(int(position) + 1, len(ordered) - 1)
+    return round(ordered[low] + (ordered[high] - ordered[low]) * (position - low), 2)
+
+
+def latency_summary(*, since: datetime, until: datetime) -> dict:
+    """p50/p95/p99 (ms) of each stage of the alert path over the alarms raised in the period,
+    from their latency records."""
+    from cctv.models import AlarmLatency
+
+    rows = list(
+        AlarmLatency.objects.filter(raised_at__gte=since, raised_at__lt=until).values(
+            "received_at", "context_at", "raised_at", "commands_queued_at", "commands_published_at"
+        )[:100_000]
+    )
+    stages = {}
+    for name, start, end in LATENCY_STAGES:
+        values = [
+            (row[end] - row[start]).total_seconds() * 1000
+            for row in rows
+            if row[start] is not None and row[end] is not None
+        ]
+        stages[name] = {
+            "count": len(values),
+            **{f"p{q}": _percentile(values, q) for q in (50, 95, 99)},
+        }
+    return {"alarms": len(rows), "stages": stages}

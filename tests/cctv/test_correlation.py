@@ -237,3 +237,22 @@ def test_supervisors_set_the_dim_only_option_through_the_rule_api(make_user, api
         f"/api/v1/cctv/rules/{created.json()['id']}/", {"dim_level": 140}, format="json"
     )
     assert bad.status_code == 400 and "dim_level" in str(bad.json())
+
+
+def test_the_latency_summary_gives_percentiles_of_each_stage(
+    camera, lights, ingest, make_user, api_client
+):
+    dim_rule(respond_only_when_dim=False)
+    for index in range(3):
+        ingest([device_event(camera, f"ev-{index}", ts=NIGHT + timedelta(hours=index))])
+    client = api_client(make_user(Role.SECURITY_SUPERVISOR))
+    body = client.get(
+        "/api/v1/cctv/analytics/latency/",
+        {"since": "2020-01-01T00:00:00Z", "until": "2099-01-01T00:00:00Z"},
+    )
+    assert body.status_code == 400  # more than 92 days
+    summary = client.get("/api/v1/cctv/analytics/latency/").json()
+    assert summary["alarms"] == 3
+    stage = summary["stages"]["stored_to_commands"]
+    assert stage["count"] == 3 and 0 <= stage["p50"] <= stage["p95"] <= stage["p99"]
+    assert summary["stages"]["stored_to_published"]["count"] == 0
