@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework import status
 
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 WELFARE_PERMISSION = "cctv.view_welfare_alarm"
 WORK_PERMISSION = "cctv.work_alarm"
 RULES_ACTOR = "alarm-rules"
+ALARM_LOCK_SPACE = 0x43435456  # "CCTV": keeps these advisory locks apart from others
 
 
 # --- Raising ----------------------------------------------------------------------------------
@@ -96,6 +97,20 @@ def alarms_evaluate(*, event_ids: Sequence[int], now: datetime | None = None) ->
     return touched
 
 
+def _lock_rule_camera(rule_id: int, camera_id: int) -> None:
+    """A transaction-scoped lock on (rule, camera). PostgreSQL: an advisory lock (the rule
+    row is not held, so a city-wide rule does not serialise every alarm of the city);
+    elsewhere (SQLite, one writer at a time anyway) the rule's row."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                [ALARM_LOCK_SPACE ^ (rule_id % 2**31), camera_id % 2**31],
+            )
+    else:
+        AlarmRule.objects.select_for_update().filter(pk=rule_id).exists()
+
+
 def _raise_or_retrigger(
     *,
     rule: AlarmRule,
@@ -105,8 +120,9 @@ def _raise_or_retrigger(
     context_at: datetime | None = None,
 ) -> Alarm | None:
     with transaction.atomic():
-        # One evaluation per rule at a time: two workers never raise the same alarm twice.
-        AlarmRule.objects.select_for_update().filter(pk=rule.pk).exists()
+        # One evaluation per (rule, camera) at a time: two workers never raise the same alarm
+        # twice, and alarms of other cameras under the same rule are raised in parallel.
+        _lock_rule_camera(rule.pk, event.device_id)
         if AlarmEvent.objects.filter(event=event, alarm__rule=rule).exists():
             return None  # evaluated before (a redelivered task, a Frigate update)
         open_alarm = (
