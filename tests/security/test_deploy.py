@@ -22,6 +22,9 @@ def production_env(tmp_path, **extra) -> dict[str, str]:
         k: v
         for k, v in os.environ.items()
         if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "HTTPS", "SECURE_SSL_REDIRECT"}
+        # The browser tests' runner setting (Playwright keeps a loop in the test thread), not
+        # a production one.
+        and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
     }
     env.update(
         {
