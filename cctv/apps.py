@@ -14,6 +14,9 @@ class CctvConfig(AppConfig):
     # the Administrators group, which carries every permission).
     role_permissions = {
         "Security operators": [*_ALARM_WORK, "view_alarmrule"],
+        # The correlation analytics (zone-hour aggregates, hotspots, recommendations): for
+        # the Smart City staff who act on them and the security supervisors.
+        "Lighting operators": ["view_zonehour"],
         "Security supervisors": [
             *_ALARM_WORK,
             "view_alarmrule",
@@ -23,6 +26,7 @@ class CctvConfig(AppConfig):
             "manage_evidence",
             "view_legalhold",
             "view_evidenceexport",
+            "view_zonehour",
         ],
         "Viewers": ["view_event", "view_alarm"],
     }

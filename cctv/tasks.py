@@ -60,3 +60,39 @@ def retention_purge() -> dict[str, int]:
         "events_held": run.events_held,
         "alarms_held": run.alarms_held,
     }
+
+
+@shared_task(base=RetryingTask, name="cctv.tasks.latency_published")
+def latency_published() -> int:
+    """Completes alarms' latency records with the instant their commands were sent."""
+    from cctv.services.correlation import latency_fill_published
+
+    return latency_fill_published()
+
+
+@shared_task(base=RetryingTask, name="cctv.tasks.analytics_zone_hours")
+def analytics_zone_hours(start: str | None = None, end: str | None = None) -> int:
+    """Recomputes the zone-hour analytics of [start, end) (ISO instants), or of the last
+    complete hours when none is given (beat, hourly). Idempotent."""
+    from django.utils.dateparse import parse_datetime
+
+    from cctv.services.analytics import zone_hours_compute, zone_hours_recent
+
+    if start and end:
+        return zone_hours_compute(start=parse_datetime(start), end=parse_datetime(end))
+    return zone_hours_recent()
+
+
+@shared_task(base=RetryingTask, name="cctv.tasks.analytics_day")
+def analytics_day(day: str | None = None) -> int:
+    """Recomputes one UTC day of zone-hour analytics (default: yesterday), catching late
+    events and level changes (beat, nightly). Idempotent."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from django.utils import timezone
+
+    from cctv.services.analytics import zone_hours_compute
+
+    when = date.fromisoformat(day) if day else timezone.now().date() - timedelta(days=1)
+    start = datetime(when.year, when.month, when.day, tzinfo=UTC)
+    return zone_hours_compute(start=start, end=start + timedelta(days=1))

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from cctv.api import views
+from cctv.api import analytics_views, views
 
 router = DefaultRouter()
 router.register("cctv/events", views.EventViewSet, basename="cctv-event")
@@ -17,5 +17,45 @@ router.register("cctv/purges", views.PurgeRunViewSet, basename="cctv-purge")
 urlpatterns = [
     path("cctv/events/ingest/", views.WebhookIngestView.as_view(), name="cctv-webhook-ingest"),
     path("cctv/cameras/review/", views.CameraReviewView.as_view(), name="cctv-camera-review"),
+    path(
+        "cctv/analytics/zone-hours/",
+        analytics_views.ZoneHourListView.as_view(),
+        name="cctv-analytics-zone-hours",
+    ),
+    path(
+        "cctv/analytics/zone-hours/csv/",
+        analytics_views.ZoneHourCsvView.as_view(),
+        name="cctv-analytics-zone-hours-csv",
+    ),
+    path(
+        "cctv/analytics/hotspots/",
+        analytics_views.HotspotListView.as_view(),
+        name="cctv-analytics-hotspots",
+    ),
+    path(
+        "cctv/analytics/hotspots/csv/",
+        analytics_views.HotspotCsvView.as_view(),
+        name="cctv-analytics-hotspots-csv",
+    ),
+    path(
+        "cctv/analytics/recommendations/",
+        analytics_views.RecommendationListView.as_view(),
+        name="cctv-analytics-recommendations",
+    ),
+    path(
+        "cctv/analytics/recommendations/csv/",
+        analytics_views.RecommendationCsvView.as_view(),
+        name="cctv-analytics-recommendations-csv",
+    ),
+    path(
+        "cctv/analytics/recommendations/draft/",
+        analytics_views.RecommendationDraftView.as_view(),
+        name="cctv-analytics-recommendation-draft",
+    ),
+    path(
+        "cctv/analytics/latency/",
+        analytics_views.LatencySummaryView.as_view(),
+        name="cctv-analytics-latency",
+    ),
     path("", include(router.urls)),
 ]

@@ -4,7 +4,14 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from lighting.choices import OverrideState
-from lighting.models import Calendar, CalendarRule, LightGroup, Override, Programme
+from lighting.models import (
+    Calendar,
+    CalendarAssignment,
+    CalendarRule,
+    LightGroup,
+    Override,
+    Programme,
+)
 
 
 def programmes() -> QuerySet[Programme]:
@@ -39,3 +46,88 @@ def overrides(*, state: str | None = None, now=None) -> QuerySet[Override]:
 
 def overrides_active(*, now=None) -> QuerySet[Override]:
     return overrides(state=OverrideState.ACTIVE, now=now)
+
+
+def overrides_in_force_between(*, start, end, operation: str | None = None) -> list[Override]:
+    """Overrides in force at some instant of [start, end) (an override's end is the earlier of
+    its expiry and the instant it was cancelled or swept)."""
+    qs = (
+        Override.objects.filter(starts_at__lt=end)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=start))
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+    )
+    if operation:
+        qs = qs.filter(operation=operation)
+    return list(qs.order_by("starts_at", "pk"))
+
+
+def override_end(override: Override):
+    """When the override stopped (or will stop) being in force; None: until cleared."""
+    ends = [t for t in (override.expires_at, override.ended_at) if t is not None]
+    return min(ends) if ends else None
+
+
+def override_covers(override: Override, lights) -> set[int]:
+    """The lights among `lights` (devices' LightRow values: pk, zone, position) that the
+    override's scope covers."""
+    from devices.selectors import lights as light_selectors
+    from lighting.choices import ScopeKind
+
+    kind = override.scope_kind
+    if kind == ScopeKind.CITY:
+        return {light.pk for light in lights}
+    if kind == ScopeKind.LIGHTS:
+        wanted = set(override.light_ids)
+        return {light.pk for light in lights if light.pk in wanted}
+    if kind == ScopeKind.GROUP:
+        members = set(
+            LightGroup.lights.through.objects.filter(lightgroup_id=override.group_id).values_list(
+                "asset_id", flat=True
+            )
+        )
+        return {light.pk for light in lights if light.pk in members}
+    if kind == ScopeKind.ZONE:
+        within = light_selectors.zone_descendants(override.zone_id)
+        return {light.pk for light in lights if light.zone_id in within}
+    return {
+        light.pk
+        for light in lights
+        if light_selectors.distance_m(
+            override.latitude, override.longitude, light.latitude, light.longitude
+        )
+        <= override.radius_m
+    }
+
+
+def boosts_at(*, lights, at) -> dict[int, int]:
+    """light pk → id of the `max` override (a boost) in force on it at instant `at`, for the
+    given lights (devices' LightRow values). The highest-priority boost wins when several do."""
+    found: dict[int, int] = {}
+    boosts = (
+        Override.objects.filter(operation="max", starts_at__lte=at)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=at))
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=at))
+        .order_by("priority", "-starts_at", "pk")
+    )
+    for override in boosts:
+        for pk in override_covers(override, lights):
+            found.setdefault(pk, override.pk)
+    return found
+
+
+def zone_calendar(*, zone_id: int) -> Calendar | None:
+    """The calendar a zone's lights follow: its own assignment, else its nearest ancestor's
+    (a light group's assignment, which wins for its lights, is not considered here)."""
+    from devices.selectors.lights import zones_all
+
+    zones = zones_all()
+    own = dict(
+        CalendarAssignment.objects.filter(zone__isnull=False).values_list("zone_id", "calendar_id")
+    )
+    current, seen = zone_id, set()
+    while current is not None and current not in seen:
+        seen.add(current)
+        if current in own:
+            return calendars().filter(pk=own[current]).first()
+        current = zones[current].parent_id if current in zones else None
+    return None

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from cctv.choices import AlarmResolution, LightScope, TimeWindow
 from cctv.models import (
     Alarm,
+    AlarmLatency,
     AlarmLog,
     AlarmRule,
     Disclosure,
@@ -85,16 +86,65 @@ class AlarmSerializer(serializers.ModelSerializer):
             "closed_at",
             "closed_by",
             "lighting",
+            "lighting_context",
         ]
+
+
+class AlarmLatencySerializer(serializers.ModelSerializer):
+    """The alert path's instants and the milliseconds between them."""
+
+    context_ms = serializers.SerializerMethodField()
+    raise_ms = serializers.SerializerMethodField()
+    override_ms = serializers.SerializerMethodField()
+    total_queued_ms = serializers.SerializerMethodField()
+    total_published_ms = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AlarmLatency
+        fields = [
+            "event_ts",
+            "received_at",
+            "context_at",
+            "raised_at",
+            "override_at",
+            "commands_queued_at",
+            "commands_published_at",
+            "commands",
+            "context_ms",
+            "raise_ms",
+            "override_ms",
+            "total_queued_ms",
+            "total_published_ms",
+        ]
+
+    def get_context_ms(self, latency) -> float | None:
+        return latency.ms("received_at", "context_at")
+
+    def get_raise_ms(self, latency) -> float | None:
+        return latency.ms("context_at", "raised_at")
+
+    def get_override_ms(self, latency) -> float | None:
+        return latency.ms("raised_at", "override_at")
+
+    def get_total_queued_ms(self, latency) -> float | None:
+        return latency.ms("received_at", "commands_queued_at")
+
+    def get_total_published_ms(self, latency) -> float | None:
+        return latency.ms("received_at", "commands_published_at")
 
 
 class AlarmDetailSerializer(AlarmSerializer):
     events = serializers.SerializerMethodField()
     timeline = AlarmLogSerializer(source="log", many=True)
     commands = serializers.SerializerMethodField()
+    latency = serializers.SerializerMethodField()
 
     class Meta(AlarmSerializer.Meta):
-        fields = [*AlarmSerializer.Meta.fields, "events", "timeline", "commands"]
+        fields = [*AlarmSerializer.Meta.fields, "events", "timeline", "commands", "latency"]
+
+    def get_latency(self, alarm) -> dict | None:
+        latency = AlarmLatency.objects.filter(alarm=alarm).first()
+        return AlarmLatencySerializer(latency).data if latency else None
 
     def get_events(self, alarm) -> list[int]:
         return list(alarm.events.order_by("ts").values_list("pk", flat=True))
@@ -164,6 +214,8 @@ class AlarmRuleSerializer(serializers.ModelSerializer):
             "light_duration_s",
             "light_extend",
             "light_max_s",
+            "respond_only_when_dim",
+            "dim_level",
             "created_at",
             "updated_at",
         ]

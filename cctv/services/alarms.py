@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework import status
 
@@ -27,6 +27,7 @@ from cctv.choices import (
     EventStatus,
 )
 from cctv.models import Alarm, AlarmEvent, AlarmLog, AlarmRule, Event
+from cctv.services.correlation import alarm_latency_record, events_contextualise
 from cctv.services.ingest import events_mark_evaluated
 from cctv.services.rules import rule_matches, rules_for_types
 from cityplatform.api import ApplicationError
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 WELFARE_PERMISSION = "cctv.view_welfare_alarm"
 WORK_PERMISSION = "cctv.work_alarm"
 RULES_ACTOR = "alarm-rules"
+ALARM_LOCK_SPACE = 0x43435456  # "CCTV": keeps these advisory locks apart from others
 
 
 # --- Raising ----------------------------------------------------------------------------------
@@ -72,6 +74,10 @@ def alarms_evaluate(*, event_ids: Sequence[int], now: datetime | None = None) ->
     if not events:
         return []
     infos = cameras_info(asset_ids={e.device_id for e in events})
+    # The lighting at each camera at the event's instant, before any rule runs (a rule may
+    # brighten only dark, dim scenes; the alarm shows the context).
+    events_contextualise(events=events, infos=infos)
+    context_at = timezone.now()
     alarmed = [e for e in events if camera_may_alarm(infos[e.device_id])]
     touched: list[Alarm] = []
     technical = [e for e in alarmed if e.type in TECHNICAL_EVENT_TYPES]
@@ -82,19 +88,41 @@ def alarms_evaluate(*, event_ids: Sequence[int], now: datetime | None = None) ->
         info = infos[event.device_id]
         for rule in rules:
             if rule_matches(rule, event, info):
-                alarm = _raise_or_retrigger(rule=rule, event=event, info=info, now=now)
+                alarm = _raise_or_retrigger(
+                    rule=rule, event=event, info=info, now=now, context_at=context_at
+                )
                 if alarm is not None:
                     touched.append(alarm)
     events_mark_evaluated(event_ids=[e.pk for e in events], now=now)
     return touched
 
 
+def _lock_rule_camera(rule_id: int, camera_id: int) -> None:
+    """A transaction-scoped lock on (rule, camera). PostgreSQL: an advisory lock (the rule
+    row is not held, so a city-wide rule does not serialise every alarm of the city);
+    elsewhere (SQLite, one writer at a time anyway) the rule's row."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                [ALARM_LOCK_SPACE ^ (rule_id % 2**31), camera_id % 2**31],
+            )
+    else:
+        AlarmRule.objects.select_for_update().filter(pk=rule_id).exists()
+
+
 def _raise_or_retrigger(
-    *, rule: AlarmRule, event: Event, info: CameraInfo, now: datetime
+    *,
+    rule: AlarmRule,
+    event: Event,
+    info: CameraInfo,
+    now: datetime,
+    context_at: datetime | None = None,
 ) -> Alarm | None:
     with transaction.atomic():
-        # One evaluation per rule at a time: two workers never raise the same alarm twice.
-        AlarmRule.objects.select_for_update().filter(pk=rule.pk).exists()
+        # One evaluation per (rule, camera) at a time: two workers never raise the same alarm
+        # twice, and alarms of other cameras under the same rule are raised in parallel.
+        _lock_rule_camera(rule.pk, event.device_id)
         if AlarmEvent.objects.filter(event=event, alarm__rule=rule).exists():
             return None  # evaluated before (a redelivered task, a Frigate update)
         open_alarm = (
@@ -109,10 +137,17 @@ def _raise_or_retrigger(
             and event.ts - open_alarm.last_event_at <= timedelta(seconds=rule.retrigger_s)
         ):
             return _retrigger(open_alarm, event, now)
-        return _raise(rule, event, info, now)
+        return _raise(rule, event, info, now, context_at=context_at)
 
 
-def _raise(rule: AlarmRule, event: Event, info: CameraInfo, now: datetime) -> Alarm:
+def _raise(
+    rule: AlarmRule,
+    event: Event,
+    info: CameraInfo,
+    now: datetime,
+    *,
+    context_at: datetime | None = None,
+) -> Alarm:
     from cctv.services.lighting import lighting_respond
 
     category = alarm_category_for(rule, event, info)
@@ -126,6 +161,7 @@ def _raise(rule: AlarmRule, event: Event, info: CameraInfo, now: datetime) -> Al
         raised_at=now,
         last_event_at=event.ts,
         event_count=1,
+        lighting_context=event.lighting_context,
     )
     # The rule, camera and zone come from rows just read, and the database enforces the
     # constraints: validating them again would cost four queries on the alert path.
@@ -133,8 +169,21 @@ def _raise(rule: AlarmRule, event: Event, info: CameraInfo, now: datetime) -> Al
     alarm.save()
     AlarmEvent.objects.create(alarm=alarm, event=event)
     _log(alarm, AlarmAction.RAISED, RULES_ACTOR, details={"event": event.pk, "rule": rule.pk})
+    raised_at = timezone.now()
+    override_at = queued_at = None
     if rule.has_lighting:
-        lighting_respond(alarm=alarm, rule=rule, info=info, now=now)
+        lighting_respond(alarm=alarm, rule=rule, info=info, now=now, context=event.lighting_context)
+        if alarm.override_id is not None:
+            # override_create commands the lights before it returns (same transaction)
+            override_at = queued_at = timezone.now()
+    alarm_latency_record(
+        alarm=alarm,
+        event=event,
+        context_at=context_at,
+        raised_at=raised_at,
+        override_at=override_at,
+        commands_queued_at=queued_at,
+    )
     alarm_publish(alarm, raised=True)
     return alarm
 

@@ -79,10 +79,25 @@ def _record(alarm: Alarm, lighting: dict, text: str) -> None:
     )
 
 
-def lighting_respond(*, alarm: Alarm, rule: AlarmRule, info: CameraInfo, now: datetime) -> None:
-    """Creates the alarm's override (once)."""
+def lighting_respond(
+    *,
+    alarm: Alarm,
+    rule: AlarmRule,
+    info: CameraInfo,
+    now: datetime,
+    context: dict | None = None,
+) -> None:
+    """Creates the alarm's override (once). A rule that brightens only dark, dim scenes
+    (`respond_only_when_dim`) looks at the event's lighting context first."""
     if alarm.override_id is not None or not rule.has_lighting:
         return
+    if rule.respond_only_when_dim:
+        from cctv.services.correlation import context_allows_response
+
+        allowed, why = context_allows_response(context=context, threshold=rule.dim_level)
+        if not allowed:
+            _record(alarm, {"skipped": why}, f"No lighting response: {why}.")
+            return
     if alarm.category == AlarmCategory.WELFARE and rule.category != AlarmCategory.WELFARE:
         _record(alarm, {"skipped": "welfare alarm: no light effect unless its rule says so"}, "")
         return

@@ -39,6 +39,8 @@ RULE_FIELDS = (
     "light_duration_s",
     "light_extend",
     "light_max_s",
+    "respond_only_when_dim",
+    "dim_level",
 )
 
 

@@ -1,0 +1,263 @@
+"""The correlation analytics API: zone-hour series, hotspots, recommendations (each with a CSV
+export), and the draft of a recommended programme change. Views parse, call one service or
+selector, render."""
+
+import csv
+import io
+import json
+from datetime import timedelta
+
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cctv.models import ZoneHour
+from cctv.services import analytics_hotspots
+
+VIEW_ANALYTICS = "cctv.view_zonehour"
+DRAFT_PROGRAMME = "lighting.add_programme"
+MAX_DAYS = 92
+
+
+class PeriodInput(serializers.Serializer):
+    since = serializers.DateTimeField(required=False)
+    until = serializers.DateTimeField(required=False)
+    zone = serializers.IntegerField(required=False, min_value=1)
+    type = serializers.CharField(required=False, max_length=64, allow_blank=True)
+
+    def validate(self, data):
+        until = data.get("until") or timezone.now()
+        since = data.get("since") or until - timedelta(days=7)
+        if since >= until:
+            raise serializers.ValidationError({"until": ["must be after since"]})
+        if until - since > timedelta(days=MAX_DAYS):
+            raise serializers.ValidationError({"since": [f"at most {MAX_DAYS} days"]})
+        return {**data, "since": since, "until": until}
+
+
+PERIOD_PARAMETERS = [
+    OpenApiParameter("since", OpenApiTypes.DATETIME, description="Default: 7 days before until"),
+    OpenApiParameter("until", OpenApiTypes.DATETIME, description="Default: now"),
+    OpenApiParameter("zone", OpenApiTypes.INT),
+    OpenApiParameter("type", OpenApiTypes.STR, description="Event type"),
+]
+
+
+def _period(request) -> dict:
+    data = PeriodInput(data=request.query_params)
+    data.is_valid(raise_exception=True)
+    return data.validated_data
+
+
+def _csv(rows: list[dict], columns: list[str], filename: str) -> HttpResponse:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(
+            [
+                json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else v
+                for v in (row.get(c) for c in columns)
+            ]
+        )
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class ZoneHourSerializer(serializers.ModelSerializer):
+    zone_name = serializers.CharField(source="zone.name")
+
+    class Meta:
+        model = ZoneHour
+        fields = [
+            "zone",
+            "zone_name",
+            "hour",
+            "events",
+            "events_dim",
+            "events_lit",
+            "events_boosted",
+            "lights",
+            "cameras",
+            "mean_level",
+            "boost_share",
+            "dark_fraction",
+            "dark_dim_share",
+            "dark_lit_share",
+            "dark_boost_share",
+            "camera_uptime",
+            "footfall",
+            "dim_level",
+            "computed_at",
+        ]
+
+
+def _zone_hours(period: dict):
+    rows = (
+        ZoneHour.objects.filter(hour__gte=period["since"], hour__lt=period["until"])
+        .select_related("zone")
+        .defer("zone__boundary")
+        .order_by("hour", "zone_id")
+    )
+    if period.get("zone"):
+        rows = rows.filter(zone_id=period["zone"])
+    if period.get("type"):
+        rows = rows.filter(events__has_key=period["type"])
+    return rows
+
+
+@extend_schema(parameters=PERIOD_PARAMETERS)
+class ZoneHourListView(ListAPIView):
+    """Per zone and hour: events by type (and by lighting side), mean reported level, share of
+    light-time under a boost, darkness, camera uptime, footfall."""
+
+    serializer_class = ZoneHourSerializer
+    permission_map = {"GET": VIEW_ANALYTICS}
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return _zone_hours(_period(self.request))
+
+
+class ZoneHourCsvView(APIView):
+    permission_map = {"GET": VIEW_ANALYTICS}
+
+    @extend_schema(parameters=PERIOD_PARAMETERS, responses={(200, "text/csv"): OpenApiTypes.STR})
+    def get(self, request):
+        rows = ZoneHourSerializer(_zone_hours(_period(request))[:50_000], many=True).data
+        columns = list(ZoneHourSerializer.Meta.fields)
+        return _csv(rows, columns, "zone-hours.csv")
+
+
+HOTSPOT_COLUMNS = [
+    "zone_id",
+    "zone_name",
+    "event_type",
+    "dim_events",
+    "dim_hours",
+    "dim_rate",
+    "city_rate",
+    "control_rate",
+    "history_rate",
+    "lit_rate",
+    "ratio_city",
+    "ratio_control",
+    "ratio_history",
+    "ratio_lit",
+    "p_value",
+    "boosted_events_excluded",
+    "control_zones",
+    "cameras",
+]
+RECOMMENDATION_COLUMNS = [
+    "zone_id",
+    "zone_name",
+    "event_type",
+    "start_hour",
+    "end_hour",
+    "current_level",
+    "proposed_level",
+    "dim_level",
+    "text",
+    "numbers",
+]
+
+
+def _hotspots(request) -> list[dict]:
+    p = _period(request)
+    return analytics_hotspots.hotspots_list(
+        since=p["since"], until=p["until"], zone_id=p.get("zone"), event_type=p.get("type")
+    )
+
+
+def _recommendations(request) -> list[dict]:
+    p = _period(request)
+    return analytics_hotspots.recommendations_list(
+        since=p["since"], until=p["until"], zone_id=p.get("zone"), event_type=p.get("type")
+    )
+
+
+class HotspotListView(APIView):
+    """Zones where events of a type concentrate in dim, scheduled lighting, against the rest of
+    the city, matched control zones and the zone's own history (boost-lit time left out)."""
+
+    permission_map = {"GET": VIEW_ANALYTICS}
+
+    @extend_schema(parameters=PERIOD_PARAMETERS, responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return Response({"results": _hotspots(request)})
+
+
+class HotspotCsvView(APIView):
+    permission_map = {"GET": VIEW_ANALYTICS}
+
+    @extend_schema(parameters=PERIOD_PARAMETERS, responses={(200, "text/csv"): OpenApiTypes.STR})
+    def get(self, request):
+        return _csv(_hotspots(request), HOTSPOT_COLUMNS, "hotspots.csv")
+
+
+class RecommendationListView(APIView):
+    """Programme changes an officer can act on, each with its numbers and a draft request."""
+
+    permission_map = {"GET": VIEW_ANALYTICS}
+
+    @extend_schema(parameters=PERIOD_PARAMETERS, responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return Response({"results": _recommendations(request)})
+
+
+class RecommendationCsvView(APIView):
+    permission_map = {"GET": VIEW_ANALYTICS}
+
+    @extend_schema(parameters=PERIOD_PARAMETERS, responses={(200, "text/csv"): OpenApiTypes.STR})
+    def get(self, request):
+        return _csv(_recommendations(request), RECOMMENDATION_COLUMNS, "recommendations.csv")
+
+
+class DraftInput(serializers.Serializer):
+    zone = serializers.IntegerField(min_value=1)
+    type = serializers.CharField(max_length=64)
+    since = serializers.DateTimeField()
+    until = serializers.DateTimeField()
+
+
+class RecommendationDraftView(APIView):
+    """Drafts a recommendation's programme change: a new programme, assigned to no calendar,
+    so that nothing changes until an officer assigns it."""
+
+    permission_map = {"POST": DRAFT_PROGRAMME}
+
+    @extend_schema(request=DraftInput, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request):
+        data = DraftInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        result = analytics_hotspots.recommendation_draft(
+            zone_id=v["zone"],
+            event_type=v["type"],
+            since=v["since"],
+            until=v["until"],
+            actor=request.user,
+        )
+        code = status.HTTP_201_CREATED if result["created"] else status.HTTP_200_OK
+        return Response(result, status=code)
+
+
+class LatencySummaryView(APIView):
+    """p50/p95/p99 of each stage of the alert path (event stored → context → alarm → commands
+    queued → sent) over the alarms raised in the period."""
+
+    permission_map = {"GET": VIEW_ANALYTICS}
+
+    @extend_schema(parameters=PERIOD_PARAMETERS[:2], responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        from cctv.services.analytics import latency_summary
+
+        p = _period(request)
+        return Response(latency_summary(since=p["since"], until=p["until"]))

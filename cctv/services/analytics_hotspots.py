@@ -1,0 +1,311 @@
+"""Hotspots and recommendations over the zone-hour analytics, and the draft of a programme
+change from a recommendation (never applied: the draft programme is assigned to no calendar).
+
+The rules are the pure functions of `cctv.correlation_hotspots`; this module gathers their
+inputs from `ZoneHour` rows (and the events of a hotspot's cameras) and writes the draft.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import asdict
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+
+from cctv.choices import EventStatus
+from cctv.correlation_hotspots import (
+    Hotspot,
+    Recommendation,
+    Thresholds,
+    ZoneTypeStats,
+    hotspots_find,
+    recommendation_for,
+    steps_with_floor,
+)
+from cctv.models import Event, ZoneHour
+from cctv.services.analytics import hour_floor
+from cctv.services.correlation import dim_level as default_dim_level
+from cityplatform.api import ApplicationError
+from cityplatform.services import Actor, audit_record
+from devices.selectors.registry import zones_list
+
+HISTORY = timedelta(days=28)
+
+
+def thresholds() -> Thresholds:
+    return Thresholds(
+        min_events=int(getattr(settings, "CORRELATION_HOTSPOT_MIN_EVENTS", 5)),
+        min_ratio=float(getattr(settings, "CORRELATION_HOTSPOT_MIN_RATIO", 2.0)),
+    )
+
+
+def _zones() -> dict[int, dict[str, Any]]:
+    return {
+        row["pk"]: row for row in zones_list().values("pk", "name", "kind", "time_zone", "parent")
+    }
+
+
+def _rows(start: datetime, end: datetime, zone_ids=None):
+    rows = ZoneHour.objects.filter(hour__gte=start, hour__lt=end)
+    if zone_ids is not None:
+        rows = rows.filter(zone_id__in=zone_ids)
+    return rows.values(
+        "zone_id",
+        "hour",
+        "events_dim",
+        "events_lit",
+        "events_boosted",
+        "dark_fraction",
+        "dark_dim_share",
+        "dark_lit_share",
+        "camera_uptime",
+        "footfall",
+        "mean_level",
+        "dim_level",
+    )
+
+
+def _exposure(row: dict) -> tuple[float, float]:
+    """(dim hours, lit hours) of camera-watched dark time under scheduled lighting."""
+    watched = row["dark_fraction"] * (row["camera_uptime"] or 0.0)
+    return watched * (row["dark_dim_share"] or 0.0), watched * (row["dark_lit_share"] or 0.0)
+
+
+def zone_type_stats(
+    *, start: datetime, end: datetime, event_type: str | None = None
+) -> list[ZoneTypeStats]:
+    """Every zone's numbers for each event type over [start, end), with its own history (the
+    28 days before `start`)."""
+    zones = _zones()
+    current: dict[int, dict] = defaultdict(
+        lambda: {
+            "dim": Counter(),
+            "lit": Counter(),
+            "boosted": Counter(),
+            "dim_h": 0.0,
+            "lit_h": 0.0,
+            "foot": [],
+        }
+    )
+    for row in _rows(start, end):
+        z = current[row["zone_id"]]
+        z["dim"].update(row["events_dim"])
+        z["lit"].update(row["events_lit"])
+        z["boosted"].update(row["events_boosted"])
+        dim_h, lit_h = _exposure(row)
+        z["dim_h"] += dim_h
+        z["lit_h"] += lit_h
+        if row["footfall"] is not None:
+            z["foot"].append(row["footfall"])
+    history: dict[int, dict] = defaultdict(lambda: {"dim": Counter(), "dim_h": 0.0})
+    for row in _rows(start - HISTORY, start):
+        h = history[row["zone_id"]]
+        h["dim"].update(row["events_dim"])
+        h["dim_h"] += _exposure(row)[0]
+    types = {t for z in current.values() for side in ("dim", "lit", "boosted") for t in z[side]}
+    if event_type:
+        types &= {event_type}
+    out = []
+    for zone_id, z in sorted(current.items()):
+        zone = zones.get(zone_id)
+        if zone is None:
+            continue
+        for type_ in sorted(types):
+            out.append(
+                ZoneTypeStats(
+                    zone_id=zone_id,
+                    zone_name=zone["name"],
+                    zone_kind=zone["kind"],
+                    event_type=type_,
+                    dim_events=z["dim"][type_],
+                    lit_events=z["lit"][type_],
+                    boosted_events=z["boosted"][type_],
+                    dim_hours=z["dim_h"],
+                    lit_hours=z["lit_h"],
+                    footfall_per_hour=sum(z["foot"]) / len(z["foot"]) if z["foot"] else None,
+                    history_dim_events=history[zone_id]["dim"][type_],
+                    history_dim_hours=history[zone_id]["dim_h"],
+                )
+            )
+    return out
+
+
+def _period(since: datetime, until: datetime) -> tuple[datetime, datetime]:
+    start, end = hour_floor(since), hour_floor(until)
+    if end <= start:
+        raise ApplicationError(
+            "The period is empty.", extra={"fields": {"until": ["must be after since"]}}
+        )
+    return start, end
+
+
+def _camera_counts(hotspot: Hotspot, start: datetime, end: datetime) -> list[dict]:
+    """The hotspot zone's cameras and their events in dim, scheduled lighting."""
+    dim = default_dim_level()
+    rows = (
+        Event.objects.filter(
+            zone_id=hotspot.zone_id,
+            type=hotspot.event_type,
+            ts__gte=start,
+            ts__lt=end,
+            status=EventStatus.ACCEPTED,
+            lighting_context__dark=True,
+            lighting_context__boosted=0,
+            lighting_context__unboosted_mean__lt=dim,
+        )
+        .values_list("device__device_id", flat=True)
+        .order_by()
+    )
+    counts = Counter(rows)
+    return [{"camera": c, "dim_events": n} for c, n in counts.most_common()]
+
+
+def hotspots_list(
+    *,
+    since: datetime,
+    until: datetime,
+    zone_id: int | None = None,
+    event_type: str | None = None,
+) -> list[dict[str, Any]]:
+    """Low-light hotspots of the period (all zones compared; `zone_id` filters the answer)."""
+    start, end = _period(since, until)
+    found = hotspots_find(
+        zone_type_stats(start=start, end=end, event_type=event_type or None), thresholds()
+    )
+    if zone_id is not None:
+        found = [h for h in found if h.zone_id == zone_id]
+    return [{**asdict(h), "cameras": _camera_counts(h, start, end)} for h in found]
+
+
+def _by_local_hour(zone_id: int, event_type: str, start, end, tz_name: str):
+    tz = ZoneInfo(tz_name)
+    dim: Counter = Counter()
+    levels: dict[int, list[float]] = defaultdict(list)
+    for row in _rows(start, end, zone_ids=[zone_id]):
+        local = row["hour"].astimezone(tz).hour
+        dim[local] += row["events_dim"].get(event_type, 0)
+        if row["mean_level"] is not None and row["dark_fraction"] > 0:
+            levels[local].append(row["mean_level"])
+    return dict(dim), {h: sum(v) / len(v) for h, v in levels.items()}
+
+
+def recommendations_list(
+    *,
+    since: datetime,
+    until: datetime,
+    zone_id: int | None = None,
+    event_type: str | None = None,
+) -> list[dict[str, Any]]:
+    """One recommendation per hotspot, with its numbers and the draft endpoint's request."""
+    start, end = _period(since, until)
+    zones = _zones()
+    out = []
+    for spot in hotspots_find(
+        zone_type_stats(start=start, end=end, event_type=event_type or None), thresholds()
+    ):
+        if zone_id is not None and spot.zone_id != zone_id:
+            continue
+        recommendation = _recommend(spot, start, end, zones)
+        if recommendation is not None:
+            out.append(_render(recommendation, start, end))
+    return out
+
+
+def _recommend(spot: Hotspot, start, end, zones) -> Recommendation | None:
+    tz_name = zones[spot.zone_id]["time_zone"] or settings.TIME_ZONE
+    dim_by_hour, level_by_hour = _by_local_hour(spot.zone_id, spot.event_type, start, end, tz_name)
+    return recommendation_for(
+        spot,
+        dim_by_local_hour=dim_by_hour,
+        level_by_local_hour=level_by_hour,
+        dim_level=default_dim_level(),
+    )
+
+
+def _render(rec: Recommendation, start: datetime, end: datetime) -> dict[str, Any]:
+    body = {
+        "zone": rec.zone_id,
+        "type": rec.event_type,
+        "since": start.isoformat(),
+        "until": end.isoformat(),
+    }
+    return {
+        **asdict(rec),
+        "period": {"since": start.isoformat(), "until": end.isoformat()},
+        "draft": {
+            "method": "POST",
+            "url": "/api/v1/cctv/analytics/recommendations/draft/",
+            "body": body,
+        },
+    }
+
+
+def recommendation_draft(
+    *, zone_id: int, event_type: str, since: datetime, until: datetime, actor: Actor
+) -> dict[str, Any]:
+    """Drafts the programme change of a recommendation: a copy of the zone's programme with the
+    raised floor, as a new programme named "DRAFT …" and assigned to no calendar (so nothing
+    changes until an officer assigns it). Idempotent: the same recommendation drafts once."""
+    from lighting.selectors import programmes, zone_calendar
+    from lighting.services.programmes import programme_create
+
+    start, end = _period(since, until)
+    zones = _zones()
+    if zone_id not in zones:
+        raise ApplicationError("No such zone.", extra={"fields": {"zone": ["not found"]}})
+    spots = [
+        s
+        for s in hotspots_find(zone_type_stats(start=start, end=end, event_type=event_type))
+        if s.zone_id == zone_id
+    ]
+    rec = _recommend(spots[0], start, end, zones) if spots else None
+    if rec is None:
+        raise ApplicationError(
+            "There is no recommendation for this zone, type and period.",
+            extra={"fields": {"zone": ["no hotspot for this type and period"]}},
+            status_code=409,
+        )
+    calendar = zone_calendar(zone_id=zone_id)
+    programme = calendar.default_programme if calendar else None
+    if programme is None:
+        raise ApplicationError(
+            "The zone follows no calendar with a default programme: nothing to draft from.",
+            extra={"fields": {"zone": ["no programme"]}},
+            status_code=409,
+        )
+    name = (
+        f"DRAFT {rec.zone_name}: {programme.name} floor {rec.proposed_level:.0f} % "
+        f"{rec.start_hour:02d}–{rec.end_hour:02d} ({rec.event_type}, {start:%Y-%m-%d})"
+    )[:200]
+    existing = programmes().filter(name=name).first()
+    if existing is not None:
+        return {"programme": existing.pk, "name": existing.name, "created": False}
+    zone = zones[zone_id]
+    steps = steps_with_floor(
+        programme.steps,
+        start=time(rec.start_hour),
+        end=time(rec.end_hour),
+        floor=rec.proposed_level,
+        night=(end - timedelta(hours=12)).date(),
+        tz_name=zone["time_zone"] or settings.TIME_ZONE,
+        latitude=settings.SITE_LATITUDE,
+        longitude=settings.SITE_LONGITUDE,
+    )
+    with transaction.atomic():
+        draft = programme_create(
+            name=name,
+            steps=steps,
+            description=f"Draft from a correlation recommendation (not applied). {rec.text}. "
+            f"Based on programme '{programme.name}' of calendar '{calendar.name}'.",
+            actor=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="cctv.recommendation_drafted",
+            target_type="lighting.programme",
+            target_id=str(draft.pk),
+            details={"recommendation": rec.text, "numbers": rec.numbers, "from": programme.pk},
+        )
+    return {"programme": draft.pk, "name": draft.name, "created": True, "steps": steps}

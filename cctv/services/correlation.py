@@ -1,0 +1,219 @@
+"""The lighting context of an event: the light at the camera at the event's instant.
+
+Computed in the alert task before the alarm rules run (`alarms_evaluate`), once per event:
+the lights linked to the camera (proximity links, nearest first), each one's *reported* level
+at the instant (the level-change log, not the schedule), their mean/min/max, which of them were
+under a boost (a `max` override in force at that instant), the nearest lux sensor's last sample
+within a bound, the sun's elevation at the camera and whether it was dark (civil twilight), and
+whether the scene was dim (dark, and the mean level under `CORRELATION_DIM_LEVEL`). Stored on
+the event only where none is stored yet, so a second run changes nothing.
+
+Also here: the latency record of an alarm (see `AlarmLatency`).
+"""
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from astral import Observer
+from astral.sun import elevation
+from django.conf import settings
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from cctv.correlation_selectors import lux_nearest
+from cctv.models import Alarm, AlarmLatency, Event
+from cctv.services.rules import CIVIL_DEPRESSION
+from devices.choices import LifecycleStatus
+from devices.selectors.cameras import CameraInfo
+from devices.selectors.levels import levels_at
+from devices.selectors.registry import camera_links
+from lighting.selectors import boosts_at
+
+log = logging.getLogger(__name__)
+
+CONTEXT_VERSION = 1
+
+
+def dim_level() -> float:
+    return float(getattr(settings, "CORRELATION_DIM_LEVEL", 40))
+
+
+def _lux_bounds() -> tuple[float, timedelta]:
+    radius = float(getattr(settings, "CORRELATION_LUX_RADIUS_M", 200))
+    age = int(getattr(settings, "CORRELATION_LUX_MAX_AGE_S", 1800))
+    return radius, timedelta(seconds=age)
+
+
+def sun_elevation(*, latitude: float, longitude: float, at: datetime) -> float:
+    return float(elevation(Observer(latitude=latitude, longitude=longitude), at))
+
+
+def lighting_context_compute(*, camera: CameraInfo, at: datetime) -> dict[str, Any]:
+    """The lighting context at `camera` at instant `at` (a JSON-able dict). A handful of
+    queries whatever the number of lights: the links, the levels (one bulk query), the boosts,
+    the lux sensor."""
+    links = [
+        link
+        for link in camera_links(camera_id=camera.pk)
+        if link.light.status != LifecycleStatus.DECOMMISSIONED
+    ]
+    lights = [link.light for link in links]
+    levels = levels_at(asset_ids=[light.pk for light in lights], at=at) if lights else {}
+    boosts = boosts_at(lights=lights, at=at) if lights else {}
+    rows = [
+        {
+            "id": link.light.pk,
+            "device_id": link.light.device_id,
+            "distance_m": round(link.distance_m, 1),
+            "level": levels.get(link.light.pk),
+            "boosted": link.light.pk in boosts,
+            "override_id": boosts.get(link.light.pk),
+        }
+        for link in links
+    ]
+    known = [row["level"] for row in rows if row["level"] is not None]
+    unboosted = [row["level"] for row in rows if row["level"] is not None and not row["boosted"]]
+    radius, max_age = _lux_bounds()
+    lux = lux_nearest(
+        latitude=camera.latitude,
+        longitude=camera.longitude,
+        at=at,
+        radius_m=radius,
+        max_age=max_age,
+    )
+    sun = sun_elevation(latitude=camera.latitude, longitude=camera.longitude, at=at)
+    dark = sun < -CIVIL_DEPRESSION
+    mean = sum(known) / len(known) if known else None
+    threshold = dim_level()
+    return {
+        "version": CONTEXT_VERSION,
+        "at": at.isoformat(),
+        "camera": camera.device_id,
+        "lights": rows,
+        "light_count": len(rows),
+        "known": len(known),
+        "mean": round(mean, 2) if mean is not None else None,
+        "min": min(known) if known else None,
+        "max": max(known) if known else None,
+        "boosted": sum(1 for row in rows if row["boosted"]),
+        # The mean of the lights no boost was raising: the scheduled lighting the analytics
+        # compare (boost-lit light is kept apart, see docs/correlation.md).
+        "unboosted_mean": round(sum(unboosted) / len(unboosted), 2) if unboosted else None,
+        "lux": lux,
+        "sun_elevation": round(sun, 2),
+        "dark": dark,
+        "dim_level": threshold,
+        "dim": bool(dark and mean is not None and mean < threshold),
+    }
+
+
+def events_contextualise(
+    *, events: Iterable[Event], infos: dict[int, CameraInfo]
+) -> dict[int, dict[str, Any]]:
+    """Computes and stores the context of each event that has none yet (idempotent: an event
+    with a context keeps it). Returns event pk → context for every event given, and sets
+    `event.lighting_context` on the instances."""
+    contexts: dict[int, dict[str, Any]] = {}
+    for event in events:
+        if event.lighting_context is not None:
+            contexts[event.pk] = event.lighting_context
+            continue
+        info = infos.get(event.device_id)
+        if info is None or not info.is_camera:
+            continue
+        try:
+            context = lighting_context_compute(camera=info, at=event.ts)
+        except Exception:  # the alarm path goes on without a context: never lose an alarm
+            log.exception("lighting context of event %s failed", event.pk)
+            continue
+        context["computed_at"] = timezone.now().isoformat()
+        stored = Event.objects.filter(pk=event.pk, lighting_context__isnull=True).update(
+            lighting_context=context
+        )
+        if not stored:  # another worker was first: keep what it stored
+            context = Event.objects.filter(pk=event.pk).values_list("lighting_context", flat=True)[
+                0
+            ]
+        event.lighting_context = context
+        contexts[event.pk] = context
+    return contexts
+
+
+def context_allows_response(*, context: dict | None, threshold: float) -> tuple[bool, str]:
+    """Whether a rule that brightens only dark, dim scenes should respond to this context, and
+    why. Unknown lighting (no linked lights, no reported levels) responds: the platform does not
+    know the street is lit, so it errs towards light."""
+    if not context:
+        return True, "no lighting context: responding"
+    if not context.get("dark"):
+        return False, "daylight at the camera: no lighting response"
+    mean = context.get("mean")
+    if mean is None:
+        return True, "no reported levels at the camera: responding"
+    if mean >= threshold:
+        return False, f"scene lit: mean {mean:g} % ≥ {threshold:g} %"
+    return True, f"dark and dim: mean {mean:g} % < {threshold:g} %"
+
+
+# --- Latency ----------------------------------------------------------------------------------
+
+
+def alarm_latency_record(
+    *,
+    alarm: Alarm,
+    event: Event,
+    context_at: datetime | None,
+    raised_at: datetime,
+    override_at: datetime | None,
+    commands_queued_at: datetime | None,
+) -> AlarmLatency:
+    """Stores the alert path's instants for a newly raised alarm (once per alarm). The number
+    of commands is counted later, off the alert path, with the instant they were sent."""
+    # A new alarm (its row was just inserted): one INSERT, no look-up.
+    return AlarmLatency.objects.create(
+        alarm=alarm,
+        event=event,
+        event_ts=event.ts,
+        received_at=event.received_at,
+        context_at=context_at,
+        raised_at=raised_at,
+        override_at=override_at,
+        commands_queued_at=commands_queued_at,
+    )
+
+
+def latency_fill_published(*, limit: int = 1000, within: timedelta = timedelta(days=1)) -> int:
+    """Completes the latency records of recent alarms whose override issued commands: how many
+    commands, and `commands_published_at`, the last `sent_at` of them once the gateway has
+    marked them all sent. Idempotent; run by beat (off the alert path: commands are found by
+    their JSON context, which has no index)."""
+    from devices.models import Command
+
+    since = timezone.now() - within
+    pending = (
+        AlarmLatency.objects.filter(
+            commands_published_at__isnull=True,
+            override_at__isnull=False,
+            raised_at__gte=since,
+        )
+        .select_related("alarm")
+        .order_by("-raised_at")[:limit]
+    )
+    filled = 0
+    for latency in pending:
+        override_id = latency.alarm.override_id
+        if override_id is None:
+            continue
+        commands = Command.objects.filter(context__override_id=override_id)
+        total = commands.count()
+        sent = commands.filter(sent_at__isnull=False).aggregate(n=Count("pk"), last=Max("sent_at"))
+        latency.commands = total
+        fields = ["commands"]
+        if total and sent["n"] == total:
+            latency.commands_published_at = sent["last"]
+            fields.append("commands_published_at")
+            filled += 1
+        latency.save(update_fields=fields)
+    return filled
