@@ -74,6 +74,20 @@ app.conf.beat_schedule = {
         "task": "cctv.tasks.retention_purge",
         "schedule": crontab(hour=3, minute=15),
     },
+    # CCTV correlation: zone-hour analytics of the last hours, and of yesterday again (late
+    # data); alarms' latency records completed once their commands were sent.
+    "cctv-analytics-recent": {
+        "task": "cctv.tasks.analytics_zone_hours",
+        "schedule": crontab(minute=7),
+    },
+    "cctv-analytics-day": {
+        "task": "cctv.tasks.analytics_day",
+        "schedule": crontab(hour=4, minute=30),
+    },
+    "cctv-latency-published": {
+        "task": "cctv.tasks.latency_published",
+        "schedule": timedelta(seconds=60),
+    },
     # Lighting: desired levels for every light, overrides starting and ending, lamp faults.
     "lighting-reconcile": {
         "task": "lighting.tasks.reconcile_all",

@@ -218,6 +218,14 @@ CAMERA_LIGHT_RADIUS_M = env_float("CAMERA_LIGHT_RADIUS_M", 50)  # lights linked 
 CCTV_WEBHOOK_MAX_SKEW_S = env_int("CCTV_WEBHOOK_MAX_SKEW_S", 300)  # older X-Timestamp: refused
 CCTV_EVIDENCE_DIR = Path(env_str("CCTV_EVIDENCE_DIR", str(VAR_DIR / "evidence")))
 CCTV_OVERRIDE_PRIORITY = env_int("CCTV_OVERRIDE_PRIORITY", 4)  # lighting priority of alarm boosts
+
+# Correlation of events with lighting (docs/correlation.md).
+CORRELATION_DIM_LEVEL = env_float("CORRELATION_DIM_LEVEL", 40)  # under it, a lit scene is dim
+CORRELATION_LUX_RADIUS_M = env_float("CORRELATION_LUX_RADIUS_M", 200)
+CORRELATION_LUX_MAX_AGE_S = env_int("CORRELATION_LUX_MAX_AGE_S", 1800)
+CORRELATION_RECENT_HOURS = env_int("CORRELATION_RECENT_HOURS", 3)
+CORRELATION_HOTSPOT_MIN_EVENTS = env_int("CORRELATION_HOTSPOT_MIN_EVENTS", 5)
+CORRELATION_HOTSPOT_MIN_RATIO = env_float("CORRELATION_HOTSPOT_MIN_RATIO", 2.0)
 TELEMETRY_RETENTION_DAYS = env_int("TELEMETRY_RETENTION_DAYS", 400)
 
 # --- Static files and the map -----------------------------------------------------------------
