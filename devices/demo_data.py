@@ -14,6 +14,7 @@ in zones and linked to cameras exactly as an asset manager's import would be.
 import csv
 import io
 import math
+import os
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -34,17 +35,19 @@ ORIGIN_LAT = 51.5155  # projection origin for metric geometry (Guildhall)
 COS_LAT = math.cos(math.radians(ORIGIN_LAT))
 ACTOR = "seed_demo_city"
 
+# The demo's two simulated controllers listen on these ports (DEMO_OPCUA_PORT and the next).
+OPCUA_PORT = int(os.environ.get("DEMO_OPCUA_PORT", "4841"))
 OPCUA_CONTROLLERS = [
     (
         "CTL-OPC-1",
         "Fleet Street cabinet",
-        "opc.tcp://127.0.0.1:4841/city/",
+        f"opc.tcp://127.0.0.1:{OPCUA_PORT}/city/",
         ["Fleet Street", "Ludgate Hill", "Farringdon Street", "Victoria Embankment"],
     ),
     (
         "CTL-OPC-2",
         "Bishopsgate cabinet",
-        "opc.tcp://127.0.0.1:4842/city/",
+        f"opc.tcp://127.0.0.1:{OPCUA_PORT + 1}/city/",
         ["Bishopsgate", "Threadneedle Street", "Old Broad Street", "Houndsditch"],
     ),
 ]

@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -13,6 +14,21 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_S = 180
+
+
+def free_port_pair() -> int:
+    """A port p with p and p + 1 both free (the demo's two OPC-UA controllers)."""
+    for _ in range(50):
+        with socket.socket() as first:
+            first.bind(("127.0.0.1", 0))
+            port = first.getsockname()[1]
+            with socket.socket() as second:
+                try:
+                    second.bind(("127.0.0.1", port + 1))
+                except OSError:
+                    continue
+                return port
+    raise RuntimeError("no two consecutive free ports")
 
 
 def get(url: str) -> tuple[int, bytes]:
@@ -27,6 +43,7 @@ def test_demo_serves_and_stops_on_sigint(tmp_path, free_port):
     env.update(
         VAR_DIR=str(tmp_path),
         MQTT_TOPIC_PREFIX=f"demo-{uuid.uuid4().hex[:8]}/v1",
+        DEMO_OPCUA_PORT=str(free_port_pair()),  # the simulated controllers, clear of other tests
         PYTHONUNBUFFERED="1",
     )
     log = (tmp_path / "demo.log").open("w+")
