@@ -480,7 +480,7 @@ class Gateway:
         if not self.mqtt.connected.is_set():
             return 0
         sent = 0
-        while True:
+        while not self.stop_event.is_set():  # stopping: claim nothing more
             claimed = command_service.commands_claim_due(
                 limit=2000, opcua_controllers=set(self._opcua_sessions)
             )
@@ -493,6 +493,7 @@ class Gateway:
                     self._send_mqtt(command)
             sent += len(claimed)
             self.stats.commands_sent += len(claimed)
+        return sent
 
     def _send_mqtt(self, command) -> None:
         body = {
@@ -537,7 +538,15 @@ class Gateway:
                     error=f"OPC-UA write failed: {error}"[:500],
                 )
 
-        asyncio.run_coroutine_threadsafe(write(), self._loop)
+        try:
+            asyncio.run_coroutine_threadsafe(write(), self._loop)
+        except RuntimeError:  # the loop closed: the gateway is stopping
+            if not self.stop_event.is_set():
+                raise
+            write().close()
+            # Claimed but not written: it times out and is retried (or re-sent by the next
+            # gateway), like any command whose ack never came.
+            log.info("gateway stopping: OPC-UA write to %s left to the retry", command.device_id)
 
     # --- the asyncio side: the Channels listener and OPC-UA sessions ------------------------
 
