@@ -147,17 +147,24 @@ def live_publish(
     transaction.on_commit(partial(_send, groups, message.model_dump(mode="json"), needed))
 
 
-def _send(groups: list[str], payload: dict[str, Any], permissions: list[str]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    # One id for all the groups: a client subscribed to two of them gets the message once.
-    event = {
+def group_event(payload: dict[str, Any], permissions: list[str]) -> dict[str, Any]:
+    """The Channels event carrying one live message to LiveConsumer, whatever sends it.
+
+    One id for all the groups it goes to: a client subscribed to two of them gets it once.
+    """
+    return {
         "type": GROUP_MESSAGE_TYPE,
         "id": uuid.uuid4().hex,
         "message": payload,
         "permissions": permissions,
     }
+
+
+def _send(groups: list[str], payload: dict[str, Any], permissions: list[str]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    event = group_event(payload, permissions)
     try:
         for group in groups:
             async_to_sync(layer.group_send)(group, event)

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from cityplatform.live import GROUP_MESSAGE_TYPE, build_message, kinds, topic_group
+from cityplatform.live import build_message, group_event, kinds, topic_group
 from cityplatform.metrics import LIVE_MESSAGES
 from devices.choices import (
     PENDING_COMMAND_STATES,
@@ -482,19 +482,7 @@ def send_live_batch(kind: str, payloads: list[tuple[dict, list[str]]]) -> None:
             async with limit:
                 await layer.group_send(group, event)
 
-        # One id per message for all its groups: a client in two of them gets it once.
-        events = [
-            (
-                {
-                    "type": GROUP_MESSAGE_TYPE,
-                    "id": uuid.uuid4().hex,
-                    "message": message,
-                    "permissions": [permission],
-                },
-                groups,
-            )
-            for message, groups in payloads
-        ]
+        events = [(group_event(message, [permission]), groups) for message, groups in payloads]
         await asyncio.gather(*(send(group, event) for event, groups in events for group in groups))
 
     try:
