@@ -72,14 +72,14 @@
     const datasets = [{
       label: "Level %", data: p.points.map(function (q) { return { x: Date.parse(q.at), y: q.level }; }),
       stepped: true, borderColor: PALETTE[0], backgroundColor: "rgba(245,179,1,0.16)", fill: "origin",
-      pointRadius: 0, borderWidth: 2,
+      pointRadius: 0, borderWidth: 2, order: 2,
     }];
     [["sunset", "Sunset", "#ff8a3d"], ["sunrise", "Sunrise", "#4aa3ff"]].forEach(function (m) {
       const at = p.sun && p.sun[m[0]];
       if (!at) return;
       const x = Date.parse(at);
       datasets.push({ label: m[1] + " " + timeLabel(x), data: [{ x: x, y: 0 }, { x: x, y: 100 }],
-                      borderColor: m[2], backgroundColor: m[2], borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0 });
+                      borderColor: m[2], backgroundColor: m[2], borderDash: [6, 4], borderWidth: 2, pointRadius: 0, order: 1 });
     });
     return new Chart(canvas, {
       type: "line",
