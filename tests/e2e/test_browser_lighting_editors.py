@@ -101,9 +101,20 @@ def test_an_operator_edits_a_calendar_rule_and_assigns_the_calendar(
     rule.locator("input[name=label]").fill("Last weekend")
     page.click("#rule-add")
     added = page.locator("#rule-table tbody tr").nth(1)
-    added.locator("select[name=kind]").select_option("date")
+    added.locator("select[name=kind]").select_option("date_range")
     added.locator("input[name=date_from]").fill("2026-12-31")
+    added.locator("input[name=date_to]").fill("2026-12-24")
     added.locator("select[name=programme]").select_option(str(late.pk))
+    page.click("#calendar-save")
+    # the API's refusal is shown beside the second rule's end date; nothing is lost or saved
+    error = page.locator('[data-error-for="rules.1.date_to"]')
+    error.wait_for()
+    assert "before date_from" in error.inner_text()
+    assert rule.locator("input[name=label]").input_value() == "Last weekend"
+    assert calendar.rules.get().kind == "weekdays"
+    screenshot(page, "lighting-calendar-error")
+
+    added.locator("select[name=kind]").select_option("date")
     page.click("#calendar-save")
     page.wait_for_function("document.getElementById('calendar-form').dataset.saved")
     rules = list(calendar.rules.order_by("position").values("kind", "weekdays", "nth", "label"))

@@ -87,7 +87,7 @@
       options: {
         animation: false, maintainAspectRatio: false, parsing: false,
         interaction: { mode: "nearest", axis: "x", intersect: false },
-        plugins: { legend: { labels: { boxWidth: 14 } },
+        plugins: { legend: { labels: { boxWidth: 14, sort: function (a, b) { return a.datasetIndex - b.datasetIndex; } } },
                    tooltip: { callbacks: { title: function (items) { return items.length ? timeLabel(items[0].parsed.x) : ""; } } } },
         scales: {
           x: { type: "linear", min: Date.parse(p.start), max: Date.parse(p.end), grid: { color: GRID },

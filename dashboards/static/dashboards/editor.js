@@ -84,7 +84,8 @@
     });
     if (general) {
       general.className = "status-line error";
-      general.textContent = error.message + (rest.length ? " " + rest.join(" ") : "");
+      const head = placed ? "Not saved: correct the fields marked." : "Not saved: " + error.message;
+      general.textContent = head + (rest.length ? " " + rest.join(" ") : "");
     }
     return placed;
   }

@@ -149,7 +149,7 @@
       const times = document.getElementById("step-times");
       times.replaceChildren();
       p.steps.forEach(function (s) {
-        const li = E.el("li", { text: s.text + ": " + CityCharts.timeLabel(Date.parse(s.at)) + (s.moved ? " (held back to keep the order)" : "") });
+        const li = E.el("li", { text: CityCharts.timeLabel(Date.parse(s.at)) + " · " + s.text + (s.moved ? " (held back to keep the order)" : "") });
         if (s.moved) li.classList.add("moved");
         times.append(li);
       });
