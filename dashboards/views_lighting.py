@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 
 from cityplatform.permissions import has_perm
 from dashboards import permissions as perms
@@ -135,6 +136,11 @@ def calendars(request: HttpRequest) -> HttpResponse:
 def energy(request: HttpRequest) -> HttpResponse:
     zones = selectors.zone_choices()
     zone = request.GET.get("zone", "")
+    try:
+        night = parse_date(request.GET.get("night", "")[:10])
+    except ValueError:  # well formed but no such day
+        night = None
+    night = night or timezone.localdate() - timedelta(days=1)
     return _page(
         request,
         "dashboards/lighting/energy.html",
@@ -144,8 +150,7 @@ def energy(request: HttpRequest) -> HttpResponse:
             "energy": {
                 "api": reverse("lighting-energy"),
                 "zone": int(zone) if zone.isdigit() else (zones[0][0] if zones else None),
-                "night": request.GET.get("night", "")[:10]
-                or str(timezone.localdate() - timedelta(days=1)),
+                "night": str(night),
             },
         },
     )

@@ -90,7 +90,10 @@ class ProfileView(APIView):
         if not raw_zone.isdigit():
             raise ApplicationError("zone must be a zone id.", extra={"fields": {"zone": ["id"]}})
         raw_night = request.query_params.get("night", "")
-        night = parse_date(raw_night) if raw_night else None
+        try:
+            night = parse_date(raw_night) if raw_night else None
+        except ValueError:  # well formed, but no such day
+            night = None
         if raw_night and night is None:
             raise ApplicationError(
                 "night must be YYYY-MM-DD.", extra={"fields": {"night": ["e.g. 2026-11-20"]}}

@@ -170,6 +170,8 @@ def test_the_energy_page_defaults_to_last_night_and_the_first_zone(signed_in):
     energy = response.context["energy"]
     assert energy["night"] == str(timezone.localdate() - timedelta(days=1))
     assert energy["zone"] == min(city.zones, key=lambda z: z.name).pk
+    garbled = signed_in(Role.LIGHTING_OPERATOR).get("/lighting/energy/?night=2026-13-45")
+    assert garbled.context["energy"]["night"] == str(timezone.localdate() - timedelta(days=1))
     chosen = signed_in(Role.LIGHTING_OPERATOR).get(
         f"/lighting/energy/?zone={city.zones[1].pk}&night=2026-11-20"
     )

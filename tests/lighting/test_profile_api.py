@@ -100,8 +100,9 @@ def test_profile_errors_name_the_step_and_field(viewer):
 def test_profile_refuses_a_bad_zone_or_night(viewer):
     assert viewer.get("/api/v1/lighting/profile/?zone=x").status_code == 400
     assert viewer.get("/api/v1/lighting/profile/?zone=999999").status_code == 404
-    bad = viewer.get("/api/v1/lighting/profile/?zone=1&night=tonight")
-    assert bad.status_code == 400 and "night" in bad.json()["extra"]["fields"]
+    for night in ("tonight", "2026-13-45"):
+        bad = viewer.get(f"/api/v1/lighting/profile/?zone=1&night={night}")
+        assert bad.status_code == 400 and "night" in bad.json()["extra"]["fields"]
 
 
 def test_programme_errors_are_reported_per_step_and_nothing_is_saved(operator):
