@@ -75,6 +75,12 @@ def test_an_operator_creates_a_programme_with_a_sunset_offset_and_sees_its_night
     assert chart_points(page, "#profile-chart") == [5, 2, 2]
     assert "90 % from sunset +20 min" in page.inner_text("#step-times")
     screenshot(page, "lighting-programme-saved")
+
+    # leaving unsaved edits asks first; declining keeps them
+    page.fill("#programme-name", "Market nights (draft)")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click("#programme-new")
+    assert page.input_value("#programme-name") == "Market nights (draft)"
     assert page.js_errors == []
 
 

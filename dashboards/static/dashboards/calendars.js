@@ -16,6 +16,12 @@
   const NTH = [["1", "1st"], ["2", "2nd"], ["3", "3rd"], ["4", "4th"], ["5", "5th"], ["-1", "last"]];
   const programmeChoices = config.programmes.map(function (p) { return [p.id, p.name]; });
   let current = null;
+  let dirty = false;  // edits not saved yet
+
+  /* True when there are unsaved edits and the user chooses to keep them. */
+  function keepEdits() {
+    return dirty && !window.confirm("Discard the changes not saved yet?");
+  }
 
   function assignedTo(calendarId) {
     return assignments.filter(function (a) { return a.calendar === calendarId; });
@@ -29,7 +35,7 @@
         E.el("td", { class: "wrap", text: assignedTo(c.id).map(function (a) { return a.target; }).join(", ") || "—" }),
       ]);
       if (c.id === current) tr.classList.add("selected");
-      tr.addEventListener("click", function () { load(c); });
+      tr.addEventListener("click", function () { if (keepEdits()) return; load(c); });
       list.append(tr);
     });
     if (!calendars.length) list.append(E.el("tr", {}, [E.el("td", { colspan: "3", class: "muted", text: "No calendar yet." })]));
@@ -139,6 +145,7 @@
 
   function load(c) {
     current = c ? c.id : null;
+    dirty = false;
     document.getElementById("editor-title").textContent = c ? c.name : "New calendar";
     E.clearErrors(form);
     form.elements.name.value = c ? c.name : "";
@@ -205,12 +212,15 @@
     });
   }
   form.addEventListener("submit", save);
+  form.addEventListener("input", function () { dirty = true; });
+  form.addEventListener("click", function (event) { if (event.target.closest(".row-tools, #step-add, #rule-add")) dirty = true; });
+  window.addEventListener("beforeunload", function (event) { if (dirty) event.preventDefault(); });
   document.getElementById("rule-add").addEventListener("click", function () {
     ruleRows.append(ruleRow({ kind: "weekdays", weekdays: [], programme_id: programmeChoices.length ? programmeChoices[0][0] : null }));
     renumber();
   });
   const newButton = document.getElementById("calendar-new");
-  if (newButton) newButton.addEventListener("click", function () { load(null); });
+  if (newButton) newButton.addEventListener("click", function () { if (!keepEdits()) load(null); });
   if (editable && !config.may_change) load(null);
   else load(calendars.find(function (c) { return c.id === config.selected; }) || calendars[0] || null);
 })();

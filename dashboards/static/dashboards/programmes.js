@@ -13,7 +13,13 @@
   const status = document.getElementById("programme-status");
   const previewStatus = document.getElementById("preview-status");
   const chartCanvas = document.getElementById("profile-chart");
-  let current = null;  // the id of the programme in the editor, null for a new one
+  let current = null;
+  let dirty = false;  // edits not saved yet
+
+  /* True when there are unsaved edits and the user chooses to keep them. */
+  function keepEdits() {
+    return dirty && !window.confirm("Discard the changes not saved yet?");
+  }  // the id of the programme in the editor, null for a new one
   let previewTimer = null;
 
   const SUN_STEPS = [{ trigger: "sunset", offset_min: 0, level: 100 }, { trigger: "sunrise", offset_min: 0, level: 0 }];
@@ -25,7 +31,7 @@
         E.el("td", { text: p.name }), E.el("td", { class: "num", text: String(p.steps.length) }),
       ]);
       if (p.id === current) tr.classList.add("selected");
-      tr.addEventListener("click", function () { load(p); });
+      tr.addEventListener("click", function () { if (keepEdits()) return; load(p); });
       list.append(tr);
     });
     if (!programmes.length) list.append(E.el("tr", {}, [E.el("td", { colspan: "2", class: "muted", text: "No programme yet." })]));
@@ -103,6 +109,7 @@
 
   function load(p) {
     current = p ? p.id : null;
+    dirty = false;
     document.getElementById("editor-title").textContent = p ? p.name : "New programme";
     fill(p || { name: "", description: "", steps: SUN_STEPS });
     E.status(status, "");
@@ -165,6 +172,9 @@
   }
 
   form.addEventListener("submit", save);
+  form.addEventListener("input", function () { dirty = true; });
+  form.addEventListener("click", function (event) { if (event.target.closest(".row-tools, #step-add, #rule-add")) dirty = true; });
+  window.addEventListener("beforeunload", function (event) { if (dirty) event.preventDefault(); });
   form.addEventListener("input", schedulePreview);
   form.addEventListener("change", schedulePreview);
   document.getElementById("preview-form").addEventListener("change", schedulePreview);
@@ -173,7 +183,7 @@
     renumber();
   });
   const newButton = document.getElementById("programme-new");
-  if (newButton) newButton.addEventListener("click", function () { load(null); });
+  if (newButton) newButton.addEventListener("click", function () { if (!keepEdits()) load(null); });
   if (editable && !config.may_change) {  // may add but not change: the editor is for new ones
     load(null);
   } else {
