@@ -157,6 +157,9 @@ if REDIS_URL:
                     {
                         "address": REDIS_URL,
                         "max_connections": env_int("CHANNELS_REDIS_MAX_CONNECTIONS", 2000),
+                        # A consumer waits on Redis in 5 s blocking pops; redis-py 8's default
+                        # 5 s socket timeout would end them in an error, dropping idle sockets.
+                        "socket_timeout": 30,
                     }
                 ],
                 "prefix": env_str("CHANNELS_PREFIX", "cityplatform"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboards import views
+from dashboards import views, views_lighting
 
 # Names are prefixed "page-" (not namespaced): settings' LOGIN_REDIRECT_URL names "home".
 urlpatterns = [
@@ -8,6 +8,9 @@ urlpatterns = [
     path("overview/", views.overview, name="page-overview"),
     path("security/", views.security, name="page-security"),
     path("lighting/", views.lighting, name="page-lighting"),
+    path("lighting/programmes/", views_lighting.programmes, name="page-lighting-programmes"),
+    path("lighting/calendars/", views_lighting.calendars, name="page-lighting-calendars"),
+    path("lighting/energy/", views_lighting.energy, name="page-lighting-energy"),
     path("assets/", views.assets, name="page-assets"),
     path("assets/import/", views.asset_import, name="page-asset-import"),
     path("assets/export.csv", views.asset_export, name="page-asset-export"),

@@ -66,6 +66,8 @@ def security(request: HttpRequest) -> HttpResponse:
 
 @page_permission(perms.LIGHTING_PAGES)
 def lighting(request: HttpRequest) -> HttpResponse:
+    from dashboards.views_lighting import lighting_live_context
+
     return render_page(
         request,
         "dashboards/lighting/index.html",
@@ -73,6 +75,7 @@ def lighting(request: HttpRequest) -> HttpResponse:
             "zone_ids": selectors.zone_ids()[:200],
             "zones": selectors.zone_light_levels(),
             **selectors.lighting_overview(),
+            **lighting_live_context(request),
         },
         active="lighting",
     )

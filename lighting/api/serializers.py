@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from lighting.choices import Operation, RuleKind
+from lighting.core.schedule import ScheduleError, parse_steps, rule_from_fields
 from lighting.models import (
     Calendar,
     CalendarAssignment,
@@ -20,10 +21,47 @@ class ProgrammeSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
+STEP_FIELDS = ("trigger", "level", "offset_min", "time")
+
+
+def _field_of(message: str, fields: tuple[str, ...]) -> str:
+    """The field a core validation message is about (its first word), else the whole item."""
+    first = message.split(" ", 1)[0]
+    return first if first in fields else "non_field_errors"
+
+
+def steps_errors(raw) -> list | None:
+    """Every invalid step's errors by field, `[{}, {"level": [...]}, …]` (one entry per step,
+    so a form can show each beside its field); None when the steps are valid."""
+    try:
+        parse_steps(raw)
+    except ScheduleError as error:
+        if not isinstance(raw, list) or len(raw) > 48:
+            return [str(error)]
+    else:
+        return None
+    found = []
+    for item in raw:
+        try:
+            parse_steps([item])
+        except ScheduleError as error:
+            message = str(error).split(": ", 1)[-1]
+            found.append({_field_of(message, STEP_FIELDS): [message]})
+        else:
+            found.append({})
+    return found
+
+
 class ProgrammeInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     steps = serializers.JSONField()
+
+    def validate_steps(self, value):
+        errors = steps_errors(value)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
 
 
 class RuleSerializer(serializers.ModelSerializer):
@@ -59,6 +97,17 @@ class RuleInput(serializers.Serializer):
         value = super().to_internal_value(data)
         value["programme_id"] = value["programme_id"].pk
         return value
+
+    def validate(self, attrs):
+        """The calendar's rule checks, reported on the field they are about."""
+        fields = ("kind", "date_from", "date_to", "weekdays", "nth", "months")
+        try:
+            rule_from_fields(**{f: attrs.get(f) for f in fields}, programme_id=0)
+        except ScheduleError as error:
+            raise serializers.ValidationError(
+                {_field_of(str(error), fields): [str(error)]}
+            ) from error
+        return attrs
 
 
 class CalendarSerializer(serializers.ModelSerializer):

@@ -310,8 +310,8 @@ def _scope(data: dict) -> OverrideScope:
 
 class EnergyView(APIView):
     """GET energy/?date=YYYY-MM-DD[&zone=<id>][&by=zone|light|half_hour][&export=csv]:
-    energy per zone (with half-hourly totals) or per light for a local day; estimated figures
-    are marked."""
+    energy per zone (with half-hourly totals, and their estimated part) or per light for a
+    local day; estimated figures are marked."""
 
     @extend_schema(
         parameters=[
@@ -364,6 +364,14 @@ class EnergyView(APIView):
         if by == "zone":
             for z in zones:
                 z.pop("half_hours")
+        else:  # the estimated part of each half hour, so that a chart can mark it
+            estimated = {z["zone_id"]: [0.0] * len(report.slots) for z in zones}
+            for light in report.lights:
+                if light.estimated:
+                    for i, wh in enumerate(light.slots):
+                        estimated[light.zone_id][i] += wh
+            for z in zones:
+                z["estimated_half_hours"] = [round(wh, 3) for wh in estimated[z["zone_id"]]]
         return Response(
             {"date": day, "time_zone": report.time_zone, "slots": report.slots, "zones": zones}
         )

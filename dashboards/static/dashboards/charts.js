@@ -62,5 +62,41 @@
     });
   }
 
-  window.CityCharts = { timeLine: timeLine, bars: bars, palette: PALETTE };
+  /* A lighting night's profile (the lighting API's profile/ answer): the level as steps from
+   * noon to noon, with sunset and sunrise marked as dashed vertical lines. */
+  function profile(canvas, p) {
+    if (typeof Chart === "undefined") return null;
+    const old = Chart.getChart(canvas);
+    if (old) old.destroy();
+    Chart.defaults.color = INK;
+    const datasets = [{
+      label: "Level %", data: p.points.map(function (q) { return { x: Date.parse(q.at), y: q.level }; }),
+      stepped: true, borderColor: PALETTE[0], backgroundColor: "rgba(245,179,1,0.16)", fill: "origin",
+      pointRadius: 0, borderWidth: 2, order: 2,
+    }];
+    [["sunset", "Sunset", "#ff8a3d"], ["sunrise", "Sunrise", "#4aa3ff"]].forEach(function (m) {
+      const at = p.sun && p.sun[m[0]];
+      if (!at) return;
+      const x = Date.parse(at);
+      datasets.push({ label: m[1] + " " + timeLabel(x), data: [{ x: x, y: 0 }, { x: x, y: 100 }],
+                      borderColor: m[2], backgroundColor: m[2], borderDash: [6, 4], borderWidth: 2, pointRadius: 0, order: 1 });
+    });
+    return new Chart(canvas, {
+      type: "line",
+      data: { datasets: datasets },
+      options: {
+        animation: false, maintainAspectRatio: false, parsing: false,
+        interaction: { mode: "nearest", axis: "x", intersect: false },
+        plugins: { legend: { labels: { boxWidth: 14, sort: function (a, b) { return a.datasetIndex - b.datasetIndex; } } },
+                   tooltip: { callbacks: { title: function (items) { return items.length ? timeLabel(items[0].parsed.x) : ""; } } } },
+        scales: {
+          x: { type: "linear", min: Date.parse(p.start), max: Date.parse(p.end), grid: { color: GRID },
+               ticks: { callback: timeLabel, stepSize: 2 * 3600 * 1000, maxTicksLimit: 13 } },
+          y: { min: 0, max: 100, grid: { color: GRID }, title: { display: true, text: "Level %" } },
+        },
+      },
+    });
+  }
+
+  window.CityCharts = { timeLine: timeLine, bars: bars, profile: profile, timeLabel: timeLabel, palette: PALETTE };
 })();

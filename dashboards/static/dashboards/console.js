@@ -237,6 +237,11 @@
       "override.ended": function (o) { overrides.delete(o.id); renderOverrides(); },
       "light.state": map.updateLight,
       "device.status": map.updateDevice,
+      // a command on its way: the light shows "pending" its level; acknowledged, it is at it
+      "command.updated": function (c) {
+        if (c.state === "queued" || c.state === "sent") map.updateLight({ device_id: c.device_id, desired_level: c.level });
+        else if (c.state === "succeeded") map.updateLight({ device_id: c.device_id, level: c.level });
+      },
     },
     refresh: refresh,
   });

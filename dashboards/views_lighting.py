@@ -1,0 +1,156 @@
+"""The lighting pages beyond the live overview: programmes, calendars and energy.
+
+Every role may read them (the lighting API's reads are open to all roles); only a role that may
+change programmes, calendars or assignments gets the editors' controls. The pages render what
+they read; the editors save through the lighting API (/api/v1/lighting/…), whose errors they
+show beside the fields.
+"""
+
+from datetime import timedelta
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+
+from cityplatform.permissions import has_perm
+from dashboards import permissions as perms
+from dashboards import selectors
+from dashboards.navigation import NavItem
+from dashboards.permissions import page_permission
+from dashboards.views import render_page
+from lighting import selectors as lighting_selectors
+from lighting.api.serializers import CalendarSerializer, LightGroupSerializer, ProgrammeSerializer
+from lighting.choices import RuleKind, StepTrigger
+from lighting.models import CalendarAssignment
+
+# The lighting pages' own tabs, shown to whoever may open each one.
+LIGHTING_TABS: list[NavItem] = [
+    NavItem("lighting", "Zones and live state", "page-lighting", perms.LIGHTING_PAGES),
+    NavItem("programmes", "Programmes", "page-lighting-programmes", perms.OVERVIEW),
+    NavItem("calendars", "Calendars", "page-lighting-calendars", perms.OVERVIEW),
+    NavItem("energy", "Energy", "page-lighting-energy", perms.OVERVIEW),
+]
+
+
+def lighting_tabs(user) -> list[NavItem]:
+    return [tab for tab in LIGHTING_TABS if has_perm(user, tab.permission)]
+
+
+def _page(request: HttpRequest, template: str, tab: str, context: dict) -> HttpResponse:
+    return render_page(
+        request,
+        template,
+        {"tabs": lighting_tabs(request.user), "tab": tab, **context},
+        active="lighting",
+    )
+
+
+def _selected(request: HttpRequest) -> int | None:
+    raw = request.GET.get("id", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def lighting_live_context(request: HttpRequest) -> dict:
+    """What the live lighting page adds for its tabs, its profile chart and its live faults."""
+    from devices.choices import FaultType
+
+    return {
+        "tabs": lighting_tabs(request.user),
+        "tab": "lighting",
+        "lighting_page": {
+            "profile_api": reverse("lighting-profile"),
+            "fault_types": dict(FaultType.choices),
+            "lamp_fault_types": [
+                FaultType.LAMP_FAILURE,
+                FaultType.DIMMING_FAILURE,
+                FaultType.DAY_BURNING,
+            ],
+        },
+    }
+
+
+@page_permission(perms.OVERVIEW)
+def programmes(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    return _page(
+        request,
+        "dashboards/lighting/programmes.html",
+        "programmes",
+        {
+            "editor": {
+                "programmes": ProgrammeSerializer(lighting_selectors.programmes(), many=True).data,
+                "selected": _selected(request),
+                "may_add": has_perm(user, "lighting.add_programme"),
+                "may_change": has_perm(user, "lighting.change_programme"),
+                "triggers": StepTrigger.choices,
+                "zones": selectors.zone_choices(),
+                "api": reverse("lighting-programme-list"),
+                "profile_api": reverse("lighting-profile"),
+            }
+        },
+    )
+
+
+@page_permission(perms.OVERVIEW)
+def calendars(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assignments = CalendarAssignment.objects.select_related("zone", "group").order_by("pk")
+    return _page(
+        request,
+        "dashboards/lighting/calendars.html",
+        "calendars",
+        {
+            "editor": {
+                "calendars": CalendarSerializer(lighting_selectors.calendars(), many=True).data,
+                "programmes": list(lighting_selectors.programmes().values("id", "name")),
+                "groups": [
+                    {"id": g["id"], "name": g["name"]}
+                    for g in LightGroupSerializer(lighting_selectors.light_groups(), many=True).data
+                ],
+                "zones": selectors.zone_choices(),
+                "assignments": [
+                    {
+                        "id": a.pk,
+                        "calendar": a.calendar_id,
+                        "zone": a.zone_id,
+                        "group": a.group_id,
+                        "target": a.zone.name if a.zone else a.group.name,
+                    }
+                    for a in assignments
+                ],
+                "selected": _selected(request),
+                "may_add": has_perm(user, "lighting.add_calendar"),
+                "may_change": has_perm(user, "lighting.change_calendar"),
+                "may_assign": has_perm(user, "lighting.add_calendarassignment")
+                and has_perm(user, "lighting.delete_calendarassignment"),
+                "kinds": RuleKind.choices,
+                "api": reverse("lighting-calendar-list"),
+                "assignments_api": reverse("lighting-assignment-list"),
+            }
+        },
+    )
+
+
+@page_permission(perms.OVERVIEW)
+def energy(request: HttpRequest) -> HttpResponse:
+    zones = selectors.zone_choices()
+    zone = request.GET.get("zone", "")
+    try:
+        night = parse_date(request.GET.get("night", "")[:10])
+    except ValueError:  # well formed but no such day
+        night = None
+    night = night or timezone.localdate() - timedelta(days=1)
+    return _page(
+        request,
+        "dashboards/lighting/energy.html",
+        "energy",
+        {
+            "zones": zones,
+            "energy": {
+                "api": reverse("lighting-energy"),
+                "zone": int(zone) if zone.isdigit() else (zones[0][0] if zones else None),
+                "night": str(night),
+            },
+        },
+    )
