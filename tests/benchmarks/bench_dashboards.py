@@ -54,10 +54,12 @@ def _pooled(url: str) -> str:
 
 POOL = os.environ.get("BENCH_REDIS_MAX_CONNECTIONS", "2000")
 # The clients' processes (BENCH_CLIENT_PROCESSES) and the server's uvicorn workers
-# (BENCH_WORKERS); BENCH_PROFILE_SERVER=<file> runs a one-worker server under cProfile.
+# (BENCH_WORKERS); BENCH_PROFILE_SERVER=<file> profiles a one-worker server's fan-out of the
+# events (cProfile, not the connections before them).
 CLIENT_PROCESSES = int(os.environ.get("BENCH_CLIENT_PROCESSES", "2"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
 PROFILE = os.environ.get("BENCH_PROFILE_SERVER", "")
+WS = os.environ.get("BENCH_WS", "auto")  # uvicorn's --ws implementation
 
 
 class Server:
@@ -67,14 +69,13 @@ class Server:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
-        profile = ["-m", "cProfile", "-o", PROFILE] if PROFILE else []
+        runner = ["tests.benchmarks._profiled_server", PROFILE] if PROFILE else ["uvicorn"]
         workers = ["--workers", str(WORKERS)] if WORKERS > 1 and not PROFILE else []
         self.process = subprocess.Popen(
             [
                 sys.executable,
-                *profile,
                 "-m",
-                "uvicorn",
+                *runner,
                 "cityplatform.asgi:application",
                 "--host",
                 "127.0.0.1",
@@ -87,6 +88,8 @@ class Server:
                 "120",
                 "--backlog",
                 "4096",
+                "--ws",
+                WS,
                 *workers,
             ],
             cwd=ROOT,
@@ -227,10 +230,14 @@ def _fanout(server: Server, session: str, clients: int, events: int) -> dict:
     time.sleep(gap)
     idle_cpu = server.cpu_s() - idle_before  # what the server spends with nothing to send
     cpu_before = server.cpu_s()
+    if PROFILE:
+        server.process.send_signal(signal.SIGUSR1)
     for n in range(events):
         publish_s.append(_timed_publish(float(n % 100)))
         time.sleep(gap)
     server_cpu = server.cpu_s() - cpu_before - idle_cpu * events
+    if PROFILE:
+        server.process.send_signal(signal.SIGUSR2)
     received: list[tuple[float, float, float]] = []
     parse_s = cpu_s = 0.0
     for child in children:
