@@ -4,9 +4,12 @@ console (500 open alarms) and of the asset table (100,000 assets) in Debian's Ch
     python -m tests.benchmarks --only dashboards [--quick]
 
 The platform's ASGI app runs as its own process (uvicorn) on this run's database and Redis; the
-clients are `websockets` connections in this process, signed in with a session cookie and
-subscribed to one zone. Each published `light.state` carries the time it was published (the
-envelope's `ts`); a client's latency is when it receives the message minus that time.
+clients are `websockets` connections in processes of their own (`_ws_clients.py`), signed in
+with a session cookie and subscribed to one zone. Each published `light.state` carries the time
+it was published (the envelope's `ts`); a client's latency is when `recv()` returns the message
+minus that time. The fan-out is also split: the publisher's group send, the first client
+reached, first to last client, the server's CPU per event and the clients' own CPU and parsing
+(docs/performance.md, "Dashboards").
 """
 
 from __future__ import annotations
