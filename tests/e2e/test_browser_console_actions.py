@@ -74,6 +74,8 @@ def test_hold_shows_on_hold_here_and_live_on_the_other_console(consoles):
 def test_a_note_appears_in_the_history_with_its_author(consoles):
     page, wall, alarm, user = consoles
     text = "Two people by the bins, moved on towards Bank"
+    wall.click(f'#alarm-queue tr[data-alarm="{alarm.pk}"]')  # the wall screen has it open too
+    wall.locator("#detail-pills .pill").wait_for()
 
     page.fill("#note-form input[name=text]", text)
     page.click("#note-form button[type=submit]")
@@ -85,7 +87,12 @@ def test_a_note_appears_in_the_history_with_its_author(consoles):
     line = next(line for line in _history(page) if text in line)
     assert f"note by {user.username}: {text}" in line
     assert page.input_value("#note-form input[name=text]") == ""  # ready for the next note
-    # The other console learns the alarm changed (it stays open, in the same state).
+    # The other console, with the same alarm open, shows the note live (it stays new).
+    wall.wait_for_function(
+        "[...document.querySelectorAll('#detail-timeline li')]"
+        f".some(li => li.textContent.includes({text!r}))"
+    )
+    assert wall.evaluate("window.__notReloaded") is True
     assert wall.locator(f'#alarm-queue tr[data-alarm="{alarm.pk}"] .pill.new').count() == 1
 
     entry = _audit("cctv.alarm_note_added", alarm)
