@@ -16,6 +16,7 @@ Publishing inside a transaction that rolls back sends nothing: a rollback leaves
 on anyone's screen.
 """
 
+import json
 import logging
 import re
 import uuid
@@ -150,12 +151,15 @@ def live_publish(
 def group_event(payload: dict[str, Any], permissions: list[str]) -> dict[str, Any]:
     """The Channels event carrying one live message to LiveConsumer, whatever sends it.
 
-    One id for all the groups it goes to: a client subscribed to two of them gets it once.
+    One id for all the groups it goes to: a client subscribed to two of them gets it once. The
+    message is serialised here, once, as the text every client receives ("text"), rather than
+    once per client by each consumer.
     """
     return {
         "type": GROUP_MESSAGE_TYPE,
         "id": uuid.uuid4().hex,
         "message": payload,
+        "text": json.dumps(payload, separators=(",", ":")),
         "permissions": permissions,
     }
 

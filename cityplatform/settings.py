@@ -149,7 +149,9 @@ EMBEDDED = not REDIS_URL
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # CHANNELS_BACKEND=channels_redis.pubsub.RedisPubSubChannelLayer: Redis pub/sub, one
+            # message per process for a group (docs/performance.md, "Dashboards").
+            "BACKEND": env_str("CHANNELS_BACKEND", "channels_redis.core.RedisChannelLayer"),
             "CONFIG": {
                 # redis-py's 100-connection pool is too small for a control room of live
                 # clients subscribing at once.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboards import views, views_lighting
+from dashboards import views, views_insights, views_lighting
 
 # Names are prefixed "page-" (not namespaced): settings' LOGIN_REDIRECT_URL names "home".
 urlpatterns = [
@@ -16,5 +16,6 @@ urlpatterns = [
     path("assets/export.csv", views.asset_export, name="page-asset-export"),
     path("assets/rejected/", views.rejected_messages, name="page-rejected"),
     path("assets/<str:device_id>/", views.asset_detail, name="page-asset"),
+    path("insights/", views_insights.insights, name="page-insights"),
     path("pages/map.json", views.map_data, name="page-map-data"),
 ]

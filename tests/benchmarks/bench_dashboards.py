@@ -4,14 +4,16 @@ console (500 open alarms) and of the asset table (100,000 assets) in Debian's Ch
     python -m tests.benchmarks --only dashboards [--quick]
 
 The platform's ASGI app runs as its own process (uvicorn) on this run's database and Redis; the
-clients are `websockets` connections in this process, signed in with a session cookie and
-subscribed to one zone. Each published `light.state` carries the time it was published (the
-envelope's `ts`); a client's latency is when it receives the message minus that time.
+clients are `websockets` connections in processes of their own (`_ws_clients.py`), signed in
+with a session cookie and subscribed to one zone. Each published `light.state` carries the time
+it was published (the envelope's `ts`); a client's latency is when `recv()` returns the message
+minus that time. The fan-out is also split: the publisher's group send, the first client
+reached, first to last client, the server's CPU per event and the clients' own CPU and parsing
+(docs/performance.md, "Dashboards").
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -23,7 +25,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from tests.benchmarks.common import child_env, figure, percentile
@@ -54,6 +56,13 @@ def _pooled(url: str) -> str:
 
 
 POOL = os.environ.get("BENCH_REDIS_MAX_CONNECTIONS", "2000")
+# The clients' processes (BENCH_CLIENT_PROCESSES) and the server's uvicorn workers
+# (BENCH_WORKERS); BENCH_PROFILE_SERVER=<file> profiles a one-worker server's fan-out of the
+# events (cProfile, not the connections before them).
+CLIENT_PROCESSES = int(os.environ.get("BENCH_CLIENT_PROCESSES", "2"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
+PROFILE = os.environ.get("BENCH_PROFILE_SERVER", "")
+WS = os.environ.get("BENCH_WS", "auto")  # uvicorn's --ws implementation
 
 
 class Server:
@@ -63,11 +72,13 @@ class Server:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
+        runner = ["tests.benchmarks._profiled_server", PROFILE] if PROFILE else ["uvicorn"]
+        workers = ["--workers", str(WORKERS)] if WORKERS > 1 and not PROFILE else []
         self.process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
-                "uvicorn",
+                *runner,
                 "cityplatform.asgi:application",
                 "--host",
                 "127.0.0.1",
@@ -80,6 +91,9 @@ class Server:
                 "120",
                 "--backlog",
                 "4096",
+                "--ws",
+                WS,
+                *workers,
             ],
             cwd=ROOT,
             env=child_env(REDIS_URL=_pooled(os.environ.get("REDIS_URL", ""))),
@@ -98,6 +112,21 @@ class Server:
                 if time.monotonic() > deadline:
                     raise RuntimeError("the server did not start in 60 s") from None
                 time.sleep(0.2)
+
+    def cpu_s(self) -> float:
+        """CPU seconds (user + system) the server and its workers have used so far."""
+        tick = os.sysconf("SC_CLK_TCK")
+        pids, total = [self.process.pid], 0.0
+        while pids:
+            pid = pids.pop()
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / tick
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    pids.extend(int(c) for c in (task / "children").read_text().split())
+            except (OSError, ValueError):
+                continue
+        return total
 
     def log_tail(self, size: int = 3000) -> str:
         self.log.seek(0)
@@ -144,82 +173,108 @@ def _publish(level: float) -> None:
     )
 
 
-async def _fanout(server: Server, session: str, clients: int, events: int) -> dict:
-    import websockets
+def _timed_publish(level: float) -> float:
+    """Publishes one event; returns the seconds the publisher spent (the group send included:
+    outside a transaction the after-commit send runs at once)."""
+    started = time.perf_counter()
+    _publish(level)
+    return time.perf_counter() - started
 
-    headers = {"Cookie": f"sessionid={session}", "Origin": server.url}
-    uri = f"ws://127.0.0.1:{server.port}/ws/live/"
-    latencies: list[float] = []
-    per_event: dict[float, list[float]] = {}
-    received = [0]
-    ready = asyncio.Event()
-    subscribed = [0]
-    failures: list[str] = []
 
-    async def client() -> None:
-        for attempt in range(3):  # a browser reconnects too; the figures say how often
-            try:
-                async with websockets.connect(
-                    uri,
-                    additional_headers=headers,
-                    open_timeout=120,
-                    max_queue=None,
-                    ping_interval=None,
-                ) as ws:
-                    await ws.send(json.dumps({"action": "subscribe", "topics": [ZONE_TOPIC]}))
-                    reply = json.loads(await asyncio.wait_for(ws.recv(), timeout=60))
-                    if reply["type"] != "subscribed":
-                        raise RuntimeError(reply)
-                    subscribed[0] += 1
-                    if subscribed[0] == clients:
-                        ready.set()
-                    # A warm-up event first (the publisher's first connection), not counted.
-                    await asyncio.wait_for(ws.recv(), timeout=600)
-                    for _ in range(events):
-                        message = json.loads(await asyncio.wait_for(ws.recv(), timeout=60))
-                        now = time.time()
-                        sent = datetime.fromisoformat(message["ts"]).timestamp()
-                        latencies.append((now - sent) * 1000)
-                        per_event.setdefault(message["data"]["level"], []).append(
-                            (now - sent) * 1000
-                        )
-                        received[0] += 1
-                    return
-            except Exception as error:  # counted, then tried again
-                failures.append(repr(error))
-                if subscribed[0] and attempt == 2:
-                    return
-
+def _fanout(server: Server, session: str, clients: int, events: int) -> dict:
+    """The clients run in `CLIENT_PROCESSES` processes of their own (tests/benchmarks/
+    _ws_clients.py), so that their parsing does not share this process (or its GIL) with the
+    publisher; each time-stamps a message the moment it is received."""
+    processes = max(1, min(CLIENT_PROCESSES, clients))
+    shares = [clients // processes + (i < clients % processes) for i in range(processes)]
     started = time.monotonic()
-    tasks = []
-    for index in range(clients):
-        tasks.append(asyncio.create_task(client()))
-        if index % 50 == 49:
-            await asyncio.sleep(0.05)  # connect in waves, as browsers of a control room would
-    try:
-        await asyncio.wait_for(ready.wait(), timeout=300)
-    except TimeoutError:  # measured on those that are in; the figures say how many
-        log.warning("%s of %s clients subscribed: %s", subscribed[0], clients, failures[:3])
+    children = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.benchmarks._ws_clients",
+                "--uri",
+                f"ws://127.0.0.1:{server.port}/ws/live/",
+                "--session",
+                session,
+                "--origin",
+                server.url,
+                "--topic",
+                ZONE_TOPIC,
+                "--clients",
+                str(share),
+                "--events",
+                str(events),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for share in shares
+    ]
+    subscribed = failures = 0
+    for child in children:
+        line = child.stdout.readline().split()
+        if not line or line[0] != "READY":
+            raise RuntimeError(f"a client process did not get ready: {line}\n{server.log_tail()}")
+        subscribed += int(line[1])
+        failures += int(line[2])
+    if subscribed < clients:
+        log.warning("%s of %s clients subscribed", subscribed, clients)
     connect_s = time.monotonic() - started
-    loop = asyncio.get_running_loop()
-    await loop.run_in_executor(None, _publish, 100.0)  # the warm-up
-    await asyncio.sleep(0.5)
+    gap = max(0.25, clients / 500)
+    _publish(100.0)  # the warm-up, not counted
+    time.sleep(gap)
     # One event at a time, each given time to reach everyone: the figure is how long one event
     # takes to reach all subscribers, not how a queue of events builds up behind a slow one.
-    gap = max(0.25, clients / 500)
+    publish_s = []
+    idle_before = server.cpu_s()
+    time.sleep(gap)
+    idle_cpu = server.cpu_s() - idle_before  # what the server spends with nothing to send
+    cpu_before = server.cpu_s()
+    if PROFILE:
+        server.process.send_signal(signal.SIGUSR1)
     for n in range(events):
-        await loop.run_in_executor(None, _publish, float(n % 100))
-        await asyncio.sleep(gap)
-    await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), timeout=180)
+        publish_s.append(_timed_publish(float(n % 100)))
+        time.sleep(gap)
+    server_cpu = server.cpu_s() - cpu_before - idle_cpu * events
+    if PROFILE:
+        server.process.send_signal(signal.SIGUSR2)
+    received: list[tuple[float, float, float]] = []
+    parse_s = cpu_s = 0.0
+    for child in children:
+        out, _ = child.communicate(timeout=300)
+        result = json.loads(out.strip().splitlines()[-1])
+        received.extend(tuple(r) for r in result["received"])
+        parse_s += result["parse_s"]
+        cpu_s += result["cpu_s"]
+        failures += result["failures"]
+    latencies = [(now - sent) * 1000 for _, sent, now in received]
+    by_event: dict[float, list[float]] = {}
+    for level, sent, now in received:
+        by_event.setdefault(level, []).append((now - sent) * 1000)
+    first = [min(v) for v in by_event.values()]
+    spread = [max(v) - min(v) for v in by_event.values()]
     if os.environ.get("BENCH_VERBOSE"):
-        for level, values in sorted(per_event.items()):
-            print(f"event {level:.0f}: p50 {percentile(values, 50):.1f} ms, max {max(values):.1f}")
+        for level, values in sorted(by_event.items()):
+            print(
+                f"event {level:.0f}: first {min(values):.1f} ms, p50 "
+                f"{percentile(values, 50):.1f} ms, last {max(values):.1f} ms"
+            )
     return {
         "latencies": latencies,
-        "received": received[0],
+        "received": len(received),
         "connect_s": connect_s,
-        "subscribed": subscribed[0],
-        "failures": len(failures),
+        "subscribed": subscribed,
+        "failures": failures,
+        "publish_ms": [s * 1000 for s in publish_s],
+        "first_ms": first,
+        "spread_ms": spread,
+        "client_parse_ms_per_message": parse_s * 1000 / max(1, len(received)),
+        "client_cpu_ms_per_event": cpu_s * 1000 / max(1, events),
+        "processes": processes,
+        "server_cpu_ms_per_event": server_cpu * 1000 / max(1, events),
     }
 
 
@@ -355,7 +410,7 @@ def run(*, quick: bool) -> list[dict]:
     try:
         viewer_session, viewer = _session_cookie(Role.VIEWER)
         users.append(viewer)
-        result = asyncio.run(_fanout(server, viewer_session, clients, events))
+        result = _fanout(server, viewer_session, clients, events)
         lat = result["latencies"]
         p95 = percentile(lat, 95)
         figures.append(
@@ -384,6 +439,42 @@ def run(*, quick: bool) -> list[dict]:
         figures.append(
             figure(f"live: {clients} clients connected and subscribed in", result["connect_s"], "s")
         )
+        figures.append(
+            figure("live: publisher's group send, p50", percentile(result["publish_ms"], 50), "ms")
+        )
+        figures.append(
+            figure("live: first client reached, p50", percentile(result["first_ms"], 50), "ms")
+        )
+        figures.append(
+            figure(
+                "live: first to last client of one event, p50",
+                percentile(result["spread_ms"], 50),
+                "ms",
+            )
+        )
+        figures.append(
+            figure(
+                "live: client parse per message (clients' own time)",
+                result["client_parse_ms_per_message"],
+                "ms",
+            )
+        )
+        figures.append(
+            figure(
+                f"live: server CPU per event ({WORKERS} worker(s))",
+                result["server_cpu_ms_per_event"],
+                "ms",
+            )
+        )
+        figures.append(
+            figure(
+                f"live: client CPU per event, {result['processes']} client processes",
+                result["client_cpu_ms_per_event"],
+                "ms",
+            )
+        )
+        if os.environ.get("BENCH_FANOUT_ONLY"):  # for working on the fan-out alone
+            return figures
 
         zone, camera = _alarms(alarm_count)
         operator_session, operator = _session_cookie(Role.SECURITY_OPERATOR)

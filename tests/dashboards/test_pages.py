@@ -81,6 +81,7 @@ def test_the_administrator_sees_every_page(signed_in):
         "Security console",
         "Lighting",
         "Assets",
+        "Insights",
         "Overview",
         "API",
         "Audit log",

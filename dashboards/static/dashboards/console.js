@@ -87,6 +87,7 @@
     $("detail-error").textContent = "";
     $("detail-title").textContent = a.title;
     const pills = $("detail-pills"); pills.replaceChildren(statePill(a));
+    if ($("alarm-actions")) { $("alarm-actions").hidden = a.state === "closed"; $("note-form").hidden = a.state === "closed"; }
     if (a.category === "welfare") pills.appendChild(el("span", "welfare", "pill welfare"));
     const facts = $("detail-facts"); facts.replaceChildren();
     fact(facts, "Priority", a.priority); fact(facts, "Camera", a.camera); fact(facts, "Zone", zoneName(a.zone));
@@ -95,7 +96,7 @@
     const tl = $("detail-timeline"); tl.replaceChildren();
     (a.timeline || []).forEach(function (entry) {
       const li = el("li"); li.appendChild(el("time", when(entry.at || entry.created_at)));
-      li.appendChild(document.createTextNode((entry.action || "") + (entry.actor ? " by " + entry.actor : "") + (entry.text ? ": " + entry.text : "")));
+      li.appendChild(document.createTextNode((entry.action || "") + ((entry.by || entry.actor) ? " by " + (entry.by || entry.actor) : "") + (entry.text ? ": " + entry.text : "")));
       tl.appendChild(li);
     });
     const lighting = $("detail-lighting"); lighting.replaceChildren();

@@ -1,0 +1,97 @@
+"""Reads behind the insights page: the correlation analytics (hotspots and recommendations from
+`cctv.services.analytics_hotspots`, read as they are) and the hour-by-hour series the page's
+charts draw, aggregated from the zone-hour rows the periodic analytics store.
+
+The series split each hour's events by the lighting they happened in, as the analytics did:
+dim (dark, scheduled lighting under the dim level), lit (dark, scheduled lighting at or above
+it), boost-lit (dark, under a security boost: kept apart so that boosts caused by incidents
+never read as "light brings incidents"), and the rest (daylight).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+from django.db.models import F, Func
+
+from cctv.models import ZoneHour
+from cctv.services import analytics_hotspots
+
+
+@dataclass(frozen=True)
+class InsightsQuery:
+    since: datetime
+    until: datetime
+    zone_id: int | None = None
+    event_type: str | None = None
+
+
+def _count(counts: dict[str, int], event_type: str | None) -> int:
+    if event_type:
+        return int(counts.get(event_type, 0))
+    return int(sum(counts.values()))
+
+
+def zone_hour_series(query: InsightsQuery) -> list[dict[str, Any]]:
+    """One point per hour of the period (hours with no stored row are left out): events by
+    lighting side, and the mean reported level (over the zone's lights, or over the city's
+    lights weighted by how many each zone has)."""
+    rows = ZoneHour.objects.filter(hour__gte=query.since, hour__lt=query.until)
+    if query.zone_id is not None:
+        rows = rows.filter(zone_id=query.zone_id)
+    points: dict[datetime, dict[str, Any]] = {}
+    for row in rows.values_list(
+        "hour", "events", "events_dim", "events_lit", "events_boosted", "mean_level", "lights"
+    ).order_by("hour"):
+        hour, events, dim, lit, boosted, level, lights = row
+        point = points.setdefault(
+            hour,
+            {"dim": 0, "lit": 0, "boosted": 0, "all": 0, "_level": 0.0, "_lights": 0},
+        )
+        point["dim"] += _count(dim, query.event_type)
+        point["lit"] += _count(lit, query.event_type)
+        point["boosted"] += _count(boosted, query.event_type)
+        point["all"] += _count(events, query.event_type)
+        if level is not None and lights:
+            point["_level"] += level * lights
+            point["_lights"] += lights
+    out = []
+    for hour, p in points.items():
+        dark = p["dim"] + p["lit"] + p["boosted"]
+        out.append(
+            {
+                "hour": hour.isoformat(),
+                "dim": p["dim"],
+                "lit": p["lit"],
+                "boosted": p["boosted"],
+                "other": max(0, p["all"] - dark),
+                "mean_level": round(p["_level"] / p["_lights"], 1) if p["_lights"] else None,
+            }
+        )
+    return out
+
+
+def event_types(query: InsightsQuery) -> list[str]:
+    """The event types counted in the period, anywhere in the city (for the type filter)."""
+    rows = ZoneHour.objects.filter(hour__gte=query.since, hour__lt=query.until)
+    if connection.vendor == "postgresql":
+        keys = (
+            rows.annotate(key=Func(F("events"), function="jsonb_object_keys"))
+            .values_list("key", flat=True)
+            .distinct()
+        )
+        return sorted(keys)
+    return sorted({key for events in rows.values_list("events", flat=True) for key in events})
+
+
+def hotspots(query: InsightsQuery) -> list[dict[str, Any]]:
+    return analytics_hotspots.hotspots_list(
+        since=query.since, until=query.until, zone_id=query.zone_id, event_type=query.event_type
+    )
+
+
+def recommendations(query: InsightsQuery) -> list[dict[str, Any]]:
+    return analytics_hotspots.recommendations_list(
+        since=query.since, until=query.until, zone_id=query.zone_id, event_type=query.event_type
+    )
