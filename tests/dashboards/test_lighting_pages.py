@@ -47,7 +47,7 @@ def labels(items) -> list[str]:
     [
         (
             Role.LIGHTING_OPERATOR,
-            ["Lighting", "Overview", "API"],
+            ["Lighting", "Insights", "Overview", "API"],
             ["Zones and live state", "Programmes", "Calendars", "Energy"],
         ),
         (Role.VIEWER, ["Overview", "API"], ["Programmes", "Calendars", "Energy"]),
