@@ -305,6 +305,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The API's one error shape on every operation (cityplatform/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cityplatform.schema.error_responses",
+    ],
     # Several apps have a "kind", "status" or "state": each choice set gets its own name.
     "ENUM_NAME_OVERRIDES": {
         "AssetKindEnum": "devices.choices.AssetKind",
