@@ -2,7 +2,8 @@
 
 Every error of the API has one shape, `{"message": …, "extra": {…}}` (cityplatform.api), and
 the same few status codes; this hook documents them on each operation, so that clients (and
-schemathesis, tests/reliability) know every answer the API may give.
+schemathesis, tests/reliability) know every answer the API may give. Times of day are
+documented as what they are, local "HH:MM[:SS]" without an offset.
 """
 
 from typing import Any
@@ -26,6 +27,24 @@ ERRORS = {
     "404": "No such object",
 }
 METHODS = {"get", "post", "put", "patch", "delete"}
+# A time of day in the API is local wall-clock time (a rule's hours in its zone's time zone):
+# "HH:MM[:SS[.ffffff]]", no offset, where OpenAPI's `format: time` (RFC 3339) demands one.
+LOCAL_TIME = {
+    "type": "string",
+    "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+}
+
+
+def _local_times(node: Any) -> None:
+    if isinstance(node, dict):
+        if node.get("type") == "string" and node.get("format") == "time":
+            del node["format"]
+            node.update(LOCAL_TIME)
+        for value in node.values():
+            _local_times(value)
+    elif isinstance(node, list):
+        for value in node:
+            _local_times(value)
 
 
 def _may_miss(path: str, operation: dict[str, Any]) -> bool:
@@ -39,6 +58,7 @@ def _may_miss(path: str, operation: dict[str, Any]) -> bool:
 def error_responses(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
     """Adds the error answers (with the Error schema) that an operation does not document."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    _local_times(result)
     reference = {"$ref": "#/components/schemas/Error"}
     for path, item in result.get("paths", {}).items():
         for method, operation in item.items():
