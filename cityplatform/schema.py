@@ -55,8 +55,9 @@ def _may_miss(path: str, operation: dict[str, Any]) -> bool:
     )
 
 
-def error_responses(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
-    """Adds the error answers (with the Error schema) that an operation does not document."""
+def schema_postprocess(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
+    """Adds the error answers (with the Error schema) that an operation does not document,
+    bounds integer ids in paths at 0, and documents local times of day."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     _local_times(result)
     reference = {"$ref": "#/components/schemas/Error"}

@@ -308,7 +308,7 @@ SPECTACULAR_SETTINGS = {
     # The API's one error shape on every operation (cityplatform/schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "cityplatform.schema.error_responses",
+        "cityplatform.schema.schema_postprocess",
     ],
     # Several apps have a "kind", "status" or "state": each choice set gets its own name.
     "ENUM_NAME_OVERRIDES": {
