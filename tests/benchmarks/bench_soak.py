@@ -41,6 +41,7 @@ QUICK_LIGHTS = 1_200
 PROBES_PER_SAMPLE = 10
 LATENCY_GOAL_MS = 1_000.0
 ALERT_GOAL_MS = 1_000.0
+ALERT_TREND_GOAL_MS_PER_MIN = 50.0  # "p95 alert latency held": no rising trend
 LIGHTS_PER_CAMERA = 3
 RULE = "soak intrusion boost"
 GROWTH_GOAL_MB_PER_MIN = 1.0
@@ -344,6 +345,10 @@ def run(*, quick: bool) -> list[dict]:
     worst_p95 = max(s["p95_ms"] for s in samples)
     alert_p95s = [s["alert_p95_ms"] for s in samples if s["alert_p95_ms"] is not None]
     worst_alert = max(alert_p95s) if alert_p95s else float("nan")
+    steady_alerts = [s for s in steady if s["alert_p95_ms"] is not None]
+    alert_trend = _slope(
+        [s["minute"] for s in steady_alerts], [s["alert_p95_ms"] for s in steady_alerts]
+    )
     worker_growth = _slope([s["minute"] for s in steady], [s["worker_rss_mb"] for s in steady])
     stored_rate = common.percentile([s["stored_per_s"] for s in steady], 50)
     (ROOT / "var").mkdir(exist_ok=True)
@@ -380,6 +385,13 @@ def run(*, quick: bool) -> list[dict]:
             "ms",
             goal=f"< {ALERT_GOAL_MS:,.0f} ms every minute",
             ok=bool(alert_p95s) and worst_alert < ALERT_GOAL_MS,
+        ),
+        common.figure(
+            f"soak ({minutes}): p95 alert latency trend (least squares, after minute 1)",
+            alert_trend,
+            "ms/min",
+            goal=f"held (< +{ALERT_TREND_GOAL_MS_PER_MIN:.0f} ms/min)",
+            ok=None if quick else alert_trend < ALERT_TREND_GOAL_MS_PER_MIN,
         ),
         common.figure(
             f"soak ({minutes}): alerts worker memory trend",
