@@ -1,11 +1,14 @@
 """API conventions: one error type and format, pagination."""
 
 import logging
+from datetime import UTC
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django_filters.fields import IsoDateTimeField
+from django_filters.filters import IsoDateTimeFilter
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -67,3 +70,23 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         detail = response.data.get("detail", str(exc)) if isinstance(response.data, dict) else exc
         response.data = {"message": str(detail), "extra": {}}
     return response
+
+
+class InstantField(IsoDateTimeField):
+    """An ISO 8601 instant, in UTC: PostgreSQL refuses offsets past ±15:59 that Python takes
+    ("+21:44"), and an instant out of range is invalid input, never a server error."""
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is None or parsed.tzinfo is None:
+            return parsed
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:
+            raise DjangoValidationError("The instant is out of range.", code="invalid") from None
+
+
+class InstantFilter(IsoDateTimeFilter):
+    """An IsoDateTimeFilter whose value is an instant in UTC (InstantField)."""
+
+    field_class = InstantField

@@ -186,6 +186,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_RESULT_EXPIRES = timedelta(hours=6)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task taken by a worker that died (acks_late: never acknowledged) goes to another worker
+# after this many seconds. Longer than the longest task and than the furthest ETA (Redis
+# re-delivers an ETA task still waiting after it); kombu's default is one hour.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_S", 3600)
+}
 CELERY_TIMEZONE = "UTC"
 # Retries of tasks whose errors are worth retrying (connection errors, lock time-outs).
 CITY_TASK_RETRY = {
@@ -304,6 +310,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The API's one error shape on every operation (cityplatform/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cityplatform.schema.schema_postprocess",
+    ],
     # Several apps have a "kind", "status" or "state": each choice set gets its own name.
     "ENUM_NAME_OVERRIDES": {
         "AssetKindEnum": "devices.choices.AssetKind",

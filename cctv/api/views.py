@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import django_filters
 from django.http import FileResponse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, status, viewsets
+from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -17,6 +17,7 @@ from cctv.api import serializers as s
 from cctv.models import Alarm, AlarmRule, Event
 from cctv.services import alarms as alarm_services
 from cctv.services import evidence, retention, rules, sources
+from cityplatform.api import InstantFilter
 
 VIEW_EVENT = "cctv.view_event"
 VIEW_ALARM = "cctv.view_alarm"
@@ -66,8 +67,8 @@ class WebhookIngestView(APIView):
 
 class EventFilter(django_filters.FilterSet):
     camera = django_filters.CharFilter(field_name="device__device_id")
-    since = django_filters.IsoDateTimeFilter(field_name="ts", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="ts", lookup_expr="lt")
+    since = InstantFilter(field_name="ts", lookup_expr="gte")
+    until = InstantFilter(field_name="ts", lookup_expr="lt")
 
     class Meta:
         model = Event
@@ -388,6 +389,21 @@ class CameraReviewView(APIView):
 
     permission_map = {"GET": VIEW_ALARM}
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "CameraReview",
+                {
+                    "id": drf_serializers.IntegerField(),
+                    "device_id": drf_serializers.CharField(),
+                    "name": drf_serializers.CharField(),
+                    "no_purpose": drf_serializers.BooleanField(),
+                    "review_due": drf_serializers.DateField(allow_null=True),
+                    "review_overdue": drf_serializers.BooleanField(),
+                },
+                many=True,
+            )
+        }
+    )
     def get(self, request):
         return Response(selectors.cameras_review_overdue())

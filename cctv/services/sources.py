@@ -178,6 +178,16 @@ def _as_datetime(value: datetime | float | None) -> datetime | None:
     return datetime.fromtimestamp(value, tz=UTC)
 
 
+def _contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(v) for v in value)
+    return False
+
+
 def webhook_parse(*, body: bytes, source: EventSource) -> DeviceEvent:
     """The request body as a stripped DeviceEvent; 400 naming the field otherwise."""
     try:
@@ -188,6 +198,10 @@ def webhook_parse(*, body: bytes, source: EventSource) -> DeviceEvent:
         ) from None
     if not isinstance(raw, dict):
         raise ApplicationError("The body must be a JSON object.", extra={"body": "not an object"})
+    if _contains_nul(raw):  # PostgreSQL stores no NUL in text or jsonb
+        raise ApplicationError(
+            "The body may not contain NUL (\\u0000) characters.", extra={"body": "NUL character"}
+        )
     clean, removed = strip_identity(raw)  # before anything else sees it
     try:
         payload = WebhookEvent.model_validate(clean)

@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import Q
 
+from cityplatform.api import InstantFilter
 from devices.choices import AssetKind, FaultType, LifecycleStatus, MaintenanceStatus, ZoneKind
 from devices.models import Asset, Fault, MaintenanceRecord, Zone
 from devices.selectors.registry import bbox_q, parse_bbox, zone_and_descendants, zones_in_bbox_q
@@ -66,8 +67,8 @@ class FaultFilter(django_filters.FilterSet):
     device_id = django_filters.CharFilter(field_name="asset__device_id")
     type = django_filters.MultipleChoiceFilter(choices=FaultType.choices, distinct=False)
     open = django_filters.BooleanFilter(field_name="cleared_at", lookup_expr="isnull")
-    raised_after = django_filters.IsoDateTimeFilter(field_name="raised_at", lookup_expr="gte")
-    raised_before = django_filters.IsoDateTimeFilter(field_name="raised_at", lookup_expr="lt")
+    raised_after = InstantFilter(field_name="raised_at", lookup_expr="gte")
+    raised_before = InstantFilter(field_name="raised_at", lookup_expr="lt")
     zone = django_filters.NumberFilter(method="filter_zone")
 
     class Meta:

@@ -112,7 +112,9 @@ class ZoneInputSerializer(serializers.Serializer):
 class AssetSerializer(serializers.ModelSerializer):
     """An asset with its zone, kind-specific details and live state (all in one query)."""
 
-    zone_name = serializers.CharField(source="zone.name", default=None, read_only=True)
+    zone_name = serializers.CharField(
+        source="zone.name", default=None, read_only=True, allow_null=True
+    )
     details = serializers.SerializerMethodField()
     state = serializers.SerializerMethodField()
 

@@ -178,8 +178,9 @@ class Gateway:
     def stop(self) -> None:
         self.stop_event.set()
         self._nudge.set()
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(lambda: None)
+        if self._loop is not None and not self._loop.is_closed():  # closed: already stopping
+            with contextlib.suppress(RuntimeError):  # closed in between
+                self._loop.call_soon_threadsafe(lambda: None)
         with contextlib.suppress(Exception):
             self.mqtt.stop()
         for thread in self._threads:

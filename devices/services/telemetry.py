@@ -381,13 +381,19 @@ def _update_state(
         offline_faults_clear(asset_pks=came_online, at=now)
 
 
+def _storable(text: str) -> str:
+    """PostgreSQL text holds no NUL character: shown escaped, as `\\u0000`."""
+    return text.replace("\x00", "\\u0000")
+
+
 def rejected_store(*, rejected: Sequence[Rejected], now: datetime) -> int:
     """Keeps rejected messages; repeats (same topic and reason within a minute) add to a count."""
     groups: dict[tuple[str, str], list[Rejected]] = defaultdict(list)
     for item in rejected:
-        groups[(item.topic[:255], item.reason_code)].append(item)
+        groups[(_storable(item.topic)[:255], item.reason_code)].append(item)
     for (topic, code), items in groups.items():
         last = items[-1]
+        payload, reason = _storable(last.payload), _storable(last.reason)
         recent = (
             RejectedMessage.objects.select_for_update()
             .filter(topic=topic, reason_code=code, received_at__gte=now - REJECT_FOLD_WINDOW)
@@ -397,17 +403,17 @@ def rejected_store(*, rejected: Sequence[Rejected], now: datetime) -> int:
         if recent is not None:
             recent.count += len(items)
             recent.received_at = now
-            recent.payload = last.payload
-            recent.reason = last.reason
+            recent.payload = payload
+            recent.reason = reason
             recent.save(update_fields=["count", "received_at", "payload", "reason"])
         else:
             RejectedMessage.objects.create(
                 received_at=now,
                 topic=topic,
-                device_id=last.device_id[:64],
-                payload=last.payload,
+                device_id=_storable(last.device_id)[:64],
+                payload=payload,
                 reason_code=code,
-                reason=last.reason,
+                reason=reason,
                 count=len(items),
             )
     return len(rejected)

@@ -231,9 +231,12 @@ class EmergencyView(APIView):
 
     @extend_schema(
         request=s.EmergencyInput,
-        responses=inline_serializer(
-            "EmergencyCleared", {"cleared": serializers.ListField(child=serializers.IntegerField())}
-        ),
+        responses={
+            200: inline_serializer(
+                "EmergencyCleared",
+                {"cleared": serializers.ListField(child=serializers.IntegerField())},
+            )
+        },
     )
     def delete(self, request):
         data = _valid(s.EmergencyInput, request.data)
@@ -320,7 +323,10 @@ class EnergyView(APIView):
             OpenApiParameter("by", OpenApiTypes.STR, enum=["zone", "light", "half_hour"]),
             OpenApiParameter("export", OpenApiTypes.STR, enum=["csv"]),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses={
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, "text/csv"): OpenApiTypes.STR,  # export=csv
+        },
     )
     def get(self, request):
         raw_day = request.query_params.get("date", "")

@@ -156,3 +156,12 @@ def test_the_worked_signing_example_in_the_documentation_is_right():
     )
     assert secret in text and body.decode() in text
     assert f"sha256={signature_of(secret=secret, body=body)}" in text
+
+
+def test_a_nul_character_in_the_body_is_a_400_not_a_server_error(camera, source):
+    src, secret = source
+    body = body_of(payload(event_id="vms-\x00-1"))
+    response = post(body, webhook_headers(src.name, secret, body))
+    assert response.status_code == 400
+    assert "NUL" in response.json()["message"]
+    assert_nothing_stored()

@@ -1,5 +1,6 @@
 """One error format: {"message", "extra"} with the right status code."""
 
+import pytest
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIRequestFactory
 
@@ -32,3 +33,21 @@ def test_application_error_keeps_its_status_and_extra():
     )
     assert response.status_code == 409
     assert response.data == {"message": "Has history.", "extra": {"device_id": "SL-1"}}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        # Python takes offsets up to ±23:59, PostgreSQL only up to ±15:59: the instant is
+        # compared in UTC.
+        ("/api/v1/faults/?raised_after=2026-04-11T02:41:09%2B23:59", 200),
+        ("/api/v1/cctv/events/?since=2026-01-10T12:55:51-21:06", 200),
+        ("/api/v1/faults/?raised_before=0001-01-01T00:00:00%2B05:00", 400),  # before year 1 UTC
+    ],
+)
+def test_an_instant_in_a_filter_with_any_offset_is_an_answer_not_a_server_error(
+    url, status, make_user, api_client
+):
+    response = api_client(make_user(superuser=True)).get(url)
+    assert response.status_code == status, response.content

@@ -6,9 +6,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from channels.layers import channel_layers
 from django.db.models import Sum
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from devices.choices import AssetKind
@@ -40,8 +39,6 @@ def fuzzed_gateway():
         device_id="CAM-F1", kind=AssetKind.CAMERA, latitude=51.5, longitude=-0.09
     )
     CameraDetails.objects.create(asset=camera, frigate_camera="front")
-    # A Channels layer made by an earlier test is bound to that test's (closed) event loop.
-    channel_layers.backends.clear()
     prefix = unique_prefix()
     options = gateway_options(prefix)
     gateway = start_gateway(options)
@@ -52,12 +49,6 @@ def fuzzed_gateway():
     forget_session(options.client_id)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="passes alone; after another test in the same process used the Channels layer, the "
-    "in-process gateway hits 'Event loop is closed' and stops taking messages (reported to the "
-    "gateway owner)",
-)
 def test_every_fuzzed_message_is_stored_or_rejected_with_a_reason(fuzzed_gateway):
     gateway, device, options = fuzzed_gateway
     published = 0
@@ -77,6 +68,10 @@ def test_every_fuzzed_message_is_stored_or_rejected_with_a_reason(fuzzed_gateway
             max_size=PER_EXAMPLE,
         )
     )
+    # NUL characters (PostgreSQL text refuses them) in what is set aside as rejected: once
+    # they stopped the gateway's writer thread.
+    @example([(f"{options.prefix}/SL-F1/telemetry", b"\x00{\x00")])
+    @example([(f"{options.prefix}/CAM-F1/event", b'{"id": "a\\u0000", "type": "motion"}')])
     def publish_and_account(messages):
         nonlocal published
         for topic, payload in messages:
