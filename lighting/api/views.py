@@ -261,7 +261,10 @@ class ExplainView(APIView):
             raise ApplicationError("No such light.", status_code=404)
         at = timezone.now()
         if raw := request.query_params.get("at"):
-            at = parse_datetime(raw.replace(" ", "+"))
+            try:
+                at = parse_datetime(raw.replace(" ", "+"))
+            except ValueError:  # well formed but not an instant, such as month 13
+                at = None
             if at is None or timezone.is_naive(at):
                 raise ApplicationError(
                     "at must be an RFC 3339 date-time with an offset.",
@@ -330,7 +333,10 @@ class EnergyView(APIView):
     )
     def get(self, request):
         raw_day = request.query_params.get("date", "")
-        day = parse_date(raw_day) if raw_day else timezone.localdate() - timedelta(days=1)
+        try:
+            day = parse_date(raw_day) if raw_day else timezone.localdate() - timedelta(days=1)
+        except ValueError:  # well formed but not a date, such as 2026-13-45
+            day = None
         if day is None:
             raise ApplicationError(
                 "date must be YYYY-MM-DD.", extra={"fields": {"date": ["e.g. 2026-11-20"]}}

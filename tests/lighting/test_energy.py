@@ -99,3 +99,4 @@ def test_energy_api_answers_json_and_csv(make_user, api_client, make_zone, make_
     csv_response = client.get("/api/v1/lighting/energy/?date=2026-11-20&by=light&export=csv")
     assert csv_response["Content-Type"].startswith("text/csv")
     assert client.get("/api/v1/lighting/energy/?date=20-11-2026").status_code == 400
+    assert client.get("/api/v1/lighting/energy/?date=2026-13-45").status_code == 400
