@@ -16,8 +16,11 @@ Publishing inside a transaction that rolls back sends nothing: a rollback leaves
 on anyone's screen.
 """
 
+import asyncio
 import logging
+import os
 import re
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -25,7 +28,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
@@ -165,13 +168,53 @@ def _send(groups: list[str], payload: dict[str, Any], permissions: list[str]) ->
     if layer is None:
         return
     event = group_event(payload, permissions)
+
+    async def send_all() -> None:
+        await asyncio.gather(*(layer.group_send(group, event) for group in groups))
+
     try:
-        for group in groups:
-            async_to_sync(layer.group_send)(group, event)
+        layer_run(layer, send_all)
     except Exception:  # a live update must never undo or break the work that caused it
         log.exception("live message %s could not be sent", payload["type"])
         return
     metrics.LIVE_MESSAGES.labels(kind=payload["type"]).inc()
+
+
+# --- One event loop per process for the channel layer's sends -------------------------------
+#
+# `async_to_sync` from plain sync code (a Celery task, the gateway's threads) starts a new
+# thread with a new event loop on every call, and channels_redis keeps its connections per
+# loop: every live message then paid a thread, a loop and fresh Redis connections (several
+# milliseconds of CPU each, seven times per alarm). Sync code sends on one long-lived loop per
+# process instead, and waits for the send as before (same order, same "sent when it returns").
+
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_pid = 0
+_loop_lock = threading.Lock()
+LAYER_SEND_TIMEOUT_S = 10.0
+
+
+def _layer_loop() -> asyncio.AbstractEventLoop:
+    global _loop, _loop_pid
+    with _loop_lock:
+        if _loop is None or _loop_pid != os.getpid() or _loop.is_closed():
+            # First use in this process (a forked Celery child gets its own).
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="live-layer", daemon=True).start()
+            _loop, _loop_pid = loop, os.getpid()
+        return _loop
+
+
+def layer_run(layer, coroutine_function: Callable[[], Any]) -> Any:
+    """Runs `coroutine_function()` (channel layer calls) from sync code and returns its result:
+    on the process's long-lived layer loop for a networked layer, through `async_to_sync`
+    where that is required (inside an async context's worker thread, or the in-memory layer,
+    whose queues belong to the server's own loop)."""
+    in_memory = type(layer).__name__ == "InMemoryChannelLayer"
+    if in_memory or getattr(SyncToAsync.threadlocal, "main_event_loop", None) is not None:
+        return async_to_sync(coroutine_function)()
+    future = asyncio.run_coroutine_threadsafe(coroutine_function(), _layer_loop())
+    return future.result(timeout=LAYER_SEND_TIMEOUT_S)
 
 
 # The platform's own topics and kinds; apps add theirs in their `live` modules.

@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from cityplatform.live import build_message, group_event, kinds, topic_group
+from cityplatform.live import build_message, group_event, kinds, layer_run, topic_group
 from cityplatform.metrics import LIVE_MESSAGES
 from devices.choices import (
     PENDING_COMMAND_STATES,
@@ -151,7 +150,8 @@ def notify_gateway(command_ids: list[str]) -> None:
     if layer is None or not command_ids:
         return
     try:
-        async_to_sync(layer.group_send)(GATEWAY_GROUP, {"type": "commands.due", "ids": command_ids})
+        event = {"type": "commands.due", "ids": command_ids}
+        layer_run(layer, lambda: layer.group_send(GATEWAY_GROUP, event))
     except Exception:
         log.exception("could not notify the gateway of %d commands", len(command_ids))
 
@@ -486,7 +486,7 @@ def send_live_batch(kind: str, payloads: list[tuple[dict, list[str]]]) -> None:
         await asyncio.gather(*(send(group, event) for event, groups in events for group in groups))
 
     try:
-        async_to_sync(send_all)()
+        layer_run(layer, send_all)
     except Exception:
         log.exception("%d live %s messages could not be sent", len(payloads), kind)
         return
