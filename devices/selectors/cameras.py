@@ -78,13 +78,17 @@ def camera_by_frigate_name(*, name: str) -> Asset | None:
     return Asset.objects.filter(kind=AssetKind.CAMERA, camera__frigate_camera=name).first()
 
 
-def camera_linked_light_ids(*, camera_id: int) -> list[int]:
-    """The lights linked to a camera (within its proximity radius or by hand), nearest first."""
-    return list(
-        CameraLight.objects.filter(camera_id=camera_id)
-        .order_by("distance_m", "light_id")
-        .values_list("light_id", flat=True)
-    )
+def camera_linked_light_ids(*, camera_id: int, controlled: bool = False) -> list[int]:
+    """The lights linked to a camera (within its proximity radius or by hand), nearest first;
+    with `controlled`, only those that can be commanded (one query either way)."""
+    links = CameraLight.objects.filter(camera_id=camera_id)
+    if controlled:
+        from devices.selectors.lights import CONTROLLED_STATUSES
+
+        links = links.filter(
+            light__kind=AssetKind.STREETLIGHT, light__status__in=CONTROLLED_STATUSES
+        )
+    return list(links.order_by("distance_m", "light_id").values_list("light_id", flat=True))
 
 
 def zone_of(*, zone_id: int) -> Zone | None:
