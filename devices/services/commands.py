@@ -4,7 +4,6 @@ Sending, acknowledgement, read-back, time-outs and retries are added beside `com
 by the gateway (devices/protocols); lighting and cctv only ever call `commands_issue`.
 """
 
-import asyncio
 import logging
 import uuid
 from collections import defaultdict
@@ -20,7 +19,14 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from cityplatform.live import build_message, group_event, kinds, layer_run, topic_group
+from cityplatform.live import (
+    build_message,
+    group_event,
+    group_send_many,
+    kinds,
+    layer_run,
+    topic_group,
+)
 from cityplatform.metrics import LIVE_MESSAGES
 from devices.choices import (
     PENDING_COMMAND_STATES,
@@ -475,18 +481,10 @@ def send_live_batch(kind: str, payloads: list[tuple[dict, list[str]]]) -> None:
         return
     permission = kinds()[kind].permission
 
-    async def send_all() -> None:
-        limit = asyncio.Semaphore(32)  # the layer's connection pool is small
-
-        async def send(group: str, event: dict) -> None:
-            async with limit:
-                await layer.group_send(group, event)
-
-        events = [(group_event(message, [permission]), groups) for message, groups in payloads]
-        await asyncio.gather(*(send(group, event) for event, groups in events for group in groups))
-
+    events = [(group_event(message, [permission]), groups) for message, groups in payloads]
+    sends = [(group, event) for event, groups in events for group in groups]
     try:
-        layer_run(layer, send_all)
+        layer_run(layer, lambda: group_send_many(layer, sends))
     except Exception:
         log.exception("%d live %s messages could not be sent", len(payloads), kind)
         return
