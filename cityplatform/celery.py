@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import celeryd_init
+from celery.signals import celeryd_init, task_postrun
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cityplatform.settings")
@@ -112,3 +112,12 @@ def _say_runtime(**kwargs) -> None:
 
     for line in describe_runtime():
         log.info("%s", line)
+
+
+@task_postrun.connect
+def _close_old_connections(**kwargs) -> None:
+    """After each task, as after each web request: a database connection that broke or passed
+    CONN_MAX_AGE is closed (the next task opens a new one); a healthy one is kept."""
+    from django.db import close_old_connections
+
+    close_old_connections()
