@@ -115,9 +115,13 @@ def _say_runtime(**kwargs) -> None:
 
 
 @task_postrun.connect
-def _close_old_connections(**kwargs) -> None:
+def _close_old_connections(sender=None, **kwargs) -> None:
     """After each task, as after each web request: a database connection that broke or passed
-    CONN_MAX_AGE is closed (the next task opens a new one); a healthy one is kept."""
+    CONN_MAX_AGE is closed (the next task opens a new one); a healthy one is kept. Not after a
+    task run in-process (eager), whose caller owns the connection and its transaction."""
     from django.db import close_old_connections
+
+    if sender is not None and getattr(sender.request, "is_eager", False):
+        return
 
     close_old_connections()
