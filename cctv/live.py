@@ -68,7 +68,7 @@ def event_message(event: Event, device_id: str) -> EventReceived:
     )
 
 
-def alarm_message(alarm: Alarm) -> dict[str, Any]:
+def alarm_message(alarm: Alarm, *, camera_device_id: str = "") -> dict[str, Any]:
     return {
         "id": alarm.pk,
         "title": alarm.title,
@@ -76,7 +76,7 @@ def alarm_message(alarm: Alarm) -> dict[str, Any]:
         "priority": alarm.priority,
         "state": alarm.state,
         "resolution": alarm.resolution,
-        "camera": alarm.camera.device_id,
+        "camera": camera_device_id or alarm.camera.device_id,
         "zone_id": alarm.zone_id,
         "raised_at": alarm.raised_at,
         "last_event_at": alarm.last_event_at,

@@ -7,7 +7,7 @@ from celery import shared_task
 from cityplatform.taskbase import RetryingTask
 
 
-@shared_task(base=RetryingTask, name="cctv.tasks.event_evaluate")
+@shared_task(base=RetryingTask, name="cctv.tasks.event_evaluate", ignore_result=True)
 def event_evaluate(event_ids: list[int], announce_ids: list[int] | None = None) -> int:
     """Runs the alarm rules over newly stored (or updated) events, then tells the pages about
     the new ones (`event.received`)."""

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import celeryd_init
+from celery.signals import celeryd_init, task_postrun
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cityplatform.settings")
@@ -112,3 +112,16 @@ def _say_runtime(**kwargs) -> None:
 
     for line in describe_runtime():
         log.info("%s", line)
+
+
+@task_postrun.connect
+def _close_old_connections(sender=None, **kwargs) -> None:
+    """After each task, as after each web request: a database connection that broke or passed
+    CONN_MAX_AGE is closed (the next task opens a new one); a healthy one is kept. Not after a
+    task run in-process (eager), whose caller owns the connection and its transaction."""
+    from django.db import close_old_connections
+
+    if sender is not None and getattr(sender.request, "is_eager", False):
+        return
+
+    close_old_connections()

@@ -16,9 +16,13 @@ Publishing inside a transaction that rolls back sends nothing: a rollback leaves
 on anyone's screen.
 """
 
+import asyncio
 import json
 import logging
+import os
 import re
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -26,7 +30,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
@@ -169,13 +173,93 @@ def _send(groups: list[str], payload: dict[str, Any], permissions: list[str]) ->
     if layer is None:
         return
     event = group_event(payload, permissions)
+
     try:
-        for group in groups:
-            async_to_sync(layer.group_send)(group, event)
+        layer_run(layer, lambda: group_send_many(layer, [(group, event) for group in groups]))
     except Exception:  # a live update must never undo or break the work that caused it
         log.exception("live message %s could not be sent", payload["type"])
         return
     metrics.LIVE_MESSAGES.labels(kind=payload["type"]).inc()
+
+
+async def group_send_many(layer, sends: list[tuple[str, dict[str, Any]]], limit: int = 32) -> None:
+    """Sends each (group, event), skipping groups nobody is in.
+
+    Most groups a message goes to have no subscriber at a given moment (`device:<id>` of one
+    lamp among 12,000, a zone nobody watches), and channels_redis spends two round trips per
+    group just to find that out. On a Redis layer the groups' sizes are read first in one
+    pipelined round trip per shard; only groups with members are sent to (by the layer's own
+    `group_send`, unchanged). Other layers send to every group.
+    """
+    if not sends:
+        return
+    if all(hasattr(layer, name) for name in ("_group_key", "consistent_hash", "connection")):
+        try:
+            sends = await _with_members(layer, sends)
+        except Exception:  # never lose a message to the shortcut: send to every group
+            log.warning("group sizes unavailable; sending to every group", exc_info=True)
+    semaphore = asyncio.Semaphore(limit)  # the layer's connection pool is small
+
+    async def send(group: str, event: dict[str, Any]) -> None:
+        async with semaphore:
+            await layer.group_send(group, event)
+
+    await asyncio.gather(*(send(group, event) for group, event in sends))
+
+
+async def _with_members(layer, sends: list[tuple[str, dict[str, Any]]]) -> list:
+    by_shard: dict[int, set[str]] = {}
+    for group, _event in sends:
+        by_shard.setdefault(layer.consistent_hash(group), set()).add(group)
+    occupied: set[str] = set()
+    stale = int(time.time()) - layer.group_expiry
+    for shard, groups in by_shard.items():
+        ordered = sorted(groups)
+        pipe = layer.connection(shard).pipeline(transaction=False)
+        for group in ordered:
+            key = layer._group_key(group)
+            pipe.zremrangebyscore(key, min=0, max=stale)  # as group_send does first
+            pipe.zcard(key)
+        sizes = (await pipe.execute())[1::2]
+        occupied.update(group for group, size in zip(ordered, sizes, strict=True) if size)
+    return [(group, event) for group, event in sends if group in occupied]
+
+
+# --- One event loop per process for the channel layer's sends -------------------------------
+#
+# `async_to_sync` from plain sync code (a Celery task, the gateway's threads) starts a new
+# thread with a new event loop on every call, and channels_redis keeps its connections per
+# loop: every live message then paid a thread, a loop and fresh Redis connections (several
+# milliseconds of CPU each, seven times per alarm). Sync code sends on one long-lived loop per
+# process instead, and waits for the send as before (same order, same "sent when it returns").
+
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_pid = 0
+_loop_lock = threading.Lock()
+LAYER_SEND_TIMEOUT_S = 10.0
+
+
+def _layer_loop() -> asyncio.AbstractEventLoop:
+    global _loop, _loop_pid
+    with _loop_lock:
+        if _loop is None or _loop_pid != os.getpid() or _loop.is_closed():
+            # First use in this process (a forked Celery child gets its own).
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="live-layer", daemon=True).start()
+            _loop, _loop_pid = loop, os.getpid()
+        return _loop
+
+
+def layer_run(layer, coroutine_function: Callable[[], Any]) -> Any:
+    """Runs `coroutine_function()` (channel layer calls) from sync code and returns its result:
+    on the process's long-lived layer loop for a networked layer, through `async_to_sync`
+    where that is required (inside an async context's worker thread, or the in-memory layer,
+    whose queues belong to the server's own loop)."""
+    in_memory = type(layer).__name__ == "InMemoryChannelLayer"
+    if in_memory or getattr(SyncToAsync.threadlocal, "main_event_loop", None) is not None:
+        return async_to_sync(coroutine_function)()
+    future = asyncio.run_coroutine_threadsafe(coroutine_function(), _layer_loop())
+    return future.result(timeout=LAYER_SEND_TIMEOUT_S)
 
 
 # The platform's own topics and kinds; apps add theirs in their `live` modules.

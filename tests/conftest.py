@@ -60,3 +60,14 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
     for db in settings.DATABASES.values():
         db["CONN_MAX_AGE"] = 0
+
+
+@pytest.fixture(autouse=True)
+def _config_caches_cleared():
+    """Each test starts with empty configuration caches: a rolled-back test's rules or
+    programmes (cached by the process) must not leak into the next test."""
+    from cityplatform.config_cache import config_caches_clear
+
+    config_caches_clear()
+    yield
+    config_caches_clear()

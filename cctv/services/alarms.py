@@ -125,16 +125,17 @@ def _raise_or_retrigger(
         _lock_rule_camera(rule.pk, event.device_id)
         if AlarmEvent.objects.filter(event=event, alarm__rule=rule).exists():
             return None  # evaluated before (a redelivered task, a Frigate update)
+        # A rule without a re-trigger window raises an alarm per event: no open alarm to find.
         open_alarm = (
             Alarm.objects.select_for_update()
             .filter(rule=rule, camera_id=event.device_id, state__in=OPEN_ALARM_STATES)
             .order_by("-last_event_at")
             .first()
+            if rule.retrigger_s
+            else None
         )
-        if (
-            open_alarm is not None
-            and rule.retrigger_s
-            and event.ts - open_alarm.last_event_at <= timedelta(seconds=rule.retrigger_s)
+        if open_alarm is not None and event.ts - open_alarm.last_event_at <= timedelta(
+            seconds=rule.retrigger_s
         ):
             return _retrigger(open_alarm, event, now)
         return _raise(rule, event, info, now, context_at=context_at)
@@ -184,7 +185,7 @@ def _raise(
         override_at=override_at,
         commands_queued_at=queued_at,
     )
-    alarm_publish(alarm, raised=True)
+    alarm_publish(alarm, raised=True, camera_device_id=info.device_id)
     return alarm
 
 
@@ -348,16 +349,18 @@ def alarm_note_add(*, alarm: Alarm, actor: Actor, text: str) -> AlarmLog:
 # --- Live -------------------------------------------------------------------------------------
 
 
-def alarm_publish(alarm: Alarm, *, raised: bool = False) -> None:
-    """Pushes the alarm to the console (after commit); welfare alarms only to those allowed."""
+def alarm_publish(alarm: Alarm, *, raised: bool = False, camera_device_id: str = "") -> None:
+    """Pushes the alarm to the console (after commit); welfare alarms only to those allowed.
+    `camera_device_id`, when the caller knows it, saves looking the camera up."""
     from cctv.live import alarm_message
 
-    topics = ["alarms", f"device:{alarm.camera.device_id}"]
+    device_id = camera_device_id or alarm.camera.device_id
+    topics = ["alarms", f"device:{device_id}"]
     if alarm.zone_id:
         topics.append(f"zone:{alarm.zone_id}")
     live_publish(
         kind="alarm.raised" if raised else "alarm.updated",
-        data=alarm_message(alarm),
+        data=alarm_message(alarm, camera_device_id=device_id),
         topics=topics,
         permission=WELFARE_PERMISSION if alarm.category == AlarmCategory.WELFARE else None,
     )

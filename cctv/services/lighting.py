@@ -39,11 +39,7 @@ def lighting_scope(*, rule: AlarmRule, info: CameraInfo):
     from lighting.services.overrides import OverrideScope
 
     if rule.light_scope == LightScope.LINKED:
-        from devices.selectors.lights import light_ids_existing
-
-        linked = camera_linked_light_ids(camera_id=info.pk)
-        controlled = set(light_ids_existing(linked))
-        light_ids = tuple(pk for pk in linked if pk in controlled)
+        light_ids = tuple(camera_linked_light_ids(camera_id=info.pk, controlled=True))
         return OverrideScope(light_ids=light_ids) if light_ids else None
     if rule.light_scope == LightScope.RADIUS:
         return OverrideScope(

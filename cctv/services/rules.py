@@ -17,6 +17,7 @@ from django.db import transaction
 
 from cctv.choices import TimeWindow
 from cctv.models import AlarmRule, Event
+from cityplatform.config_cache import ConfigCache
 from cityplatform.services import Actor, audit_record
 from devices.selectors.cameras import CameraInfo
 
@@ -84,11 +85,20 @@ def rule_matches(rule: AlarmRule, event: Event, info: CameraInfo) -> bool:
     return rule_in_window(rule, info, event.ts)
 
 
+_enabled_rules = ConfigCache(
+    "cctv.rules", watch=[AlarmRule, AlarmRule.cameras.through, AlarmRule.zones.through]
+)
+
+
+def _rules_load() -> list[AlarmRule]:
+    return list(AlarmRule.objects.filter(enabled=True).prefetch_related("cameras", "zones"))
+
+
 def rules_for_types(types: Iterable[str]) -> list[AlarmRule]:
-    """Enabled rules that name any of these event types (with cameras and zones prefetched)."""
+    """Enabled rules that name any of these event types (with cameras and zones prefetched).
+    Read from the process's rule cache: no query unless a rule changed (read-only instances)."""
     wanted = set(types)
-    rules = AlarmRule.objects.filter(enabled=True).prefetch_related("cameras", "zones")
-    return [r for r in rules if wanted.intersection(r.event_types)]
+    return [r for r in _enabled_rules.get(_rules_load) if wanted.intersection(r.event_types)]
 
 
 def _apply(rule: AlarmRule, data: dict[str, Any]) -> tuple[list[int] | None, list[int] | None]:

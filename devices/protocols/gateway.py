@@ -2,7 +2,8 @@
 
 Threads, each with one job:
 - paho's network thread reads MQTT and puts each message on the inbox (nothing else);
-- the writer takes the inbox in batches (up to `batch_max` messages or `batch_window_s`),
+- the writer takes the inbox in batches (up to `batch_max` messages or `batch_window_s`; a
+  batch holding a camera event goes as soon as the inbox is empty),
   parses each message into a typed value, stores the batch in one transaction and only then
   acknowledges the messages to the broker (at-least-once, duplicates absorbed in storage);
 - the dispatcher sends commands: nudged by the Channels group `gateway.commands` after a
@@ -220,26 +221,42 @@ class Gateway:
 
     # --- the writer -------------------------------------------------------------------------
 
+    def _is_alert(self, item) -> bool:
+        """A camera event (MQTT or Frigate): what an operator and the lights wait for."""
+        return isinstance(item, Inbound) and (
+            item.topic.endswith("/event") or item.topic == self.topics.frigate_topic
+        )
+
     def _take_batch(self) -> list:
         try:
             first = self.inbox.get(timeout=0.2)
         except queue.Empty:
             return []
         items = [first]
+        alert = self._is_alert(first)
         deadline = time.monotonic() + self.options.batch_window_s
         while len(items) < self.options.batch_max:
             try:
-                items.append(self.inbox.get_nowait())
+                item = self.inbox.get_nowait()
+                items.append(item)
+                alert = alert or self._is_alert(item)
                 continue
             except queue.Empty:
                 pass
+            if alert:
+                # A batch holding a camera event is stored as soon as the inbox is empty:
+                # the alert path waits for no window (under load, batches still form while
+                # the previous one is being stored).
+                break
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
             try:
-                items.append(self.inbox.get(timeout=remaining))
+                item = self.inbox.get(timeout=remaining)
             except queue.Empty:
                 break
+            items.append(item)
+            alert = alert or self._is_alert(item)
         return items
 
     def _writer(self) -> None:

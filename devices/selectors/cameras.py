@@ -78,13 +78,21 @@ def camera_by_frigate_name(*, name: str) -> Asset | None:
     return Asset.objects.filter(kind=AssetKind.CAMERA, camera__frigate_camera=name).first()
 
 
-def camera_linked_light_ids(*, camera_id: int) -> list[int]:
-    """The lights linked to a camera (within its proximity radius or by hand), nearest first."""
-    return list(
-        CameraLight.objects.filter(camera_id=camera_id)
-        .order_by("distance_m", "light_id")
-        .values_list("light_id", flat=True)
-    )
+def camera_linked_light_ids(*, camera_id: int, controlled: bool = False) -> list[int]:
+    """The lights linked to a camera (within its proximity radius or by hand), nearest first;
+    with `controlled`, only those that can be commanded (one query either way)."""
+    links = CameraLight.objects.filter(camera_id=camera_id).order_by("distance_m", "light_id")
+    if not controlled:
+        return list(links.values_list("light_id", flat=True))
+    from devices.selectors.lights import CONTROLLED_STATUSES
+
+    # Filtered here, not in SQL: with the light's kind and status in the WHERE clause the
+    # planner walks every streetlight and probes the links index for each (12,000 probes).
+    return [
+        light_id
+        for light_id, kind, status in links.values_list("light_id", "light__kind", "light__status")
+        if kind == AssetKind.STREETLIGHT and status in CONTROLLED_STATUSES
+    ]
 
 
 def zone_of(*, zone_id: int) -> Zone | None:

@@ -4,7 +4,6 @@ Sending, acknowledgement, read-back, time-outs and retries are added beside `com
 by the gateway (devices/protocols); lighting and cctv only ever call `commands_issue`.
 """
 
-import asyncio
 import logging
 import uuid
 from collections import defaultdict
@@ -14,14 +13,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from cityplatform.live import build_message, group_event, kinds, topic_group
+from cityplatform.live import (
+    build_message,
+    group_event,
+    group_send_many,
+    kinds,
+    layer_run,
+    topic_group,
+)
 from cityplatform.metrics import LIVE_MESSAGES
 from devices.choices import (
     PENDING_COMMAND_STATES,
@@ -151,7 +156,8 @@ def notify_gateway(command_ids: list[str]) -> None:
     if layer is None or not command_ids:
         return
     try:
-        async_to_sync(layer.group_send)(GATEWAY_GROUP, {"type": "commands.due", "ids": command_ids})
+        event = {"type": "commands.due", "ids": command_ids}
+        layer_run(layer, lambda: layer.group_send(GATEWAY_GROUP, event))
     except Exception:
         log.exception("could not notify the gateway of %d commands", len(command_ids))
 
@@ -475,18 +481,10 @@ def send_live_batch(kind: str, payloads: list[tuple[dict, list[str]]]) -> None:
         return
     permission = kinds()[kind].permission
 
-    async def send_all() -> None:
-        limit = asyncio.Semaphore(32)  # the layer's connection pool is small
-
-        async def send(group: str, event: dict) -> None:
-            async with limit:
-                await layer.group_send(group, event)
-
-        events = [(group_event(message, [permission]), groups) for message, groups in payloads]
-        await asyncio.gather(*(send(group, event) for event, groups in events for group in groups))
-
+    events = [(group_event(message, [permission]), groups) for message, groups in payloads]
+    sends = [(group, event) for event, groups in events for group in groups]
     try:
-        async_to_sync(send_all)()
+        layer_run(layer, lambda: group_send_many(layer, sends))
     except Exception:
         log.exception("%d live %s messages could not be sent", len(payloads), kind)
         return

@@ -217,14 +217,19 @@ def override_create(
         raise ApplicationError(
             "The expiry must be in the future.", extra={"fields": {"expires_at": ["in the past"]}}
         )
-    _check_scope_exists(scope)
-    override.full_clean()
-    with transaction.atomic():
+    listed = _check_scope_exists(scope)
+    # The two check constraints (expiry below emergency, level 0–100) are the field validators
+    # and clean() again: validating them in the database would cost a query each.
+    override.full_clean(validate_constraints=False)
+    starts_now = override.starts_at <= now
+    override.started_announced = starts_now
+    # Inside a caller's transaction no savepoint of its own: an error here undoes the caller's
+    # work too (callers that must survive it, like an alarm's response, hold their own).
+    with transaction.atomic(savepoint=False):
         override.save()
-        lights = override_lights(override)
-        if override.starts_at <= now:
-            override.started_announced = True
-            override.save(update_fields=["started_announced"])
+        # A list of lights was just checked: those are the lights (no second look-up).
+        lights = listed if listed is not None else override_lights(override)
+        if starts_now:
             _reconcile(lights, now, f"override #{override.pk}")
             _publish_started(override, len(lights))
         else:
@@ -243,7 +248,9 @@ def override_create(
     return override
 
 
-def _check_scope_exists(scope: OverrideScope) -> None:
+def _check_scope_exists(scope: OverrideScope) -> list[int] | None:
+    """Refuses a scope naming what does not exist; for a list of lights, returns them (the
+    controlled ones, as `override_lights` would)."""
     from devices.models import Zone
 
     if scope.zone_id is not None and not Zone.objects.filter(pk=scope.zone_id).exists():
@@ -257,12 +264,14 @@ def _check_scope_exists(scope: OverrideScope) -> None:
             raise ApplicationError(
                 "List at least one light.", extra={"fields": {"light_ids": ["empty"]}}
             )
-        missing = set(scope.light_ids) - set(light_selectors.light_ids_existing(scope.light_ids))
+        existing = light_selectors.light_ids_existing(scope.light_ids)
+        missing = set(scope.light_ids) - set(existing)
         if missing:
             raise ApplicationError(
                 "Some of the lights are not controlled streetlights.",
                 extra={"fields": {"light_ids": sorted(missing)}},
             )
+        return existing
     if scope.point is not None:
         lat, lon = scope.point
         if not (-90 <= lat <= 90 and -180 <= lon <= 180) or scope.radius_m <= 0:
@@ -270,6 +279,7 @@ def _check_scope_exists(scope: OverrideScope) -> None:
                 "The point or the radius is out of range.",
                 extra={"fields": {"point": ["latitude, longitude and a positive radius"]}},
             )
+    return None
 
 
 def override_extend(

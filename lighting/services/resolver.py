@@ -85,12 +85,19 @@ def _zone_calendars(zones: dict[int, ZoneRow]) -> dict[int, CalendarSource]:
     return result
 
 
-def _group_calendars(light_ids: list[int] | None) -> dict[int, CalendarSource]:
-    """Light → the calendar of its most specific assigned group (the smallest; then the oldest)."""
-    assigned = {
+def group_assignments() -> dict[int, tuple[int, str]]:
+    """Group → (calendar, group name) of every group with a calendar assigned."""
+    return {
         a.group_id: (a.calendar_id, a.group.name)
         for a in CalendarAssignment.objects.filter(group__isnull=False).select_related("group")
     }
+
+
+def _group_calendars(
+    light_ids: list[int] | None, assigned: dict[int, tuple[int, str]] | None = None
+) -> dict[int, CalendarSource]:
+    """Light → the calendar of its most specific assigned group (the smallest; then the oldest)."""
+    assigned = group_assignments() if assigned is None else assigned
     if not assigned:
         return {}
     through = LightGroup.lights.through
@@ -196,8 +203,11 @@ class Snapshot:
 
 
 def snapshot_load(*, at: datetime, light_ids: list[int] | None = None) -> Snapshot:
+    from lighting.services.config import lighting_config
+
     lights = light_selectors.lights_for_control(pks=light_ids)
-    zones = light_selectors.zones_all()
+    config = lighting_config(lights=lights)  # zones, programmes, calendars: cached
+    zones = config.zones
     ids = None if light_ids is None else [light.pk for light in lights]
     active = overrides_active_at(at)
     members_of_groups = _group_members(
@@ -213,9 +223,9 @@ def snapshot_load(*, at: datetime, light_ids: list[int] | None = None) -> Snapsh
         at=at,
         lights=lights,
         zones=zones,
-        schedule=schedule_load(),
-        zone_calendars=_zone_calendars(zones),
-        group_calendars=_group_calendars(ids),
+        schedule=config.schedule,
+        zone_calendars=config.zone_calendars,
+        group_calendars=_group_calendars(ids, config.group_assignments),
         overrides=specs,
         overrides_by_light=dict(by_light),
     )
