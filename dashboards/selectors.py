@@ -1,9 +1,8 @@
 """Reads behind the pages, built on the back-end apps' selectors.
 
 The pages' own shapes (the inventory's filters and sort, the map's compact features, per-zone
-summaries) are composed here from `devices.selectors`; a few aggregate reads that devices has no
-selector for yet (the overview's counts, per-zone levels, a telemetry series) read its models,
-read-only, in this one module and nowhere else in dashboards.
+summaries) are composed here from `devices.selectors` (the aggregates: `summaries`); dashboards
+imports devices' models for type hints only.
 """
 
 from dataclasses import dataclass
@@ -11,28 +10,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from devices.choices import AssetKind, LifecycleStatus
-from devices.models import Asset, Fault, MaintenanceRecord, Telemetry, Zone
-from devices.selectors import registry
+from devices.models import Asset, Fault, MaintenanceRecord
+from devices.selectors import registry, summaries
+from devices.selectors.gateway import telemetry_for_asset
 
 # --- Overview ---------------------------------------------------------------------------------
 
 
 def overview_counts() -> dict[str, Any]:
     """Assets per kind with how many are online, offline or never heard from; open faults."""
-    rows = (
-        Asset.objects.exclude(status=LifecycleStatus.DECOMMISSIONED)
-        .values("kind")
-        .annotate(
-            total=Count("pk"),
-            online=Count("pk", filter=Q(state__online=True)),
-            offline=Count("pk", filter=Q(state__online=False)),
-        )
-    )
-    by_kind = {row["kind"]: row for row in rows}
+    by_kind = summaries.asset_counts_by_kind()
     kinds = [
         {
             "kind": kind.value,
@@ -45,8 +36,8 @@ def overview_counts() -> dict[str, Any]:
     ]
     return {
         "kinds": kinds,
-        "open_faults": Fault.objects.filter(cleared_at__isnull=True).count(),
-        "zones": Zone.objects.count(),
+        "open_faults": summaries.faults_open_count(),
+        "zones": summaries.zones_count(),
     }
 
 
@@ -100,11 +91,11 @@ MAP_LIMIT = 50_000  # a Kent-sized city is shown by zone, not all at once
 
 
 def zone_ids() -> list[int]:
-    return list(Zone.objects.order_by("name").values_list("pk", flat=True))
+    return [pk for pk, _name in summaries.zones_by_name()]
 
 
 def zone_choices() -> list[tuple[int, str]]:
-    return list(Zone.objects.order_by("name").values_list("pk", "name"))
+    return summaries.zones_by_name()
 
 
 # --- Asset inventory --------------------------------------------------------------------------
@@ -160,7 +151,7 @@ def asset_table(query: AssetQuery) -> QuerySet[Asset]:
         assets = assets.filter(Q(state__isnull=True) | Q(state__online__isnull=True))
     if query.faulty:
         assets = assets.filter(
-            pk__in=Fault.objects.filter(cleared_at__isnull=True).values("asset_id")
+            pk__in=registry.faults_list().filter(cleared_at__isnull=True).values("asset_id")
         )
     field = ASSET_SORTS.get(query.sort, "device_id")
     order = f"-{field}" if query.descending else field
@@ -192,7 +183,7 @@ def telemetry_series(
 ) -> list[dict[str, Any]]:
     since = (now or timezone.now()) - timedelta(hours=hours)
     rows = (
-        Telemetry.objects.filter(asset=asset, ts__gte=since)
+        telemetry_for_asset(asset=asset, since=since)
         .order_by("ts")
         .values("ts", "level", "power_w", "lux", "temp_c")[:5000]
     )
@@ -204,34 +195,7 @@ def telemetry_series(
 
 def zone_light_levels() -> list[dict[str, Any]]:
     """Per zone: how many lights, how many online, the mean reported and desired levels."""
-    from django.db.models import Avg
-
-    rows = (
-        Zone.objects.annotate(
-            lights=Count("assets", filter=Q(assets__kind=AssetKind.STREETLIGHT)),
-            online=Count(
-                "assets",
-                filter=Q(assets__kind=AssetKind.STREETLIGHT, assets__state__online=True),
-            ),
-            level=Avg("assets__state__level", filter=Q(assets__kind=AssetKind.STREETLIGHT)),
-            desired=Avg(
-                "assets__state__desired_level", filter=Q(assets__kind=AssetKind.STREETLIGHT)
-            ),
-        )
-        .order_by("name")
-        .values(
-            "pk",
-            "name",
-            "kind",
-            "lighting_class",
-            "min_level",
-            "lights",
-            "online",
-            "level",
-            "desired",
-        )
-    )
-    return list(rows)
+    return summaries.zone_light_levels()
 
 
 # --- Security console -------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from cctv.models import (
     LegalHold,
     PurgeRun,
 )
+from cctv.services.rules import RULE_FIELDS
 from devices.models import Asset, Zone
 
 
@@ -194,31 +195,7 @@ class AlarmRuleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AlarmRule
-        fields = [
-            "id",
-            "name",
-            "enabled",
-            "event_types",
-            "cameras",
-            "zones",
-            "min_confidence",
-            "window",
-            "window_start",
-            "window_end",
-            "priority",
-            "category",
-            "retrigger_s",
-            "light_scope",
-            "light_level",
-            "light_radius_m",
-            "light_duration_s",
-            "light_extend",
-            "light_max_s",
-            "respond_only_when_dim",
-            "dim_level",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *RULE_FIELDS, "cameras", "zones", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
 

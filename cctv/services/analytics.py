@@ -25,16 +25,13 @@ from cctv.correlation_core import (
     interval_overlap,
     light_shares,
 )
-from cctv.correlation_selectors import (
-    camera_offline_spells,
-    cameras_by_zone,
-    footfall_by_zone_hour,
-)
+from cctv.correlation_selectors import footfall_by_zone_hour
 from cctv.models import Event, ZoneHour
 from cctv.services.correlation import dim_level as default_dim_level
 from cityplatform.api import ApplicationError
 from devices.choices import AssetKind
 from devices.selectors import lights as light_selectors
+from devices.selectors.cameras import camera_offline_spells, cameras_by_zone
 from lighting.selectors import override_covers, override_end, overrides_in_force_between
 
 log = logging.getLogger(__name__)

@@ -22,13 +22,13 @@ from django.conf import settings
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from cctv.correlation_selectors import lux_nearest
 from cctv.models import Alarm, AlarmLatency, Event
 from cctv.services.rules import CIVIL_DEPRESSION
 from devices.choices import LifecycleStatus
 from devices.selectors.cameras import CameraInfo
 from devices.selectors.levels import levels_at
 from devices.selectors.registry import camera_links
+from devices.selectors.sensors import lux_nearest
 from lighting.selectors import boosts_at
 
 log = logging.getLogger(__name__)

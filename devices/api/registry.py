@@ -149,8 +149,8 @@ class AssetViewSet(viewsets.ModelViewSet):
         page's ids, the page's rows with zone, details and state)."""
         ids = self.filter_queryset(Asset.objects.all()).values_list("pk", flat=True)
         page = self.paginate_queryset(ids)
-        assets = selectors.assets_by_ids(ids=list(page if page is not None else ids))
-        data = self.get_serializer(assets, many=True).data
+        rows = selectors.asset_rows(ids=list(page if page is not None else ids))
+        data = self.get_serializer(rows, many=True).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     @extend_schema(request=s.AssetInputSerializer, responses={201: s.AssetSerializer})

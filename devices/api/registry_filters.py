@@ -1,20 +1,41 @@
 """Filters of the registry API (django-filter)."""
 
 import django_filters
-from django.db.models import Q
 
 from cityplatform.api import InstantFilter
 from devices.choices import AssetKind, FaultType, LifecycleStatus, MaintenanceStatus, ZoneKind
 from devices.models import Asset, Fault, MaintenanceRecord, Zone
-from devices.selectors.registry import bbox_q, parse_bbox, zone_and_descendants, zones_in_bbox_q
+from devices.selectors.registry import (
+    bbox_q,
+    online_q,
+    parse_bbox,
+    zone_and_descendants,
+    zones_in_bbox_q,
+)
 
-# The choice filters test a column of the row itself (no join), so they never produce duplicate
-# rows: distinct=False spares every count a DISTINCT over the whole result.
+
+class ChoicesFilter(django_filters.MultipleChoiceFilter):
+    """One or more values of a column of the row itself, as `column IN (…)`.
+
+    django-filter writes several values as `col = a OR col = b`, which PostgreSQL cannot use as
+    an index condition: `?kind=camera&kind=sensor` read the whole (kind, status) index to count
+    4,000 rows of 100,000 (25 ms); `IN` is an index condition (0.5 ms). No join, so no
+    duplicate rows and no DISTINCT over the whole result.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not value or self.is_noop(qs, value):
+            return qs
+        return self.get_method(qs)(**{f"{self.field_name}__in": sorted(set(value))})
 
 
 class AssetFilter(django_filters.FilterSet):
-    kind = django_filters.MultipleChoiceFilter(choices=AssetKind.choices, distinct=False)
-    status = django_filters.MultipleChoiceFilter(choices=LifecycleStatus.choices, distinct=False)
+    kind = ChoicesFilter(choices=AssetKind.choices)
+    status = ChoicesFilter(choices=LifecycleStatus.choices)
     zone = django_filters.NumberFilter(
         method="filter_zone", label="Zone id (assets in it and in the zones inside it)"
     )
@@ -42,16 +63,14 @@ class AssetFilter(django_filters.FilterSet):
         return queryset.filter(zone_id__in=zone_and_descendants(zone_id=int(value)))
 
     def filter_online(self, queryset, name, value):
-        if value:
-            return queryset.filter(state__online=True)
-        return queryset.filter(Q(state__online=False) | Q(state__online__isnull=True))
+        return queryset.filter(online_q(online=value))
 
     def filter_bbox(self, queryset, name, value):
         return queryset.filter(bbox_q(parse_bbox(value)))
 
 
 class ZoneFilter(django_filters.FilterSet):
-    kind = django_filters.MultipleChoiceFilter(choices=ZoneKind.choices, distinct=False)
+    kind = ChoicesFilter(choices=ZoneKind.choices)
     parent = django_filters.NumberFilter(field_name="parent_id")
     bbox = django_filters.CharFilter(method="filter_bbox", label="min_lon,min_lat,max_lon,max_lat")
 
@@ -65,7 +84,7 @@ class ZoneFilter(django_filters.FilterSet):
 
 class FaultFilter(django_filters.FilterSet):
     device_id = django_filters.CharFilter(field_name="asset__device_id")
-    type = django_filters.MultipleChoiceFilter(choices=FaultType.choices, distinct=False)
+    type = ChoicesFilter(choices=FaultType.choices)
     open = django_filters.BooleanFilter(field_name="cleared_at", lookup_expr="isnull")
     raised_after = InstantFilter(field_name="raised_at", lookup_expr="gte")
     raised_before = InstantFilter(field_name="raised_at", lookup_expr="lt")
@@ -81,7 +100,7 @@ class FaultFilter(django_filters.FilterSet):
 
 class MaintenanceFilter(django_filters.FilterSet):
     device_id = django_filters.CharFilter(field_name="asset__device_id")
-    status = django_filters.MultipleChoiceFilter(choices=MaintenanceStatus.choices, distinct=False)
+    status = ChoicesFilter(choices=MaintenanceStatus.choices)
 
     class Meta:
         model = MaintenanceRecord

@@ -1,64 +1,43 @@
 """Serializers of the registry API: thin input and output shapes; the services validate."""
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import datetime, tzinfo
 from typing import Any
 
+from django.conf import settings
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from devices.choices import AssetKind, FaultType, LifecycleStatus, MaintenanceKind, ZoneKind
 from devices.models import Asset, CameraLight, Fault, MaintenanceRecord, Zone
+from devices.selectors.registry import DETAIL_FIELDS, STATE_FIELDS, asset_row
 
-DETAIL_FIELDS = {
-    AssetKind.STREETLIGHT: (
-        "streetlight",
-        [
-            "lamp_technology",
-            "rated_power_w",
-            "colour_temperature_k",
-            "column_height_m",
-            "protocol",
-            "min_level",
-            "max_level",
-            "date_last_lamp_change",
-        ],
-    ),
-    AssetKind.CAMERA: (
-        "camera",
-        ["ptz", "analytics_allowlist", "frigate_camera", "purpose", "review_due"],
-    ),
-    AssetKind.SENSOR: ("sensor", ["measures", "unit"]),
-    AssetKind.CONTROLLER: (
-        "controller",
-        ["protocol", "endpoint_url", "mqtt_prefix", "browse_path_template"],
-    ),
-}
-STATE_FIELDS = [
-    "online",
-    "last_seen_at",
-    "level",
-    "desired_level",
-    "power_w",
-    "energy_wh",
-    "lux",
-    "temp_c",
-    "device_status",
-    "reported_at",
-]
+_SCALARS = (str, int, float, bool, list, dict)
 
 
-_DATETIME = serializers.DateTimeField()
+def _datetime(value: datetime | None, tz: tzinfo | None) -> str | None:
+    """What DRF's DateTimeField renders (ISO 8601 in the current time zone, "Z" for UTC), with
+    the time zone looked up once per asset instead of once per value."""
+    if value is None:
+        return None
+    if tz is not None and timezone.is_aware(value):
+        value = value.astimezone(tz)
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _datetime(value: Any) -> Any:
-    return _DATETIME.to_representation(value) if value is not None else None
-
-
-def _plain(value: Any) -> Any:
+def _plain(value: Any, tz: tzinfo | None) -> Any:
+    if value is None or isinstance(value, _SCALARS):
+        return value
     if isinstance(value, datetime):
-        return _datetime(value)
+        return _datetime(value, tz)
     return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _current_timezone() -> tzinfo | None:
+    return timezone.get_current_timezone() if settings.USE_TZ else None
 
 
 # --- zones --------------------------------------------------------------------------------------
@@ -143,52 +122,53 @@ class AssetSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
-    def to_representation(self, asset: Asset) -> dict[str, Any]:
-        """Built directly (the same fields as declared): lists render a hundred assets at a
-        time, and DRF's field-by-field path costs several times more."""
+    def to_representation(self, asset: Asset | Mapping[str, Any]) -> dict[str, Any]:
+        """Built directly from a flat row (`asset_rows`, or `asset_row` of an instance) with
+        the fields declared above: lists render a hundred assets at a time, and DRF's
+        field-by-field path over model instances costs several times more."""
+        row = asset if isinstance(asset, Mapping) else asset_row(asset)
+        tz = _current_timezone()
         return {
-            "id": asset.pk,
-            "device_id": asset.device_id,
-            "kind": asset.kind,
-            "name": asset.name,
-            "latitude": asset.latitude,
-            "longitude": asset.longitude,
-            "zone": asset.zone_id,
-            "zone_name": asset.zone.name if asset.zone_id else None,
-            "status": asset.status,
-            "manufacturer": asset.manufacturer,
-            "model": asset.model,
-            "serial": asset.serial,
-            "firmware_version": asset.firmware_version,
-            "installed_on": _plain(asset.installed_on),
-            "warranty_until": _plain(asset.warranty_until),
-            "attributes": asset.attributes,
-            "details": self.get_details(asset),
-            "state": self.get_state(asset),
-            "created_at": _datetime(asset.created_at),
-            "updated_at": _datetime(asset.updated_at),
+            "id": row["id"],
+            "device_id": row["device_id"],
+            "kind": row["kind"],
+            "name": row["name"],
+            "latitude": row["latitude"],
+            "longitude": row["longitude"],
+            "zone": row["zone_id"],
+            "zone_name": row["zone__name"],
+            "status": row["status"],
+            "manufacturer": row["manufacturer"],
+            "model": row["model"],
+            "serial": row["serial"],
+            "firmware_version": row["firmware_version"],
+            "installed_on": _plain(row["installed_on"], tz),
+            "warranty_until": _plain(row["warranty_until"], tz),
+            "attributes": row["attributes"],
+            "details": self.get_details(row, tz),
+            "state": self.get_state(row, tz),
+            "created_at": _datetime(row["created_at"], tz),
+            "updated_at": _datetime(row["updated_at"], tz),
         }
 
     @extend_schema_field(OpenApiTypes.OBJECT)
-    def get_details(self, asset: Asset) -> dict[str, Any] | None:
-        spec = DETAIL_FIELDS.get(asset.kind)
+    def get_details(self, row: Mapping[str, Any], tz: tzinfo | None) -> dict[str, Any] | None:
+        spec = DETAIL_FIELDS.get(row["kind"])
         if spec is None:
             return None
         related, names = spec
-        details = getattr(asset, related, None)
-        if details is None:
+        if row[f"{related}__pk"] is None:
             return None
-        data = {name: _plain(getattr(details, name)) for name in names}
-        if asset.kind == AssetKind.STREETLIGHT:
-            data["controller"] = details.controller.device_id if details.controller_id else None
+        data = {name: _plain(row[f"{related}__{name}"], tz) for name in names}
+        if row["kind"] == AssetKind.STREETLIGHT:
+            data["controller"] = row["streetlight__controller__device_id"]
         return data
 
     @extend_schema_field(OpenApiTypes.OBJECT)
-    def get_state(self, asset: Asset) -> dict[str, Any] | None:
-        state = getattr(asset, "state", None)
-        if state is None:
+    def get_state(self, row: Mapping[str, Any], tz: tzinfo | None) -> dict[str, Any] | None:
+        if row["state__pk"] is None:
             return {"online": None}
-        return {name: _plain(getattr(state, name)) for name in STATE_FIELDS}
+        return {name: _plain(row[f"state__{name}"], tz) for name in STATE_FIELDS}
 
 
 class AssetInputSerializer(serializers.Serializer):

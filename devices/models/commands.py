@@ -10,6 +10,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.fields.json import KeyTransform
 
 from devices.choices import CommandState
 
@@ -50,6 +51,13 @@ class Command(models.Model):
         indexes = [
             models.Index(fields=["state", "next_attempt_at"]),
             models.Index(fields=["asset", "-created_at"]),
+            # The commands of an override (`context__override_id=…`: an alarm's detail, the
+            # correlation's latency task); partial, so commands of schedules add no entry.
+            models.Index(
+                KeyTransform("override_id", "context"),
+                condition=Q(context__override_id__isnull=False),
+                name="command_context_override_id",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,8 +8,10 @@ from devices.choices import LevelSource, RejectReason
 
 class AssetState(models.Model):
     """An asset's connectivity and last reported values, in a narrow row of its own so that the
-    gateway's frequent writes never touch the registry row. For lights, the desired level (set by
-    lighting control) sits beside the reported one, so the pages can show "pending 100 %"."""
+    gateway's frequent writes never touch the registry row (but for a change of `online`, which
+    PostgreSQL triggers copy into `Asset.online_copy` for the list's filter). For lights, the
+    desired level (set by lighting control) sits beside the reported one, so the pages can show
+    "pending 100 %"."""
 
     asset = models.OneToOneField(
         "devices.Asset", primary_key=True, on_delete=models.CASCADE, related_name="state"

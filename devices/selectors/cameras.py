@@ -1,9 +1,14 @@
-"""Reads of cameras that the cctv app needs: details, zone, linked lights, open faults."""
+"""Reads of cameras that the cctv app needs: details, zone, linked lights, open faults, cameras
+per zone and their offline spells."""
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
-from devices.choices import AssetKind
+from django.db.models import Q
+
+from devices.choices import AssetKind, FaultType, LifecycleStatus
 from devices.models import Asset, CameraLight, Fault, Zone
 
 
@@ -107,6 +112,37 @@ def camera_open_faults(*, types: Iterable[str], camera_ids: Iterable[int] | None
     if camera_ids is not None:
         faults = faults.filter(asset_id__in=list(camera_ids))
     return list(faults.values_list("asset_id", "type", "raised_at"))
+
+
+def cameras_by_zone(
+    *, zone_ids: Iterable[int] | None = None
+) -> dict[int, list[tuple[int, float, float]]]:
+    """zone pk → [(camera pk, latitude, longitude)] (cameras not decommissioned)."""
+    qs = Asset.objects.filter(kind=AssetKind.CAMERA, zone__isnull=False).exclude(
+        status=LifecycleStatus.DECOMMISSIONED
+    )
+    if zone_ids is not None:
+        qs = qs.filter(zone_id__in=list(zone_ids))
+    found: dict[int, list[tuple[int, float, float]]] = defaultdict(list)
+    for pk, zone_id, lat, lon in qs.values_list("pk", "zone_id", "latitude", "longitude"):
+        found[zone_id].append((pk, lat, lon))
+    return dict(found)
+
+
+def camera_offline_spells(
+    *, camera_ids: Iterable[int], start: datetime, end: datetime
+) -> dict[int, list[tuple[datetime, datetime]]]:
+    """camera pk → [(from, to)] of its offline faults overlapping [start, end), clipped."""
+    rows = (
+        Fault.objects.filter(asset_id__in=list(camera_ids), type=FaultType.OFFLINE)
+        .filter(raised_at__lt=end)
+        .filter(Q(cleared_at__isnull=True) | Q(cleared_at__gt=start))
+        .values_list("asset_id", "raised_at", "cleared_at")
+    )
+    found: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for pk, raised, cleared in rows:
+        found[pk].append((max(raised, start), min(cleared or end, end)))
+    return dict(found)
 
 
 def asset_get(*, pk: int) -> Asset | None:

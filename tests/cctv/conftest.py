@@ -14,6 +14,7 @@ from cityplatform.celery import app as celery_app
 from devices.choices import AssetKind, ZoneKind
 from devices.events import DeviceEvent
 from devices.models import Asset, CameraDetails, CameraLight, Zone
+from tests.devices.gateway_helpers import gateway, peer, prefix  # noqa: F401 (fixtures)
 
 ALLOWLIST = [
     "motion",

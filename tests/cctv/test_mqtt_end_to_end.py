@@ -15,35 +15,10 @@ from cctv.services.sources import source_create
 from tests.cctv.conftest import body_of, webhook_headers
 from tests.cctv.test_frigate import SEQUENCE
 from tests.devices.gateway_helpers import (
-    Peer,
-    forget_session,
-    gateway_options,
-    start_gateway,
-    unique_prefix,
     wait_for,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def prefix():
-    return unique_prefix()
-
-
-@pytest.fixture
-def gateway(prefix):
-    gw = start_gateway(gateway_options(prefix))
-    yield gw
-    gw.stop()
-    forget_session(gw.options.client_id)
-
-
-@pytest.fixture
-def peer():
-    p = Peer()
-    yield p
-    p.close()
 
 
 def test_the_same_event_twice_over_mqtt_and_once_by_webhook_is_one_event_one_alarm(

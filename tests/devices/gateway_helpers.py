@@ -1,5 +1,9 @@
 """Shared pieces of the gateway tests: a unique topic prefix, an in-process gateway, an MQTT
-peer standing in for devices, and polling for an outcome."""
+peer standing in for devices, and polling for an outcome.
+
+The fixtures at the end (`prefix`, `gateway`, `peer`) serve the tests of tests/devices and
+tests/cctv: their conftest.py files import them.
+"""
 
 import json
 import time
@@ -9,6 +13,7 @@ from pathlib import Path
 
 import jsonschema
 import paho.mqtt.client as paho
+import pytest
 from django.conf import settings
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
@@ -111,3 +116,26 @@ class Peer:
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
+
+
+@pytest.fixture
+def prefix() -> str:
+    """A topic prefix of the test's own on the shared broker."""
+    return unique_prefix()
+
+
+@pytest.fixture
+def gateway(prefix):
+    """An in-process gateway on `prefix` (no OPC-UA); its persistent session is removed after."""
+    gw = start_gateway(gateway_options(prefix))
+    yield gw
+    gw.stop()
+    forget_session(gw.options.client_id)
+
+
+@pytest.fixture
+def peer():
+    """An MQTT client standing in for devices."""
+    p = Peer()
+    yield p
+    p.close()

@@ -35,5 +35,19 @@ def make_camera(device_id: str, lat: float, lon: float, **extra) -> Asset:
     )
 
 
+def make_sensor(device_id: str, lat: float, lon: float, **extra) -> Asset:
+    extra.setdefault("details", {"measures": "lux", "unit": "lx"})
+    return asset_create(
+        actor="test", device_id=device_id, kind="sensor", latitude=lat, longitude=lon, **extra
+    )
+
+
+def make_controller(device_id: str, lat: float, lon: float, **extra) -> Asset:
+    extra.setdefault("details", {"protocol": "opcua", "endpoint_url": "opc.tcp://cabinet:4840/"})
+    return asset_create(
+        actor="test", device_id=device_id, kind="controller", latitude=lat, longitude=lon, **extra
+    )
+
+
 def metres_north(lat: float, metres: float) -> float:
     return lat + metres / 111_195.0

@@ -20,36 +20,12 @@ from devices.models import (
 )
 from tests.devices.gateway_helpers import (
     Peer,
-    forget_session,
-    gateway_options,
     make_light,
     schema_validate,
-    start_gateway,
-    unique_prefix,
     wait_for,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def prefix():
-    return unique_prefix()
-
-
-@pytest.fixture
-def gateway(prefix):
-    gw = start_gateway(gateway_options(prefix))
-    yield gw
-    gw.stop()
-    forget_session(gw.options.client_id)
-
-
-@pytest.fixture
-def peer():
-    p = Peer()
-    yield p
-    p.close()
 
 
 @pytest.fixture

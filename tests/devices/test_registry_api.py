@@ -13,22 +13,17 @@ from devices.choices import FaultType
 from devices.models import Asset, AssetState, Fault, MaintenanceRecord, Zone
 from devices.services.asset_import import assets_import
 from devices.services.faults import fault_raise
-from devices.services.registry import asset_create
-from tests.devices.registry_factories import make_camera, make_light, make_zone, metres_north
+from tests.devices.registry_factories import (
+    make_camera,
+    make_light,
+    make_sensor,
+    make_zone,
+    metres_north,
+)
 
 pytestmark = pytest.mark.django_db
 
 LAT, LON = 51.5150, -0.0920
-
-
-@pytest.fixture
-def manager_client(make_user, api_client):
-    return api_client(make_user(Role.ASSET_MANAGER))
-
-
-@pytest.fixture
-def viewer_client(make_user, api_client):
-    return api_client(make_user(Role.VIEWER))
 
 
 @pytest.fixture
@@ -43,14 +38,7 @@ def city():
         make_light("SL-004", LAT + 0.03, LON, name="Far away"),
     ]
     camera = make_camera("CAM-01", LAT, LON, name="Cheapside junction")
-    sensor = asset_create(
-        actor="t",
-        device_id="LUX-01",
-        kind="sensor",
-        latitude=LAT,
-        longitude=LON,
-        details={"measures": "lux", "unit": "lx"},
-    )
+    sensor = make_sensor("LUX-01", LAT, LON)
     AssetState.objects.create(asset=lights[0], online=True, level=40)
     AssetState.objects.create(asset=lights[1], online=False)
     return {"ward": ward, "street": street, "lights": lights, "camera": camera, "sensor": sensor}
