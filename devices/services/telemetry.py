@@ -240,30 +240,34 @@ def _store_samples_pg(
         )
         if within := _changes_within(runs):
             LevelChange.objects.bulk_create(within, ignore_conflicts=True, batch_size=5000)
+        # The rows are locked and read first, in a statement of their own: a FOR UPDATE in a
+        # CTE of the UPDATE itself sees the rows that UPDATE changes as already modified by
+        # this command and returns none of them, so no change would ever be reported.
         cursor.execute(
-            f"""WITH old AS (
-                SELECT st.asset_id, st.level, st.online FROM {state} st
-                WHERE st.asset_id IN (SELECT asset_id FROM ingest_latest)
-                ORDER BY st.asset_id FOR UPDATE
-            ), upd AS (
-                UPDATE {state} AS st SET
-                    online = TRUE, last_seen_at = %s, reported_at = u.ts,
-                    level = COALESCE(u.level, st.level),
-                    power_w = COALESCE(u.power_w, st.power_w),
-                    energy_wh = COALESCE(u.energy_wh, st.energy_wh),
-                    lux = COALESCE(u.lux, st.lux), temp_c = COALESCE(u.temp_c, st.temp_c),
-                    updated_at = %s
-                FROM ingest_latest u
-                WHERE st.asset_id = u.asset_id
-                  AND (st.reported_at IS NULL OR u.ts >= st.reported_at)
-                RETURNING st.asset_id, st.level, u.power_w
-            )
-            SELECT upd.asset_id, upd.level, upd.power_w, old.online IS NOT TRUE
-            FROM upd JOIN old ON old.asset_id = upd.asset_id
-            WHERE old.level IS DISTINCT FROM upd.level OR old.online IS NOT TRUE""",  # noqa: S608
+            f"""SELECT st.asset_id, st.level, st.online FROM {state} st
+            WHERE st.asset_id IN (SELECT asset_id FROM ingest_latest)
+            ORDER BY st.asset_id FOR UPDATE"""  # noqa: S608
+        )
+        old = {asset_id: (level, online) for asset_id, level, online in cursor.fetchall()}
+        cursor.execute(
+            f"""UPDATE {state} AS st SET
+                online = TRUE, last_seen_at = %s, reported_at = u.ts,
+                level = COALESCE(u.level, st.level),
+                power_w = COALESCE(u.power_w, st.power_w),
+                energy_wh = COALESCE(u.energy_wh, st.energy_wh),
+                lux = COALESCE(u.lux, st.lux), temp_c = COALESCE(u.temp_c, st.temp_c),
+                updated_at = %s
+            FROM ingest_latest u
+            WHERE st.asset_id = u.asset_id
+              AND (st.reported_at IS NULL OR u.ts >= st.reported_at)
+            RETURNING st.asset_id, st.level, u.power_w""",  # noqa: S608
             (now, now),
         )
-        changed = cursor.fetchall()
+        changed = []
+        for asset_id, level, power_w in cursor.fetchall():
+            old_level, old_online = old.get(asset_id, (None, None))
+            if old_level != level or old_online is not True:
+                changed.append((asset_id, level, power_w, old_online is not True))
     device_ids = {pk: sample.device_id for pk, sample in latest.items()}
     result.state_changes = [
         StateChange(pk, device_ids.get(pk, ""), level, power_w, came_online)

@@ -38,3 +38,26 @@ def test_a_late_sample_is_history_but_not_the_current_state():
     ingest_store(batch=IngestBatch(samples=[(light.pk, sample(5, 90))]))
     assert Telemetry.objects.filter(asset=light).count() == 2
     assert AssetState.objects.get(pk=light.pk).level == 20
+
+
+def test_a_batch_reports_each_state_change_and_clears_the_offline_fault():
+    """What the gateway sends live (light.state, device.status) and the offline fault's end
+    come from the changes a batch reports: a new level, or a device heard from again."""
+    from devices.choices import FaultType
+    from devices.models import Fault
+    from devices.services.faults import fault_raise
+
+    light = make_light("SL-ST1")
+    AssetState.objects.update_or_create(asset=light, defaults={"online": False, "level": 0})
+    fault_raise(asset=light, type=FaultType.OFFLINE, at=T0 - timedelta(hours=1))
+
+    first = ingest_store(batch=IngestBatch(samples=[(light.pk, sample(0, 80))]))
+    assert [(c.device_id, c.level, c.came_online) for c in first.state_changes] == [
+        ("SL-ST1", 80, True)
+    ]
+    assert Fault.objects.get(asset=light, type=FaultType.OFFLINE).cleared_at is not None
+
+    same = ingest_store(batch=IngestBatch(samples=[(light.pk, sample(10, 80))]))
+    assert same.state_changes == []
+    dimmed = ingest_store(batch=IngestBatch(samples=[(light.pk, sample(20, 30))]))
+    assert [(c.level, c.came_online) for c in dimmed.state_changes] == [(30, False)]
