@@ -17,7 +17,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -67,6 +67,16 @@ def commands_issue(
         raise CommandError(f"levels must be within 0–100: {bad}")
     now = now or timezone.now()
     context = context or {}
+    if connection.vendor == "postgresql":
+        return _issue_bulk(
+            levels=levels,
+            reason=reason,
+            issued_by=issued_by,
+            context=context,
+            fade_s=fade_s,
+            ttl=ttl,
+            now=now,
+        )
     with transaction.atomic():
         lights = set(
             Asset.objects.filter(pk__in=levels.keys(), kind=AssetKind.STREETLIGHT).values_list(
@@ -113,6 +123,34 @@ def commands_issue(
         _set_desired(levels, now)
         _publish_issued(new, list(superseded.values()))
         transaction.on_commit(lambda: notify_gateway([str(c.pk) for c in new]))
+    return new
+
+
+def _issue_bulk(
+    *,
+    levels: Mapping[int, float],
+    reason: str,
+    issued_by: str,
+    context: dict[str, Any],
+    fade_s: float,
+    ttl: timedelta,
+    now: datetime,
+) -> list[Command]:
+    """PostgreSQL: COPY and a few set-based statements (devices.services.commands_bulk)."""
+    from devices.services.commands_bulk import issue_pg
+
+    with transaction.atomic():
+        new, payloads, ids = issue_pg(
+            levels={pk: float(level) for pk, level in levels.items()},
+            reason=reason[:300],
+            issued_by=issued_by[:150],
+            context=context,
+            fade_s=fade_s,
+            now=now,
+            expires_at=now + ttl,
+        )
+        transaction.on_commit(lambda: send_live_batch_soon("command.updated", payloads))
+        transaction.on_commit(lambda: notify_gateway(ids))
     return new
 
 
