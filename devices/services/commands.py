@@ -140,7 +140,7 @@ def _issue_bulk(
     from devices.services.commands_bulk import issue_pg
 
     with transaction.atomic():
-        new, payloads, ids = issue_pg(
+        new, updates = issue_pg(
             levels={pk: float(level) for pk, level in levels.items()},
             reason=reason[:300],
             issued_by=issued_by[:150],
@@ -149,8 +149,8 @@ def _issue_bulk(
             now=now,
             expires_at=now + ttl,
         )
-        transaction.on_commit(lambda: send_live_batch_soon("command.updated", payloads))
-        transaction.on_commit(lambda: notify_gateway(ids))
+        publish_command_updates(updates)
+        transaction.on_commit(lambda: notify_gateway([str(c.pk) for c in new]))
     return new
 
 
@@ -475,26 +475,47 @@ def publish_command_updates(updates: Sequence[CommandUpdate]) -> None:
     """
     if not updates:
         return
+    payloads = command_updated_payloads(updates)
+    transaction.on_commit(lambda: send_live_batch_soon("command.updated", payloads))
+
+
+def command_updated_payloads(updates: Sequence[CommandUpdate]) -> list[tuple[dict, list[str]]]:
+    """The `command.updated` messages and their groups. The first goes through the schema
+    (CommandUpdated); the others, of the same typed fields, are built as plain dicts in the
+    same shape: a dusk's 100,000 messages cost a fraction of a second, not several."""
+    first = updates[0]
+    envelope = build_message("command.updated", _updated_data(first)).model_dump(mode="json")
+    commands_group = topic_group("commands")
     payloads = []
     for update in updates:
-        message = build_message(
-            "command.updated",
-            CommandUpdated(
-                id=update.id,
-                device_id=update.device_id,
-                level=update.level,
-                state=update.state,
-                attempts=update.attempts,
-                reason=update.reason[:300],
-                error=update.error[:300],
-                zone_id=update.zone_id,
-            ),
-        ).model_dump(mode="json")
-        topics = ["commands", f"device:{update.device_id}"]
+        groups = [commands_group, topic_group(f"device:{update.device_id}")]
         if update.zone_id:
-            topics.append(f"zone:{update.zone_id}")
-        payloads.append((message, [topic_group(t) for t in topics]))
-    transaction.on_commit(lambda: send_live_batch_soon("command.updated", payloads))
+            groups.append(topic_group(f"zone:{update.zone_id}"))
+        data = {
+            "id": update.id,
+            "device_id": update.device_id,
+            "level": float(update.level),
+            "state": str(update.state),
+            "attempts": int(update.attempts),
+            "reason": update.reason[:300],
+            "error": update.error[:300],
+            "zone_id": update.zone_id,
+        }
+        payloads.append(({**envelope, "data": data}, groups))
+    return payloads
+
+
+def _updated_data(update: CommandUpdate) -> CommandUpdated:
+    return CommandUpdated(
+        id=update.id,
+        device_id=update.device_id,
+        level=update.level,
+        state=update.state,
+        attempts=update.attempts,
+        reason=update.reason[:300],
+        error=update.error[:300],
+        zone_id=update.zone_id,
+    )
 
 
 _live_sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-send")
@@ -504,6 +525,34 @@ def send_live_batch_soon(kind: str, payloads: list[tuple[dict, list[str]]]) -> N
     """Hands a batch of live messages to a sender thread: the caller (a gateway sending
     commands, a reconcile) never waits for WebSocket fan-out."""
     _live_sender.submit(send_live_batch, kind, payloads)
+
+
+async def groups_with_members(layer, groups: set[str]) -> set[str] | None:
+    """Which of `groups` have members, asked of Redis in one pipelined round trip per host and
+    10,000 groups; None when the layer cannot tell (not channels_redis).
+
+    A dusk reconcile's 100,000 `command.updated` go to 200,000+ groups (`device:<id>`,
+    `zone:<id>`), almost all with nobody in them; `group_send` costs two round trips even
+    for an empty group, so they are skipped. A group that has members (even expired ones) is
+    sent to as before, so no listener misses a message.
+    """
+    group_key = getattr(layer, "_group_key", None)
+    if group_key is None or not hasattr(layer, "consistent_hash"):
+        return None
+    by_host: dict[int, list[str]] = defaultdict(list)
+    for group in groups:
+        by_host[layer.consistent_hash(group)].append(group)
+    listened: set[str] = set()
+    for index, names in by_host.items():
+        connection = layer.connection(index)
+        for start in range(0, len(names), 10_000):
+            chunk = names[start : start + 10_000]
+            pipe = connection.pipeline(transaction=False)
+            for group in chunk:
+                pipe.zcard(group_key(group))
+            counts = await pipe.execute()
+            listened.update(group for group, count in zip(chunk, counts, strict=True) if count)
+    return listened
 
 
 def send_live_batch(kind: str, payloads: list[tuple[dict, list[str]]]) -> None:
@@ -520,8 +569,20 @@ def send_live_batch(kind: str, payloads: list[tuple[dict, list[str]]]) -> None:
             async with limit:
                 await layer.group_send(group, event)
 
-        events = [(group_event(message, [permission]), groups) for message, groups in payloads]
-        await asyncio.gather(*(send(group, event) for event, groups in events for group in groups))
+        listened = await groups_with_members(layer, {g for _, groups in payloads for g in groups})
+        events = [
+            (group_event(message, [permission]), groups)
+            for message, groups in payloads
+            if listened is None or not listened.isdisjoint(groups)
+        ]
+        await asyncio.gather(
+            *(
+                send(group, event)
+                for event, groups in events
+                for group in groups
+                if listened is None or group in listened
+            )
+        )
 
     try:
         async_to_sync(send_all)()

@@ -12,9 +12,7 @@ from typing import Any
 from django.db import connection
 from django.db.models.base import ModelState
 
-from cityplatform.live import build_message, topic_group
 from devices.choices import PENDING_COMMAND_STATES, AssetKind, CommandState
-from devices.live import CommandUpdated
 from devices.models import Asset, AssetState, Command
 
 _TEMP_TABLE = """
@@ -24,8 +22,6 @@ CREATE TEMP TABLE IF NOT EXISTS issue_level (
 ) ON COMMIT DELETE ROWS;
 DELETE FROM issue_level;
 """
-
-_COMMANDS_GROUP = topic_group("commands")
 
 
 def _raw_cursor():
@@ -45,13 +41,13 @@ def issue_pg(
     fade_s: float,
     now: datetime,
     expires_at: datetime,
-) -> tuple[list[Command], list[tuple[dict, list[str]]], list[str]]:
-    """Writes the commands (inside the caller's transaction). Returns the new commands, the
-    `command.updated` payloads (superseded first, then new) and the new ids for the nudge.
+) -> tuple[list[Command], list]:
+    """Writes the commands (inside the caller's transaction). Returns the new commands and the
+    changes to publish as `command.updated` (the superseded ones first, then the new ones).
     Raises `CommandError` (nothing written once the caller's transaction rolls back)."""
     from psycopg.types.json import Jsonb
 
-    from devices.services.commands import CommandError
+    from devices.services.commands import CommandError, CommandUpdate
 
     command = Command._meta.db_table
     asset = Asset._meta.db_table
@@ -147,33 +143,39 @@ def issue_pg(
         "superseded_by_id": None,
     }
     where = {pk: (device_id, zone_id) for pk, _, _, device_id, zone_id in lights}
-    new_commands = []
-    payloads = []
-    cancelled_template = _template(
-        CommandState.CANCELLED, attempts=0, reason="", error="superseded"
-    )
+    updates = []
     for pk, asset_pk, level, attempts, old_reason in cancelled:
         device_id, zone_id = where[asset_pk]
-        payloads.append(
-            _payload(
-                cancelled_template,
-                pk,
-                device_id,
-                zone_id,
-                level,
+        updates.append(
+            CommandUpdate(
+                id=pk,
+                asset_pk=asset_pk,
+                device_id=device_id,
+                zone_id=zone_id,
+                level=level,
+                state=CommandState.CANCELLED.value,
                 attempts=attempts,
-                reason=old_reason[:300],
+                reason=old_reason,
+                error="superseded",
             )
         )
-    queued_template = _template(CommandState.QUEUED, attempts=0, reason=reason, error="")
-    ids = []
+    new_commands = []
     for asset_pk, new_id, _kind, device_id, zone_id in lights:
         level = levels[asset_pk]
         new_commands.append(_loaded(common, new_id, asset_pk, level))
-        pk = str(new_id)
-        ids.append(pk)
-        payloads.append(_payload(queued_template, pk, device_id, zone_id, level))
-    return new_commands, payloads, ids
+        updates.append(
+            CommandUpdate(
+                id=str(new_id),
+                asset_pk=asset_pk,
+                device_id=device_id,
+                zone_id=zone_id,
+                level=level,
+                state=CommandState.QUEUED.value,
+                attempts=0,
+                reason=reason,
+            )
+        )
+    return new_commands, updates
 
 
 def _loaded(common: dict, pk, asset_pk: int, level: float) -> Command:
@@ -185,37 +187,3 @@ def _loaded(common: dict, pk, asset_pk: int, level: float) -> Command:
     command._state = ModelState()
     command._state.adding, command._state.db = False, "default"
     return command
-
-
-def _template(state: str, *, attempts: int, reason: str, error: str) -> dict:
-    """One `command.updated` message validated through its schema; the batch's others differ
-    from it only in id, device, zone, level (and, for superseded ones, attempts and reason)."""
-    return build_message(
-        "command.updated",
-        CommandUpdated(
-            id="",
-            device_id="",
-            level=0.0,
-            state=state,
-            attempts=attempts,
-            reason=reason[:300],
-            error=error[:300],
-            zone_id=None,
-        ),
-    ).model_dump(mode="json")
-
-
-def _payload(
-    template: dict,
-    pk: str,
-    device_id: str,
-    zone_id: int | None,
-    level: float,
-    **changes: Any,
-) -> tuple[dict, list[str]]:
-    data = template["data"].copy()
-    data.update(id=pk, device_id=device_id, level=float(level), zone_id=zone_id, **changes)
-    groups = [_COMMANDS_GROUP, topic_group(f"device:{device_id}")]
-    if zone_id:
-        groups.append(topic_group(f"zone:{zone_id}"))
-    return {**template, "data": data}, groups
