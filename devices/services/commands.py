@@ -150,7 +150,8 @@ def _issue_bulk(
             expires_at=now + ttl,
         )
         publish_command_updates(updates)
-        transaction.on_commit(lambda: notify_gateway([str(c.pk) for c in new]))
+        ids = [u.id for u in updates if u.state == CommandState.QUEUED]
+        transaction.on_commit(lambda: notify_gateway(ids))
     return new
 
 

@@ -64,13 +64,13 @@ def issue_pg(
         cursor.execute("ANALYZE issue_level")
         # One index probe per light (OFFSET 0 keeps the planner from scanning every asset).
         cursor.execute(
-            f"""SELECT l.asset_id, l.new_id, a.kind, a.device_id, a.zone_id
+            f"""SELECT l.asset_id, l.new_id, l.new_id::text, a.kind, a.device_id, a.zone_id
             FROM issue_level l LEFT JOIN LATERAL (
                 SELECT kind, device_id, zone_id FROM {asset} WHERE id = l.asset_id OFFSET 0
             ) a ON TRUE"""  # noqa: S608
         )
         lights = cursor.fetchall()
-        missing = sorted(pk for pk, _, kind, _, _ in lights if kind != AssetKind.STREETLIGHT)
+        missing = sorted(pk for pk, _, _, kind, _, _ in lights if kind != AssetKind.STREETLIGHT)
         if missing:
             raise CommandError(f"not streetlights: {missing}")
         # Supersede: each light's pending command (at most one) is CANCELLED, locked in asset
@@ -142,7 +142,7 @@ def issue_pg(
         "error": "",
         "superseded_by_id": None,
     }
-    where = {pk: (device_id, zone_id) for pk, _, _, device_id, zone_id in lights}
+    where = {pk: (device_id, zone_id) for pk, _, _, _, device_id, zone_id in lights}
     updates = []
     for pk, asset_pk, level, attempts, old_reason in cancelled:
         device_id, zone_id = where[asset_pk]
@@ -160,12 +160,12 @@ def issue_pg(
             )
         )
     new_commands = []
-    for asset_pk, new_id, _kind, device_id, zone_id in lights:
+    for asset_pk, new_id, new_id_text, _kind, device_id, zone_id in lights:
         level = levels[asset_pk]
         new_commands.append(_loaded(common, new_id, asset_pk, level))
         updates.append(
             CommandUpdate(
-                id=str(new_id),
+                id=new_id_text,
                 asset_pk=asset_pk,
                 device_id=device_id,
                 zone_id=zone_id,
