@@ -1,6 +1,7 @@
 """Live message kinds and topics of the devices app."""
 
 from datetime import datetime
+from typing import Any
 
 from cityplatform.live import LiveData, live_kind, live_topic
 
@@ -37,3 +38,30 @@ class CommandUpdated(LiveData):
     reason: str = ""
     error: str = ""
     zone_id: int | None = None
+
+
+# Faults, raised and cleared by whoever detects them (devices.services.faults): to `faults`,
+# `zone:<zone id>` and `device:<device_id>`. Reading faults is open to every role (as the
+# fault list of the API is), so the topic and the kinds need only access to the platform.
+live_topic("faults")
+
+
+class FaultData(LiveData):
+    id: int
+    device_id: str
+    asset_id: int
+    zone_id: int | None = None
+    type: str
+    raised_at: datetime
+    cleared_at: datetime | None = None
+    details: dict[str, Any] = {}
+
+
+@live_kind("fault.raised")
+class FaultRaised(FaultData):
+    """A fault opened (`cleared_at` null)."""
+
+
+@live_kind("fault.cleared")
+class FaultCleared(FaultData):
+    """An open fault cleared (`cleared_at` set)."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -23,6 +23,7 @@ from cityplatform.live import (
     build_message,
     group_event,
     group_send_many,
+    groups_with_members,
     kinds,
     layer_run,
     topic_group,
@@ -72,6 +73,16 @@ def commands_issue(
         raise CommandError(f"levels must be within 0–100: {bad}")
     now = now or timezone.now()
     context = context or {}
+    if connection.vendor == "postgresql":
+        return _issue_bulk(
+            levels=levels,
+            reason=reason,
+            issued_by=issued_by,
+            context=context,
+            fade_s=fade_s,
+            ttl=ttl,
+            now=now,
+        )
     with transaction.atomic():
         lights = set(
             Asset.objects.filter(pk__in=levels.keys(), kind=AssetKind.STREETLIGHT).values_list(
@@ -118,6 +129,35 @@ def commands_issue(
         _set_desired(levels, now)
         _publish_issued(new, list(superseded.values()))
         transaction.on_commit(lambda: notify_gateway([str(c.pk) for c in new]))
+    return new
+
+
+def _issue_bulk(
+    *,
+    levels: Mapping[int, float],
+    reason: str,
+    issued_by: str,
+    context: dict[str, Any],
+    fade_s: float,
+    ttl: timedelta,
+    now: datetime,
+) -> list[Command]:
+    """PostgreSQL: COPY and a few set-based statements (devices.services.commands_bulk)."""
+    from devices.services.commands_bulk import issue_pg
+
+    with transaction.atomic():
+        new, updates = issue_pg(
+            levels={pk: float(level) for pk, level in levels.items()},
+            reason=reason[:300],
+            issued_by=issued_by[:150],
+            context=context,
+            fade_s=fade_s,
+            now=now,
+            expires_at=now + ttl,
+        )
+        publish_command_updates(updates)
+        ids = [u.id for u in updates if u.state == CommandState.QUEUED]
+        transaction.on_commit(lambda: notify_gateway(ids))
     return new
 
 
@@ -277,11 +317,20 @@ def commands_claim_due(
         for row in rows:
             by_attempt[row[9] + 1].append(row[0])
         for attempt, pks in by_attempt.items():
+            next_attempt_at = now + timedelta(seconds=timeout * 2 ** (attempt - 1))
+            if connection.vendor == "postgresql":  # one array parameter, not 2,000 placeholders
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"UPDATE {Command._meta.db_table} SET state = %s, attempts = %s, "  # noqa: S608
+                        "sent_at = %s, next_attempt_at = %s WHERE id = ANY(%s)",
+                        [CommandState.SENT.value, attempt, now, next_attempt_at, pks],
+                    )
+                continue
             Command.objects.filter(pk__in=pks).update(
                 state=CommandState.SENT,
                 attempts=attempt,
                 sent_at=now,
-                next_attempt_at=now + timedelta(seconds=timeout * 2 ** (attempt - 1)),
+                next_attempt_at=next_attempt_at,
             )
         updates = [
             CommandUpdate(
@@ -443,26 +492,47 @@ def publish_command_updates(updates: Sequence[CommandUpdate]) -> None:
     """
     if not updates:
         return
+    payloads = command_updated_payloads(updates)
+    transaction.on_commit(lambda: send_live_batch_soon("command.updated", payloads))
+
+
+def command_updated_payloads(updates: Sequence[CommandUpdate]) -> list[tuple[dict, list[str]]]:
+    """The `command.updated` messages and their groups. The first goes through the schema
+    (CommandUpdated); the others, of the same typed fields, are built as plain dicts in the
+    same shape: a dusk's 100,000 messages cost a fraction of a second, not several."""
+    first = updates[0]
+    envelope = build_message("command.updated", _updated_data(first)).model_dump(mode="json")
+    commands_group = topic_group("commands")
     payloads = []
     for update in updates:
-        message = build_message(
-            "command.updated",
-            CommandUpdated(
-                id=update.id,
-                device_id=update.device_id,
-                level=update.level,
-                state=update.state,
-                attempts=update.attempts,
-                reason=update.reason[:300],
-                error=update.error[:300],
-                zone_id=update.zone_id,
-            ),
-        ).model_dump(mode="json")
-        topics = ["commands", f"device:{update.device_id}"]
+        groups = [commands_group, topic_group(f"device:{update.device_id}")]
         if update.zone_id:
-            topics.append(f"zone:{update.zone_id}")
-        payloads.append((message, [topic_group(t) for t in topics]))
-    transaction.on_commit(lambda: send_live_batch_soon("command.updated", payloads))
+            groups.append(topic_group(f"zone:{update.zone_id}"))
+        data = {
+            "id": update.id,
+            "device_id": update.device_id,
+            "level": float(update.level),
+            "state": str(update.state),
+            "attempts": int(update.attempts),
+            "reason": update.reason[:300],
+            "error": update.error[:300],
+            "zone_id": update.zone_id,
+        }
+        payloads.append(({**envelope, "data": data}, groups))
+    return payloads
+
+
+def _updated_data(update: CommandUpdate) -> CommandUpdated:
+    return CommandUpdated(
+        id=update.id,
+        device_id=update.device_id,
+        level=update.level,
+        state=update.state,
+        attempts=update.attempts,
+        reason=update.reason[:300],
+        error=update.error[:300],
+        zone_id=update.zone_id,
+    )
 
 
 _live_sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-send")
@@ -481,10 +551,19 @@ def send_live_batch(kind: str, payloads: list[tuple[dict, list[str]]]) -> None:
         return
     permission = kinds()[kind].permission
 
-    events = [(group_event(message, [permission]), groups) for message, groups in payloads]
-    sends = [(group, event) for event, groups in events for group in groups]
+    async def send_all() -> None:
+        # Membership is asked once for the whole batch: a message for nobody is not even built.
+        listened = await groups_with_members(layer, {g for _, groups in payloads for g in groups})
+        sends = []
+        for message, groups in payloads:
+            wanted = groups if listened is None else [g for g in groups if g in listened]
+            if wanted:
+                event = group_event(message, [permission])
+                sends.extend((group, event) for group in wanted)
+        await group_send_many(layer, sends, members_known=True)
+
     try:
-        layer_run(layer, lambda: group_send_many(layer, sends))
+        layer_run(layer, send_all)
     except Exception:
         log.exception("%d live %s messages could not be sent", len(payloads), kind)
         return

@@ -6,8 +6,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cityplatform.live import live_publish
 from cityplatform.services import audit_record
 from devices.choices import FaultType
+from devices.live import FaultCleared, FaultRaised
 from devices.models import Asset, Fault
 
 
@@ -31,6 +33,7 @@ def fault_raise(
     except IntegrityError:  # raised concurrently by another process: one open fault it is
         return Fault.objects.get(asset=asset, type=type, cleared_at__isnull=True), False
     audit_record(actor=actor, action="fault.raised", target=fault, details={"type": type.value})
+    _publish("fault.raised", FaultRaised, fault, asset)
     return fault, True
 
 
@@ -44,4 +47,26 @@ def fault_clear(
     fault.cleared_at = at or timezone.now()
     fault.save(update_fields=["cleared_at"])
     audit_record(actor=actor, action="fault.cleared", target=fault, details={"type": fault.type})
+    _publish("fault.cleared", FaultCleared, fault, asset)
     return fault
+
+
+def _publish(kind: str, schema: type[FaultRaised | FaultCleared], fault: Fault, asset: Asset):
+    """`fault.raised` / `fault.cleared` to `faults`, the asset's zone and device, on commit."""
+    topics = ["faults", f"device:{asset.device_id}"]
+    if asset.zone_id:
+        topics.append(f"zone:{asset.zone_id}")
+    live_publish(
+        kind=kind,
+        data=schema(
+            id=fault.pk,
+            device_id=asset.device_id,
+            asset_id=asset.pk,
+            zone_id=asset.zone_id,
+            type=fault.type,
+            raised_at=fault.raised_at,
+            cleared_at=fault.cleared_at,
+            details=fault.details or {},
+        ),
+        topics=topics,
+    )

@@ -70,15 +70,95 @@ def _city(n: int):
     return city, zones, ids
 
 
+def _zone_boost_published(zone) -> tuple[float, float, int, int]:
+    """A `max` 100 % boost of `zone` with a gateway (`run_gateway`) on a private Mosquitto and a
+    subscriber standing in for the lamps: (seconds until override_create returned, seconds
+    until the last of its commands was received on MQTT, commands received, commands issued)."""
+    import json
+    import uuid
+
+    import paho.mqtt.client as paho
+    from django.utils import timezone
+
+    from devices.models import Asset, Command
+    from lighting.models import Calendar, CalendarAssignment, Programme
+    from lighting.services.overrides import OverrideScope, override_create
+    from lighting.services.reconcile import reconcile_lights
+    from tests.benchmarks._mqtt_bench import client, private_broker, start_gateway
+
+    # The gateway sends only commands that have not expired by the clock, so this boost runs
+    # at the real instant; the zone gets a constant 30 % programme so that the `max` 100 %
+    # boost changes every light whatever the time of day.
+    dim = Programme.objects.create(
+        name="Bench dim", steps=[{"trigger": "time", "time": "00:00", "level": 30}]
+    )
+    calendar = Calendar.objects.create(name="Bench dim calendar", default_programme=dim)
+    CalendarAssignment.objects.create(calendar=calendar, zone=zone)
+    at = timezone.now()
+    ids = list(Asset.objects.filter(zone=zone).values_list("pk", flat=True))
+    reconcile_lights(light_ids=ids, now=at)
+    Command.objects.filter(state__in=["queued", "sent"]).update(state="succeeded", completed_at=at)
+    wanted = set(Asset.objects.filter(zone=zone).values_list("device_id", flat=True))
+    prefix = f"bench/{uuid.uuid4().hex[:8]}"
+    with private_broker() as (mqtt_url, _note):
+        gateway = start_gateway(mqtt_url, prefix, f"bench-light-{uuid.uuid4().hex[:6]}")
+        received = {"n": 0, "last": 0.0}
+
+        def on_cmd(_c, _userdata, message):
+            if message.topic.split("/")[-2] in wanted and json.loads(message.payload)["level"]:
+                received["n"] += 1
+                received["last"] = time.perf_counter()
+
+        lamps = client(mqtt_url)
+        lamps.on_message = on_cmd
+        lamps.loop_start()
+        lamps.subscribe([(f"{prefix}/+/cmd", paho.SubscribeOptions(qos=1))])
+        up = {"ok": False}
+        birth = client(mqtt_url)
+        birth.on_message = lambda _c, _u, m: up.update(ok=m.payload == b"online")
+        birth.loop_start()
+        birth.subscribe(f"{prefix}/_gateway/status", qos=1)
+        try:
+            deadline = time.monotonic() + 60
+            while not up["ok"] and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(2.0)  # the gateway's first sweep (nothing is due) is over
+            at = timezone.now()
+            started = time.perf_counter()
+            override = override_create(
+                scope=OverrideScope(zone_id=zone.pk),
+                level=100,
+                operation="max",
+                priority=4,
+                expires_at=at + timedelta(minutes=15),
+                reason="bench: zone boost",
+                actor="bench",
+                now=at,
+            )
+            queued = time.perf_counter() - started
+            deadline = time.monotonic() + 60
+            while received["n"] < len(wanted) and time.monotonic() < deadline:
+                time.sleep(0.01)
+        finally:
+            lamps.loop_stop()
+            birth.loop_stop()
+            gateway.terminate()
+            gateway.wait(30)
+    published = received["last"] - started if received["n"] else float("inf")
+    boosted = Command.objects.filter(context__override_id=override.pk).count()
+    return queued, published, received["n"], boosted
+
+
 def _cleanup() -> None:
     from devices.models import Asset, Command, Zone
     from lighting.models import Calendar, CalendarAssignment, Override, Programme
 
     Override.objects.filter(reason__startswith="bench:").delete()
     Command.objects.filter(asset__device_id__startswith="BENCH-").delete()
-    CalendarAssignment.objects.filter(calendar__name="Bench calendar").delete()
-    Calendar.objects.filter(name="Bench calendar").delete()
-    Programme.objects.filter(name="Bench residential").delete()
+    names = ["Bench calendar", "Bench dim calendar"]
+    CalendarAssignment.objects.filter(calendar__name__in=names).delete()
+    Calendar.objects.filter(name__in=names).delete()
+    Programme.objects.filter(name__in=["Bench residential", "Bench dim"]).delete()
     Asset.objects.filter(device_id__startswith="BENCH-").delete()
     Zone.objects.filter(parent__name="Bench city").delete()
     Zone.objects.filter(name="Bench city").delete()
@@ -158,27 +238,24 @@ def run(*, quick: bool) -> list[dict]:
             state="succeeded", completed_at=at
         )
         zone = zones[0]
-        before = Command.objects.count()
-        started = time.perf_counter()
-        override_create(
-            scope=OverrideScope(zone_id=zone.pk),
-            level=100,
-            operation="max",
-            priority=4,
-            expires_at=at + timedelta(minutes=15),
-            reason="bench: zone boost",
-            actor="bench",
-            now=at,
-        )
-        boost = time.perf_counter() - started
-        boosted = Command.objects.count() - before
+        boost, published, received, boosted = _zone_boost_published(zone)
         results.append(
             _figure(
                 f"zone boost, {boosted:,} lights commanded (override created → commands queued)",
                 boost,
                 "s",
-                goal="< 1 s for 2,000 (published: + gateway)",
+                goal="< 1 s for 2,000",
                 ok=boost < 1 if boosted >= ZONE_SIZE else None,
+            )
+        )
+        results.append(
+            _figure(
+                f"zone boost, {received:,} of {boosted:,} commands published by the gateway "
+                "(override created → last cmd received on MQTT)",
+                published,
+                "s",
+                goal="< 1 s for 2,000",
+                ok=published < 1 and received >= boosted if boosted >= ZONE_SIZE else None,
             )
         )
 

@@ -44,3 +44,31 @@ def test_issue_and_send_are_published_as_command_updated():
     ]
     assert messages[0]["data"]["device_id"] == "SL-L1"
     build_message("command.updated", messages[1]["data"])  # round-trips through its schema
+
+
+def test_a_superseded_command_is_published_cancelled_before_its_successor_queued():
+    layer = channel_layers.make_backend("default")
+    light = make_light("SL-L2")
+
+    async def listen():
+        channel = await layer.new_channel()
+        await layer.group_add(topic_group("device:SL-L2"), channel)
+        return channel
+
+    channel = async_to_sync(listen)()
+    (old,) = commands_issue(levels={light.pk: 40}, reason="programme 'Residential'", issued_by="t")
+    (new,) = commands_issue(levels={light.pk: 100}, reason="override #9", issued_by="t")
+
+    async def receive_three():
+        import asyncio
+
+        return [await asyncio.wait_for(layer.receive(channel), 10) for _ in range(3)]
+
+    messages = [m["message"]["data"] for m in async_to_sync(receive_three)()]
+    assert [(m["id"], m["state"], m["level"], m["reason"], m["error"]) for m in messages] == [
+        (str(old.pk), "queued", 40.0, "programme 'Residential'", ""),
+        (str(old.pk), "cancelled", 40.0, "programme 'Residential'", "superseded"),
+        (str(new.pk), "queued", 100.0, "override #9", ""),
+    ]
+    for data in messages:
+        build_message("command.updated", data)  # round-trips through its schema
