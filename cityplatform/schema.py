@@ -47,11 +47,17 @@ def _local_times(node: Any) -> None:
             _local_times(value)
 
 
+MAY_MISS = "x-may-miss"  # extend_schema(extensions={MAY_MISS: True}): a query names an object
+
+
 def _may_miss(path: str, operation: dict[str, Any]) -> bool:
-    """An object named in the path, or a page past the last one ("Invalid page.")."""
+    """An object named in the path or by a query parameter (marked `MAY_MISS`), or a page past
+    the last one ("Invalid page.")."""
     parameters = operation.get("parameters", [])
-    return "{" in path or any(
-        p.get("in") == "query" and p.get("name") == "page" for p in parameters
+    return (
+        "{" in path
+        or operation.get(MAY_MISS, False)
+        or any(p.get("in") == "query" and p.get("name") == "page" for p in parameters)
     )
 
 

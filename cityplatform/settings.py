@@ -90,6 +90,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cityplatform.nul_guard.NulGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -300,6 +301,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cityplatform.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [  # the default three, refusing text with a NUL (nul_guard.py)
+        "cityplatform.nul_guard.JSONParser",
+        "cityplatform.nul_guard.FormParser",
+        "cityplatform.nul_guard.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "login": env_str("LOGIN_RATE", "10/min"),
         "webhook": env_str("WEBHOOK_RATE", "600/min"),

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cityplatform.api import ApplicationError
+from cityplatform.schema import MAY_MISS
 from devices.models import Zone
 from lighting import selectors
 from lighting.api.serializers import steps_errors
@@ -84,6 +85,7 @@ class ProfileView(APIView):
             OpenApiParameter("night", OpenApiTypes.DATE, description="default: tonight"),
         ],
         responses=OpenApiTypes.OBJECT,
+        extensions={MAY_MISS: True},  # 404 for a zone that does not exist
     )
     def get(self, request):
         raw_zone = request.query_params.get("zone", "")
@@ -125,7 +127,7 @@ class ProfileView(APIView):
             }
         )
 
-    @extend_schema(request=ProfileInput, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=ProfileInput, responses=OpenApiTypes.OBJECT, extensions={MAY_MISS: True})
     def post(self, request):
         serializer = ProfileInput(data=request.data)
         serializer.is_valid(raise_exception=True)

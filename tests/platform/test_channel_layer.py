@@ -3,7 +3,7 @@
 import asyncio
 
 import pytest
-from channels.layers import get_channel_layer
+from channels.layers import channel_layers
 from django.conf import settings
 
 pytestmark = pytest.mark.slow
@@ -18,13 +18,15 @@ def test_a_receive_on_a_quiet_channel_outlasts_the_blocking_pop():
     ended that wait in an error, which dropped every idle live WebSocket after 5 s."""
 
     async def wait_quietly():
-        layer = get_channel_layer()
+        # A layer of its own, as configured: the process's shared one has connections on other
+        # event loops (the live sender's), which this test's loop may not close.
+        layer = channel_layers.make_backend("default")
         channel = await layer.new_channel()
         try:
             await asyncio.wait_for(layer.receive(channel), timeout=7)
         except TimeoutError:
             return "still waiting"
         finally:
-            await layer.flush()
+            await layer.close_pools()
 
     assert asyncio.run(wait_quietly()) == "still waiting"

@@ -51,3 +51,28 @@ def test_an_instant_in_a_filter_with_any_offset_is_an_answer_not_a_server_error(
 ):
     response = api_client(make_user(superuser=True)).get(url)
     assert response.status_code == status, response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "url", "body", "format"),
+    [
+        ("post", "/api/v1/faults/", {"device_id": "\x00", "type": "lamp_failure"}, "json"),
+        ("post", "/api/v1/faults/", {"device_id": "SL\x00", "type": "lamp_failure"}, "multipart"),
+        ("post", "/api/v1/zones/", {"name": "Ward", "attributes": {"k": ["\x00"]}}, "json"),
+        ("get", "/api/v1/lighting/lights/SL%00/explain/", None, None),
+        ("get", "/api/v1/assets/?search=%00", None, None),
+    ],
+    ids=["json", "form", "nested-json", "path", "query"],
+)
+def test_text_with_a_nul_character_is_refused_with_a_400(
+    method, url, body, format, make_user, api_client
+):
+    """PostgreSQL cannot store U+0000: refused at the edge in the one error format, never a 500."""
+    client = api_client(make_user(superuser=True))
+    response = getattr(client, method)(url, body, format=format) if body else client.get(url)
+    assert response.status_code == 400, response.content
+    assert response.json() == {
+        "message": "Text may not contain the NUL character (U+0000).",
+        "extra": {},
+    }
