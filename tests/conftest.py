@@ -1,13 +1,22 @@
 """Fixtures shared by every test: users in roles, API clients, a free port."""
 
+import os
 import socket
 
+import hypothesis
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
 from cityplatform.roles import Role, roles_sync
+
+# Fuzzing (hypothesis, schemathesis): `make test` draws the same inputs on every run, so CI's
+# verdict depends on the code alone; `make reliability` (RELIABILITY_FULL=1) explores new
+# random inputs at full size, where a finding is the point.
+hypothesis.settings.register_profile("suite", derandomize=True)
+hypothesis.settings.register_profile("explore", derandomize=False)
+hypothesis.settings.load_profile("explore" if os.environ.get("RELIABILITY_FULL") else "suite")
 
 
 @pytest.fixture

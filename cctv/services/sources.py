@@ -122,9 +122,12 @@ def _parse_timestamp(value: str) -> datetime | None:
         return None
     try:
         return datetime.fromtimestamp(float(value), tz=UTC)
-    except ValueError:
+    except (ValueError, OverflowError, OSError):  # not a number, or "inf", "nan", 1e20
         pass
-    parsed = parse_datetime(value)
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:  # well formed but impossible, such as month 13
+        return None
     return parsed if parsed is not None and parsed.tzinfo is not None else None
 
 

@@ -165,3 +165,14 @@ def test_a_nul_character_in_the_body_is_a_400_not_a_server_error(camera, source)
     assert response.status_code == 400
     assert "NUL" in response.json()["message"]
     assert_nothing_stored()
+
+
+@pytest.mark.parametrize("timestamp", ["INF", "nan", "1e20", "-1e20", "2026-13-01T00:00:00Z"])
+def test_an_impossible_timestamp_is_refused_not_a_server_error(camera, source, timestamp):
+    src, secret = source
+    body = body_of(payload())
+    headers = {**webhook_headers(src.name, secret, body), "HTTP_X_TIMESTAMP": timestamp}
+    response = post(body, headers)
+    assert response.status_code == 401
+    assert response.json()["message"] == "X-Timestamp is missing or unreadable."
+    assert_nothing_stored()
