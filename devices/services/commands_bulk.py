@@ -9,11 +9,11 @@ after the commit `command.updated` for both and one nudge to the gateways.
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
 from django.db.models.base import ModelState
 
 from devices.choices import PENDING_COMMAND_STATES, AssetKind, CommandState
 from devices.models import Asset, AssetState, Command
+from devices.services.pg import raw_cursor
 
 _TEMP_TABLE = """
 CREATE TEMP TABLE IF NOT EXISTS issue_level (
@@ -22,14 +22,6 @@ CREATE TEMP TABLE IF NOT EXISTS issue_level (
 ) ON COMMIT DELETE ROWS;
 DELETE FROM issue_level;
 """
-
-
-def _raw_cursor():
-    """A psycopg cursor on Django's connection (same transaction)."""
-    import psycopg
-
-    connection.ensure_connection()
-    return psycopg.Cursor(connection.connection)
 
 
 def issue_pg(
@@ -54,7 +46,7 @@ def issue_pg(
     state = AssetState._meta.db_table
     pending = ", ".join(f"'{s}'" for s in PENDING_COMMAND_STATES)  # literal: the partial index
     op = Command._meta.get_field("op").get_default()
-    with _raw_cursor() as cursor:
+    with raw_cursor() as cursor:
         # Created each time (a rolled-back transaction takes a new temporary table with it);
         # ANALYZE so that the planner knows its size (it has no statistics otherwise).
         cursor.execute(_TEMP_TABLE)

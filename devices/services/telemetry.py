@@ -27,6 +27,7 @@ from devices.protocols.messages import Ack, Rejected
 from devices.protocols.messages import Telemetry as Sample
 from devices.services.commands import CommandUpdate, commands_complete
 from devices.services.faults import fault_raise
+from devices.services.pg import raw_cursor
 
 log = logging.getLogger(__name__)
 
@@ -178,14 +179,6 @@ _EMPTY_TEMP_TABLES = (
 _COLUMNS = "asset_id, ts, level, power_w, energy_wh, lux, temp_c"
 
 
-def _raw_cursor():
-    """A psycopg cursor on Django's connection (same transaction), binding on the server."""
-    import psycopg
-
-    connection.ensure_connection()
-    return psycopg.Cursor(connection.connection)
-
-
 def _copy(cursor, table: str, rows) -> None:
     with cursor.copy(f"COPY {table} ({_COLUMNS}) FROM STDIN") as copy:
         for asset_pk, s in rows:
@@ -198,7 +191,7 @@ def _store_samples_pg(
     telemetry = Telemetry._meta.db_table
     state = AssetState._meta.db_table
     changes = LevelChange._meta.db_table
-    with _raw_cursor() as cursor:
+    with raw_cursor() as cursor:
         # Created each time (a rolled-back transaction takes a new temporary table with it) and
         # emptied (already empty unless called twice in one transaction: ON COMMIT DELETE ROWS).
         cursor.execute(_TEMP_TABLES + _EMPTY_TEMP_TABLES)
