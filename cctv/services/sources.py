@@ -136,7 +136,10 @@ def webhook_authenticate(
 ) -> tuple[EventSource, str]:
     """The source whose valid secret signed this body, and the signature; 401 otherwise."""
     now = now or timezone.now()
-    source = EventSource.objects.filter(name=(source_name or "").strip(), active=True).first()
+    name = (source_name or "").strip()
+    source = None
+    if "\x00" not in name:  # no source has one, and PostgreSQL cannot even compare it
+        source = EventSource.objects.filter(name=name, active=True).first()
     if source is None:
         raise _unauthorised("Unknown or inactive source (X-Source).", header="X-Source")
     at = _parse_timestamp(timestamp)

@@ -176,3 +176,13 @@ def test_an_impossible_timestamp_is_refused_not_a_server_error(camera, source, t
     assert response.status_code == 401
     assert response.json()["message"] == "X-Timestamp is missing or unreadable."
     assert_nothing_stored()
+
+
+def test_a_source_name_with_a_nul_character_is_an_unknown_source(camera, source):
+    src, secret = source
+    body = body_of(payload())
+    headers = {**webhook_headers(src.name, secret, body), "HTTP_X_SOURCE": "milestone\x00"}
+    response = post(body, headers)
+    assert response.status_code == 401
+    assert "X-Source" in response.json()["message"]
+    assert_nothing_stored()
