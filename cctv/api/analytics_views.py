@@ -5,7 +5,7 @@ selector, render."""
 import csv
 import io
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -22,6 +22,17 @@ from cctv.services import analytics_hotspots
 VIEW_ANALYTICS = "cctv.view_zonehour"
 DRAFT_PROGRAMME = "lighting.add_programme"
 MAX_DAYS = 92
+# The analytics compare a period with the 28 days before it; nothing is older than this.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _check_period(since, until) -> None:
+    if since < EARLIEST:
+        raise serializers.ValidationError({"since": ["must be on or after 1970-01-01"]})
+    if since >= until:
+        raise serializers.ValidationError({"until": ["must be after since"]})
+    if until - since > timedelta(days=MAX_DAYS):
+        raise serializers.ValidationError({"since": [f"at most {MAX_DAYS} days"]})
 
 
 class PeriodInput(serializers.Serializer):
@@ -33,10 +44,7 @@ class PeriodInput(serializers.Serializer):
     def validate(self, data):
         until = data.get("until") or timezone.now()
         since = data.get("since") or until - timedelta(days=7)
-        if since >= until:
-            raise serializers.ValidationError({"until": ["must be after since"]})
-        if until - since > timedelta(days=MAX_DAYS):
-            raise serializers.ValidationError({"since": [f"at most {MAX_DAYS} days"]})
+        _check_period(since, until)
         return {**data, "since": since, "until": until}
 
 
@@ -225,6 +233,10 @@ class DraftInput(serializers.Serializer):
     type = serializers.CharField(max_length=64)
     since = serializers.DateTimeField()
     until = serializers.DateTimeField()
+
+    def validate(self, data):
+        _check_period(data["since"], data["until"])
+        return data
 
 
 class RecommendationDraftView(APIView):
