@@ -25,6 +25,7 @@ from rest_framework import status
 from cctv.models import EventSource, SourceSecret, WebhookReceipt
 from cctv.services.ingest import IngestResult, events_ingest
 from cityplatform.api import ApplicationError
+from cityplatform.nul_guard import contains_nul
 from cityplatform.services import Actor, audit_record
 from devices.events import DeviceEvent, strip_identity
 
@@ -184,16 +185,6 @@ def _as_datetime(value: datetime | float | None) -> datetime | None:
     return datetime.fromtimestamp(value, tz=UTC)
 
 
-def _contains_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_contains_nul(v) for v in value)
-    return False
-
-
 def webhook_parse(*, body: bytes, source: EventSource) -> DeviceEvent:
     """The request body as a stripped DeviceEvent; 400 naming the field otherwise."""
     try:
@@ -204,7 +195,7 @@ def webhook_parse(*, body: bytes, source: EventSource) -> DeviceEvent:
         ) from None
     if not isinstance(raw, dict):
         raise ApplicationError("The body must be a JSON object.", extra={"body": "not an object"})
-    if _contains_nul(raw):  # PostgreSQL stores no NUL in text or jsonb
+    if contains_nul(raw):  # PostgreSQL stores no NUL in text or jsonb
         raise ApplicationError(
             "The body may not contain NUL (\\u0000) characters.", extra={"body": "NUL character"}
         )
@@ -217,16 +208,25 @@ def webhook_parse(*, body: bytes, source: EventSource) -> DeviceEvent:
             name = ".".join(str(p) for p in problem["loc"][:1]) or "body"
             fields.setdefault(name, []).append(problem["msg"])
         raise ApplicationError("Invalid event.", extra={"fields": fields}) from None
+    instants = {}
+    for name in ("ts", "end_ts"):
+        try:
+            instants[name] = _as_datetime(getattr(payload, name))
+        except (ValueError, OverflowError, OSError):  # epoch seconds: nan, inf, year 316889355
+            raise ApplicationError(
+                "Invalid event.", extra={"fields": {name: ["epoch seconds out of range"]}}
+            ) from None
+    ts, end_ts = instants["ts"], instants["end_ts"]
     return DeviceEvent(
         device_id=payload.camera,
         event_id=payload.id,
-        ts=_as_datetime(payload.ts),
+        ts=ts,
         type=payload.type,
         source=f"webhook:{source.name}",
         confidence=payload.confidence,
         count=payload.count,
         attributes=payload.attributes,
-        end_ts=_as_datetime(payload.end_ts),
+        end_ts=end_ts,
         zones=tuple(payload.zones),
         stripped=tuple(removed),
     )

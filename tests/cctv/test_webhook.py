@@ -1,6 +1,7 @@
 """The signed VMS webhook: a valid signature is stored; every refusal is a clear 4xx that stores
 nothing. Sources and secrets are administrators' business."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -185,4 +186,14 @@ def test_a_source_name_with_a_nul_character_is_an_unknown_source(camera, source)
     response = post(body, headers)
     assert response.status_code == 401
     assert "X-Source" in response.json()["message"]
+    assert_nothing_stored()
+
+
+@pytest.mark.parametrize(("field", "seconds"), [("ts", 1e16), ("end_ts", float("nan"))])
+def test_epoch_seconds_out_of_range_are_a_400_naming_the_field(camera, source, field, seconds):
+    src, secret = source
+    body = json.dumps({**payload(), field: seconds}).encode()  # NaN: Python's JSON extension
+    response = post(body, webhook_headers(src.name, secret, body))
+    assert response.status_code == 400
+    assert field in response.json()["extra"]["fields"]
     assert_nothing_stored()
