@@ -199,6 +199,13 @@ def webhook_parse(*, body: bytes, source: EventSource) -> DeviceEvent:
         raise ApplicationError(
             "The body may not contain NUL (\\u0000) characters.", extra={"body": "NUL character"}
         )
+    try:  # a lone surrogate ("\ud8a9") is valid JSON but not Unicode: jsonb refuses it
+        json.dumps(raw, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApplicationError(
+            "The body holds text that is not valid Unicode (a lone surrogate).",
+            extra={"body": "invalid Unicode"},
+        ) from None
     clean, removed = strip_identity(raw)  # before anything else sees it
     try:
         payload = WebhookEvent.model_validate(clean)

@@ -197,3 +197,12 @@ def test_epoch_seconds_out_of_range_are_a_400_naming_the_field(camera, source, f
     assert response.status_code == 400
     assert field in response.json()["extra"]["fields"]
     assert_nothing_stored()
+
+
+def test_a_lone_surrogate_in_the_body_is_a_400_not_a_server_error(camera, source):
+    src, secret = source
+    body = body_of(payload(attributes={"rule": "\ud8a9"}))  # json.dumps escapes it: valid JSON
+    response = post(body, webhook_headers(src.name, secret, body))
+    assert response.status_code == 400
+    assert response.json()["extra"] == {"body": "invalid Unicode"}
+    assert_nothing_stored()
