@@ -5,8 +5,13 @@ database halfway through the work.
 The middleware guards paths and query strings (a path parameter or a filter is looked up before
 any serializer sees it); the parsers guard the decoded body, so a JSON "\\u0000" escape is
 caught as surely as a raw byte.
+
+JSON from outside the API (an MQTT payload, a webhook body) goes through `loads_storable`, which
+also refuses what Python's json module accepts but PostgreSQL's jsonb does not: NaN and
+Infinity (not JSON at all) and lone surrogates ("\\ud800", not Unicode).
 """
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,6 +32,43 @@ def contains_nul(value: Any) -> bool:
     if isinstance(value, list | tuple):
         return any(contains_nul(item) for item in value)
     return False
+
+
+def refuse_constant(name: str):
+    """`parse_constant` for json.loads: NaN, Infinity and -Infinity are not JSON (RFC 8259)."""
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def lone_surrogate(value: Any) -> bool:
+    """Whether any string in `value` (nested dicts and lists) holds a lone surrogate."""
+    if isinstance(value, str):
+        if value.isascii():
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, Mapping):
+        return any(lone_surrogate(key) or lone_surrogate(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(lone_surrogate(item) for item in value)
+    return False
+
+
+def loads_storable(data: bytes | str) -> Any:
+    """Parses JSON as PostgreSQL can store it, else ValueError saying why: not JSON (NaN and
+    Infinity included), a NUL character, or a lone surrogate."""
+    value = json.loads(data, parse_constant=refuse_constant)
+    # An ASCII payload can only carry either as a \\u escape (the parser refuses a raw NUL
+    # in a string), so most payloads skip the walk. (Bytes are decoded with surrogatepass.)
+    if data.isascii() and (b"\\u" if isinstance(data, bytes) else "\\u") not in data:
+        return value
+    if contains_nul(value):
+        raise ValueError("a NUL character (\\u0000) in a string")
+    if lone_surrogate(value):
+        raise ValueError("a lone surrogate: text that is not valid Unicode")
+    return value
 
 
 def _refused(request) -> JsonResponse | None:

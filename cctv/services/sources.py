@@ -25,7 +25,7 @@ from rest_framework import status
 from cctv.models import EventSource, SourceSecret, WebhookReceipt
 from cctv.services.ingest import IngestResult, events_ingest
 from cityplatform.api import ApplicationError
-from cityplatform.nul_guard import contains_nul
+from cityplatform.nul_guard import contains_nul, refuse_constant
 from cityplatform.services import Actor, audit_record
 from devices.events import DeviceEvent, strip_identity
 
@@ -188,7 +188,7 @@ def _as_datetime(value: datetime | float | None) -> datetime | None:
 def webhook_parse(*, body: bytes, source: EventSource) -> DeviceEvent:
     """The request body as a stripped DeviceEvent; 400 naming the field otherwise."""
     try:
-        raw = json.loads(body)
+        raw = json.loads(body, parse_constant=refuse_constant)  # NaN, Infinity: not JSON
     except (ValueError, UnicodeDecodeError):
         raise ApplicationError(
             "The body is not valid JSON.", extra={"body": "invalid JSON"}

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from cityplatform.nul_guard import loads_storable
 from devices.choices import RejectReason
 from devices.events import strip_identity
 
@@ -144,9 +145,11 @@ def _number(
 
 def _json_object(payload: bytes) -> dict:
     try:
-        data = json.loads(payload)
-    except (UnicodeDecodeError, ValueError):
+        data = loads_storable(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError):
         raise Invalid(RejectReason.INVALID_JSON, "not valid JSON (UTF-8)") from None
+    except ValueError as error:  # NaN, Infinity, a NUL, a lone surrogate: jsonb takes none
+        raise Invalid(RejectReason.INVALID_JSON, f"not valid JSON: {error}") from None
     if not isinstance(data, dict):
         raise Invalid(RejectReason.SCHEMA, "the payload must be a JSON object")
     return data

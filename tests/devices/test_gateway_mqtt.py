@@ -198,6 +198,17 @@ BAD_MESSAGES = [
         RejectReason.OVERSIZED,
     ),
     ("SL-B1/ack", b'{"id": "abc", "status": "maybe"}', RejectReason.SCHEMA),
+    # What Python's json reads but jsonb refuses: rejected, not a batch that fails to store.
+    (
+        "SL-B1/event",
+        b'{"id": "e1", "type": "motion", "ts": 1790000000, "attributes": {"x": -Infinity}}',
+        RejectReason.INVALID_JSON,
+    ),
+    (
+        "SL-B1/event",
+        b'{"id": "e2", "type": "motion", "ts": 1790000000, "attributes": {"x": "\\ud8a9"}}',
+        RejectReason.INVALID_JSON,
+    ),
 ]
 
 

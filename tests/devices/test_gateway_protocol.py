@@ -96,3 +96,23 @@ def test_a_rejected_payload_never_keeps_identity_fields():
     parsed = parse_message(TOPICS, "city/v1/CAM-1/event", json.dumps(payload).encode(), now=NOW)
     assert isinstance(parsed, Rejected)
     assert "face" not in parsed.payload and parsed.stripped == ("attributes.face",)
+
+
+@pytest.mark.parametrize(
+    ("payload", "why"),
+    [
+        (b'{"ts": 1790000000, "level": NaN}', "NaN is not a JSON number"),
+        (b'{"ts": 1790000000, "level": 1, "note": "a\\u0000b"}', "NUL"),
+        (b'{"ts": 1790000000, "level": 1, "note": "\\udc00"}', "lone surrogate"),
+        (
+            '{"ts": 1790000000, "level": 1, "note": "\udc00"}'.encode("utf-8", "surrogatepass"),
+            "lone surrogate",
+        ),
+    ],
+    ids=["NaN", "NUL escape", "surrogate escape", "raw surrogate bytes"],
+)
+def test_json_that_postgresql_cannot_store_is_rejected_as_invalid_json(payload, why):
+    parsed = parse_message(TOPICS, "city/v1/SL-1/telemetry", payload, now=NOW)
+    assert isinstance(parsed, Rejected)
+    assert parsed.reason_code == RejectReason.INVALID_JSON
+    assert why in parsed.reason
