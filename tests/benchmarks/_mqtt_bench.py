@@ -43,7 +43,7 @@ def private_broker():
     conf = folder / "mosquitto.conf"
     conf.write_text(
         f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-        "max_queued_messages 0\nmax_inflight_messages 0\nlog_type error\n"
+        "max_queued_messages 0\nmax_inflight_messages 0\nlog_type error\nset_tcp_nodelay true\n"
     )
     process = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
