@@ -264,3 +264,13 @@ def test_silent_devices_are_marked_offline_by_the_periodic_task():
     devices_offline_sweep.apply()
     assert AssetState.objects.get(pk=light.pk).online is False
     assert Fault.objects.filter(asset=light, type=FaultType.OFFLINE, cleared_at=None).exists()
+
+
+def test_the_gateway_turns_off_nagle_on_its_broker_connection(gateway):
+    """An alarm's commands go out as a burst of small packets: with Nagle's algorithm on, each
+    after the first waited for the broker's (delayed) TCP acknowledgement, up to 40 ms."""
+    import socket
+
+    wait_for(lambda: gateway.mqtt.connected.is_set(), what="the gateway's connection")
+    sock = gateway.mqtt.client.socket()
+    assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
