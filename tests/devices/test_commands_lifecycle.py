@@ -21,6 +21,16 @@ from tests.devices.gateway_helpers import make_light
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(params=["one statement (PostgreSQL)", "ORM (SQLite, the embedded runner)"])
+def claim_path(request, monkeypatch):
+    """The claim has two implementations: both must claim the same commands the same way."""
+    from devices.services import commands
+
+    if request.param.startswith("ORM"):
+        monkeypatch.setattr(commands, "_claim_due_postgresql", commands._claim_due_orm)
+    return request.param
+
+
 def issue(light, level=80, **kwargs):
     (command,) = commands_issue(levels={light.pk: level}, reason="test", issued_by="test", **kwargs)
     return command
@@ -30,7 +40,7 @@ def ack(light, command, ok=True, level=None, reason=""):
     return (light.pk, Ack(light.device_id, str(command.pk), ok, level, reason, None))
 
 
-def test_claiming_marks_due_commands_sent_once():
+def test_claiming_marks_due_commands_sent_once(claim_path):
     light = make_light("SL-C1")
     command = issue(light)
     (claimed,) = commands_claim_due()
@@ -72,7 +82,7 @@ def test_an_ack_for_a_command_no_longer_pending_changes_nothing():
 
 
 @override_settings(COMMAND_ACK_TIMEOUT_S=10, COMMAND_MAX_ATTEMPTS=3)
-def test_without_an_ack_it_is_retried_with_backoff_then_timed_out():
+def test_without_an_ack_it_is_retried_with_backoff_then_timed_out(claim_path):
     light = make_light("SL-C5")
     command = issue(light, ttl=timedelta(hours=1))
     t0 = timezone.now()
@@ -127,3 +137,39 @@ def test_a_large_issue_and_claim_stays_a_few_queries(django_assert_max_num_queri
     with django_assert_max_num_queries(6):
         claimed = commands_claim_due()
     assert len(claimed) == 300
+
+
+def test_a_claim_takes_only_what_this_gateway_may_send(claim_path):
+    """OPC-UA lights go through the gateway holding their controller's session; `ids` and
+    `asset_pks` narrow the claim; an expired command is never claimed."""
+    from devices.choices import AssetKind, ControlProtocol
+    from devices.models import Asset
+
+    controller = Asset.objects.create(
+        device_id="CTL-1", kind=AssetKind.CONTROLLER, latitude=51.51, longitude=-0.09
+    )
+    mqtt_light = make_light("SL-Q1")
+    opcua_light = make_light("SL-Q2", protocol=ControlProtocol.OPCUA, controller=controller)
+    other = make_light("SL-Q3")
+    expired_light = make_light("SL-Q4")
+    mqtt_cmd, opcua_cmd, other_cmd = (issue(light) for light in (mqtt_light, opcua_light, other))
+    issue(expired_light, ttl=timedelta(seconds=1))
+    later = timezone.now() + timedelta(seconds=2)
+
+    claimed = commands_claim_due(
+        now=later, opcua_controllers=set(), ids=[mqtt_cmd.pk, opcua_cmd.pk]
+    )
+    assert [c.device_id for c in claimed] == ["SL-Q1"]
+    (claimed,) = commands_claim_due(
+        now=later, opcua_controllers={"CTL-1"}, asset_pks=[mqtt_light.pk, opcua_light.pk]
+    )
+    assert (claimed.device_id, claimed.protocol, claimed.controller_device_id) == (
+        "SL-Q2",
+        ControlProtocol.OPCUA,
+        "CTL-1",
+    )
+    assert claimed.id == str(opcua_cmd.pk)
+    # The other light was left by both filters: claimed now, and nothing else is due.
+    (claimed,) = commands_claim_due(now=later)
+    assert claimed.id == str(other_cmd.pk)
+    assert commands_claim_due(now=later) == []  # the expired one: never
