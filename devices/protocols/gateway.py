@@ -1,11 +1,13 @@
 """The device gateway: the one process that holds device connections.
 
 Threads, each with one job:
-- paho's network thread reads MQTT and puts each message on the inbox (nothing else);
-- the writer takes the inbox in batches (up to `batch_max` messages or `batch_window_s`; a
-  batch holding a camera event goes as soon as the inbox is empty),
-  parses each message into a typed value, stores the batch in one transaction and only then
-  acknowledges the messages to the broker (at-least-once, duplicates absorbed in storage);
+- paho's network thread reads MQTT and puts each message on an inbox (nothing else): camera
+  events (MQTT and Frigate) on the alert inbox, everything else on the inbox;
+- two writers, one per inbox, take it in batches (up to `batch_max` messages or
+  `batch_window_s`; a batch holding a camera event goes as soon as its inbox is empty),
+  parse each message into a typed value, store the batch in one transaction and only then
+  acknowledge the messages to the broker (at-least-once, duplicates absorbed in storage). With
+  a writer of their own, camera events never wait behind a batch of telemetry or acks;
 - the dispatcher sends commands: nudged by the Channels group `gateway.commands` after a
   command is committed, and sweeping on an interval, so a restarted gateway re-sends what is due;
 - an asyncio loop runs the Channels listener and one OPC-UA session per controller this
@@ -16,6 +18,7 @@ Threads, each with one job:
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import queue
@@ -114,6 +117,10 @@ class Gateway:
         self.options = options
         self.topics = TopicMap(options.prefix, options.frigate_topic)
         self.inbox: queue.SimpleQueue = queue.SimpleQueue()
+        # Camera events have a queue and a writer of their own: an alert never waits behind a
+        # batch of telemetry or acks being stored.
+        self.alert_inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._stats_lock = threading.Lock()
         self.stop_event = threading.Event()
         self.stats = _Stats()
         self.known = KnownDevices()
@@ -140,7 +147,7 @@ class Gateway:
                 options.frigate_topic,
             ],
             status_topic=f"{p}/{GATEWAY_STATUS_ID}/status",
-            on_message=self.inbox.put,
+            on_message=self._route,
             share=options.share,
             protocol=options.mqtt_protocol,
         )
@@ -151,7 +158,8 @@ class Gateway:
     def start(self) -> None:
         self._refresh_known(force=True)
         for name, target in (
-            ("gateway-writer", self._writer),
+            ("gateway-writer", functools.partial(self._writer, self.inbox)),
+            ("gateway-alert-writer", functools.partial(self._writer, self.alert_inbox)),
             ("gateway-dispatcher", self._dispatcher),
             ("gateway-live", self._live_publisher),
             ("gateway-async", self._async_thread),
@@ -227,9 +235,12 @@ class Gateway:
             item.topic.endswith("/event") or item.topic == self.topics.frigate_topic
         )
 
-    def _take_batch(self) -> list:
+    def _route(self, item: Inbound) -> None:
+        (self.alert_inbox if self._is_alert(item) else self.inbox).put(item)
+
+    def _take_batch(self, inbox: queue.SimpleQueue) -> list:
         try:
-            first = self.inbox.get(timeout=0.2)
+            first = inbox.get(timeout=0.2)
         except queue.Empty:
             return []
         items = [first]
@@ -237,7 +248,7 @@ class Gateway:
         deadline = time.monotonic() + self.options.batch_window_s
         while len(items) < self.options.batch_max:
             try:
-                item = self.inbox.get_nowait()
+                item = inbox.get_nowait()
                 items.append(item)
                 alert = alert or self._is_alert(item)
                 continue
@@ -252,17 +263,17 @@ class Gateway:
             if remaining <= 0:
                 break
             try:
-                item = self.inbox.get(timeout=remaining)
+                item = inbox.get(timeout=remaining)
             except queue.Empty:
                 break
             items.append(item)
             alert = alert or self._is_alert(item)
         return items
 
-    def _writer(self) -> None:
+    def _writer(self, inbox: queue.SimpleQueue) -> None:
         while not self.stop_event.is_set():
-            items = self._take_batch()
-            metrics.QUEUE_DEPTH.set(self.inbox.qsize())
+            items = self._take_batch(inbox)
+            metrics.QUEUE_DEPTH.set(self.inbox.qsize() + self.alert_inbox.qsize())
             if not items:
                 self._refresh_known()
                 continue
@@ -358,10 +369,11 @@ class Gateway:
         metrics.BATCH_SECONDS.observe(time.monotonic() - started)
         metrics.LAG_SECONDS.set(time.monotonic() - oldest)
         device_messages = len(acks) - kinds.get("gateway_status", 0)
-        self.stats.batches += 1
-        self.stats.received += device_messages
-        self.stats.stored += device_messages - len(batch.rejected)
-        self.stats.rejected += len(batch.rejected)
+        with self._stats_lock:  # two writers
+            self.stats.batches += 1
+            self.stats.received += device_messages
+            self.stats.stored += device_messages - len(batch.rejected)
+            self.stats.rejected += len(batch.rejected)
         self._queue_live(result.state_changes)
 
     def _take_mqtt(self, item: Inbound, now, batch, statuses, audits, lights) -> str:
