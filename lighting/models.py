@@ -199,6 +199,9 @@ class Override(models.Model):
         indexes = [
             models.Index(fields=["ended_at", "expires_at"]),
             models.Index(fields=["starts_at"]),
+            # "In force at instant t" (a past event's boosts, a period's analytics): expiry
+            # after t, or none. Without it every such query read every override ever made.
+            models.Index(fields=["expires_at"], name="lighting_override_expires"),
         ]
         constraints = [
             models.CheckConstraint(
