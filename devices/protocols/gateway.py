@@ -9,7 +9,8 @@ Threads, each with one job:
   acknowledge the messages to the broker (at-least-once, duplicates absorbed in storage). With
   a writer of their own, camera events never wait behind a batch of telemetry or acks;
 - the dispatcher sends commands: nudged by the Channels group `gateway.commands` after a
-  command is committed, and sweeping on an interval, so a restarted gateway re-sends what is due;
+  command is committed (it claims the commands the nudge names, by key), and sweeping on an
+  interval for everything due, so a restarted gateway re-sends what is due;
 - an asyncio loop runs the Channels listener and one OPC-UA session per controller this
   gateway owns (controllers are split between gateways by a stable hash of their device id);
 - the live publisher sends `light.state` / `device.status`, coalesced per device, so 10,000
@@ -494,35 +495,47 @@ class Gateway:
             self._nudge.clear()
             if self.stop_event.is_set():
                 return
+            with self._nudge_lock:
+                nudged, self._nudged_ids = self._nudged_ids, set()
             try:
                 if time.monotonic() - last_sweep >= self.options.sweep_s:
                     command_service.commands_sweep()
                     last_sweep = time.monotonic()
-                self.dispatch_due()
+                    self.dispatch_due()  # everything due: re-sends, and any nudge lost
+                elif nudged:
+                    # What the nudge named, found by key: the alert path never waits for a
+                    # scan of the command table (whose state index holds every command's
+                    # past states until vacuum removes them).
+                    self.dispatch_due(ids=nudged)
             except (OperationalError, InterfaceError, DatabaseError):
+                # The nudged commands are not lost: the next sweep finds them due.
                 log.warning("command dispatch: database unavailable", exc_info=True)
                 with contextlib.suppress(Exception):
                     db_connection.close()
                 self.stop_event.wait(1.0)
 
-    def dispatch_due(self) -> int:
-        """Claims and sends every due command this gateway may send; returns how many."""
+    def dispatch_due(self, ids: Iterable[str] | None = None) -> int:
+        """Claims and sends every due command this gateway may send (only those of `ids` when
+        given); returns how many."""
         if not self.mqtt.connected.is_set():
             return 0
+        limit = 2000
+        ids = None if ids is None else list(ids)
         sent = 0
         while not self.stop_event.is_set():  # stopping: claim nothing more
             claimed = command_service.commands_claim_due(
-                limit=2000, opcua_controllers=set(self._opcua_sessions)
+                limit=limit, ids=ids, opcua_controllers=set(self._opcua_sessions)
             )
-            if not claimed:
-                return sent
             for command in claimed:
                 if command.protocol == ControlProtocol.OPCUA:
                     self._send_opcua(command)
                 else:
                     self._send_mqtt(command)
             sent += len(claimed)
-            self.stats.commands_sent += len(claimed)
+            with self._stats_lock:
+                self.stats.commands_sent += len(claimed)
+            if len(claimed) < limit:  # nothing more is due
+                return sent
         return sent
 
     def _send_mqtt(self, command) -> None:
