@@ -279,7 +279,10 @@ def _alert_latencies(cams, linked, *, events: int, rate: float) -> dict:
             ],
             env,
         )
+        # The cameras and the lamps are different devices, on connections of their own: on one
+        # shared connection an event would queue behind the lamps' acks (Nagle's algorithm).
         device = client(mqtt_url)
+        camera = client(mqtt_url)
 
         def on_message(c, userdata, message):
             now = time.perf_counter()
@@ -307,6 +310,7 @@ def _alert_latencies(cams, linked, *, events: int, rate: float) -> dict:
 
         device.on_message = on_message
         device.loop_start()
+        camera.loop_start()
         device.subscribe(f"{prefix}/+/cmd", qos=1)
         try:
             time.sleep(8)  # the gateway subscribes, the worker connects
@@ -330,7 +334,7 @@ def _alert_latencies(cams, linked, *, events: int, rate: float) -> dict:
                     }
                     if index == warmup:
                         done.clear()
-                device.publish(
+                camera.publish(
                     f"{prefix}/{cam.device_id}/event",
                     json.dumps(
                         {
@@ -347,8 +351,9 @@ def _alert_latencies(cams, linked, *, events: int, rate: float) -> dict:
                 time.sleep(0.1)
             lost = len(waiting) + skipped
         finally:
-            device.loop_stop()
-            device.disconnect()
+            for connection in (device, camera):
+                connection.loop_stop()
+                connection.disconnect()
             for process in (worker, gateway):
                 process.terminate()
             for process in (worker, gateway):
