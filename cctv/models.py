@@ -3,6 +3,7 @@ legal holds, evidence exports and the disclosure log."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -482,3 +483,26 @@ class ZoneHour(models.Model):
 
     def __str__(self) -> str:
         return f"{self.zone_id} @ {self.hour:%Y-%m-%d %H}:00"
+
+
+class AnalyticsReport(models.Model):
+    """The hotspots and recommendations of one period, as the nightly task computed them from
+    the zone-hour analytics (all zones, every event type). A re-run for the same period replaces
+    its report: one per period. The API's hotspot and recommendation endpoints compute any
+    period on request; the reports keep what each night found, to compare over time."""
+
+    since = models.DateTimeField(help_text="Start of the period (UTC, whole hour)")
+    until = models.DateTimeField(help_text="End of the period, exclusive")
+    hotspots = models.JSONField(default=list, encoder=DjangoJSONEncoder)
+    recommendations = models.JSONField(default=list, encoder=DjangoJSONEncoder)
+    dim_level = models.FloatField(help_text="The dim level used, %")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-until", "-since"]
+        constraints = [
+            models.UniqueConstraint(fields=["since", "until"], name="cctv_report_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"analytics {self.since:%Y-%m-%d} – {self.until:%Y-%m-%d}"

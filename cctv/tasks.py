@@ -62,6 +62,27 @@ def retention_purge() -> dict[str, int]:
     }
 
 
+@shared_task(base=RetryingTask, name="cctv.tasks.analytics_report")
+def analytics_report(since: str | None = None, until: str | None = None) -> int:
+    """Stores the hotspots and recommendations of a period (beat, nightly after
+    `analytics_day`: the 28 days to today's midnight, UTC). Any past period by its ISO
+    instants. Idempotent. Returns the report's id."""
+    from datetime import datetime
+
+    from cctv.services.analytics_hotspots import (
+        analytics_report_compute,
+        analytics_report_nightly,
+    )
+
+    if since and until:
+        report = analytics_report_compute(
+            since=datetime.fromisoformat(since), until=datetime.fromisoformat(until)
+        )
+    else:
+        report = analytics_report_nightly(until=datetime.fromisoformat(until) if until else None)
+    return report.pk
+
+
 @shared_task(base=RetryingTask, name="cctv.tasks.latency_published")
 def latency_published() -> int:
     """Completes alarms' latency records with the instant their commands were sent."""

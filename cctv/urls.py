@@ -28,6 +28,16 @@ urlpatterns = [
         name="cctv-analytics-zone-hours-csv",
     ),
     path(
+        "cctv/analytics/reports/",
+        analytics_views.AnalyticsReportListView.as_view(),
+        name="cctv-analytics-reports",
+    ),
+    path(
+        "cctv/analytics/reports/<int:pk>/",
+        analytics_views.AnalyticsReportDetailView.as_view(),
+        name="cctv-analytics-report",
+    ),
+    path(
         "cctv/analytics/hotspots/",
         analytics_views.HotspotListView.as_view(),
         name="cctv-analytics-hotspots",

@@ -84,6 +84,10 @@ app.conf.beat_schedule = {
         "task": "cctv.tasks.analytics_day",
         "schedule": crontab(hour=4, minute=30),
     },
+    "cctv-analytics-report": {
+        "task": "cctv.tasks.analytics_report",
+        "schedule": crontab(hour=4, minute=50),
+    },
     "cctv-latency-published": {
         "task": "cctv.tasks.latency_published",
         "schedule": timedelta(seconds=60),

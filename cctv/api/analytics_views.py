@@ -12,11 +12,11 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.generics import ListAPIView
+from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cctv.models import ZoneHour
+from cctv.models import AnalyticsReport, ZoneHour
 from cctv.services import analytics_hotspots
 
 VIEW_ANALYTICS = "cctv.view_zonehour"
@@ -226,6 +226,53 @@ class RecommendationCsvView(APIView):
     @extend_schema(parameters=PERIOD_PARAMETERS, responses={(200, "text/csv"): OpenApiTypes.STR})
     def get(self, request):
         return _csv(_recommendations(request), RECOMMENDATION_COLUMNS, "recommendations.csv")
+
+
+class AnalyticsReportSerializer(serializers.ModelSerializer):
+    hotspot_count = serializers.SerializerMethodField()
+    recommendation_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AnalyticsReport
+        fields = [
+            "id",
+            "since",
+            "until",
+            "computed_at",
+            "dim_level",
+            "hotspot_count",
+            "recommendation_count",
+        ]
+
+    def get_hotspot_count(self, report) -> int:
+        return len(report.hotspots)
+
+    def get_recommendation_count(self, report) -> int:
+        return len(report.recommendations)
+
+
+class AnalyticsReportDetailSerializer(AnalyticsReportSerializer):
+    class Meta(AnalyticsReportSerializer.Meta):
+        fields = [*AnalyticsReportSerializer.Meta.fields, "hotspots", "recommendations"]
+
+
+class AnalyticsReportListView(ListAPIView):
+    """The nightly reports: each period's hotspots and recommendations as they were computed
+    (newest first), to see how a zone's picture changes from night to night."""
+
+    serializer_class = AnalyticsReportSerializer
+    permission_map = {"GET": VIEW_ANALYTICS}
+    filter_backends: list = []
+    queryset = AnalyticsReport.objects.all()
+
+
+class AnalyticsReportDetailView(RetrieveAPIView):
+    """One report, with its hotspots and recommendations (the shapes of the hotspot and
+    recommendation endpoints)."""
+
+    serializer_class = AnalyticsReportDetailSerializer
+    permission_map = {"GET": VIEW_ANALYTICS}
+    queryset = AnalyticsReport.objects.all()
 
 
 class DraftInput(serializers.Serializer):

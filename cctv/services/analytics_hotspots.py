@@ -7,12 +7,13 @@ inputs from `ZoneHour` rows (and the events of a hotspot's cameras) and writes t
 
 from collections import Counter, defaultdict
 from dataclasses import asdict
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from cctv.choices import EventStatus
 from cctv.correlation_hotspots import (
@@ -24,7 +25,7 @@ from cctv.correlation_hotspots import (
     recommendation_for,
     steps_with_floor,
 )
-from cctv.models import Event, ZoneHour
+from cctv.models import AnalyticsReport, Event, ZoneHour
 from cctv.services.analytics import hour_floor
 from cctv.services.correlation import dim_level as default_dim_level
 from cityplatform.api import ApplicationError
@@ -211,6 +212,37 @@ def recommendations_list(
         if recommendation is not None:
             out.append(_render(recommendation, start, end))
     return out
+
+
+REPORT_DAYS = 28
+
+
+def analytics_report_compute(*, since: datetime, until: datetime) -> AnalyticsReport:
+    """Computes and stores the period's hotspots and recommendations (all zones, every event
+    type). Idempotent: a re-run for the same period replaces its report with the same rows."""
+    start, end = _period(since, until)
+    hotspots = hotspots_list(since=start, until=end)
+    recommendations = recommendations_list(since=start, until=end)
+    report, _ = AnalyticsReport.objects.update_or_create(
+        since=start,
+        until=end,
+        defaults={
+            "hotspots": hotspots,
+            "recommendations": recommendations,
+            "dim_level": default_dim_level(),
+            "computed_at": timezone.now(),
+        },
+    )
+    return report
+
+
+def analytics_report_nightly(*, until: datetime | None = None) -> AnalyticsReport:
+    """The report of the `REPORT_DAYS` days before `until` (default: today's midnight, UTC,
+    after the nightly recomputation of yesterday's zone-hours)."""
+    if until is None:
+        today = timezone.now().date()
+        until = datetime(today.year, today.month, today.day, tzinfo=UTC)
+    return analytics_report_compute(since=until - timedelta(days=REPORT_DAYS), until=until)
 
 
 def _recommend(spot: Hotspot, start, end, zones) -> Recommendation | None:
