@@ -516,15 +516,24 @@ class Gateway:
 
     def dispatch_due(self, ids: Iterable[str] | None = None) -> int:
         """Claims and sends every due command this gateway may send (only those of `ids` when
-        given); returns how many."""
+        given, a batch of ids per claim); returns how many."""
         if not self.mqtt.connected.is_set():
             return 0
         limit = 2000
-        ids = None if ids is None else list(ids)
+        if ids is not None:
+            ids = list(ids)
+            batches = iter([ids[i : i + limit] for i in range(0, len(ids), limit)])
+        else:
+            batches = None
         sent = 0
         while not self.stop_event.is_set():  # stopping: claim nothing more
+            batch = None
+            if batches is not None:
+                batch = next(batches, None)
+                if batch is None:
+                    return sent
             claimed = command_service.commands_claim_due(
-                limit=limit, ids=ids, opcua_controllers=set(self._opcua_sessions)
+                limit=limit, ids=batch, opcua_controllers=set(self._opcua_sessions)
             )
             for command in claimed:
                 if command.protocol == ControlProtocol.OPCUA:
@@ -534,7 +543,7 @@ class Gateway:
             sent += len(claimed)
             with self._stats_lock:
                 self.stats.commands_sent += len(claimed)
-            if len(claimed) < limit:  # nothing more is due
+            if batches is None and len(claimed) < limit:  # nothing more is due
                 return sent
         return sent
 
