@@ -194,4 +194,10 @@ def test_live_updates_resume_after_a_redis_restart_without_restarting_the_server
         if client is not None:
             client.close()
         asgi.terminate()
-        asgi.wait(20)
+        try:
+            asgi.wait(20)
+        except subprocess.TimeoutExpired:
+            # uvicorn's graceful shutdown can wait on a WebSocket task still reading the
+            # layer: what it did before is what this test asserts, not how it stops.
+            asgi.kill()
+            asgi.wait(10)
