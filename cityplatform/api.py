@@ -1,7 +1,7 @@
 """API conventions: one error type and format, pagination."""
 
 import logging
-from datetime import UTC
+from datetime import UTC, date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -15,6 +15,31 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 log = logging.getLogger(__name__)
+
+
+MAX_ID = 2**63 - 1  # PostgreSQL bigint
+
+
+def parse_id(raw: str | None) -> int | None:
+    """A database id from text (a query parameter, a path segment): ASCII digits within the
+    bigint range, else None. (`str.isdigit` accepts "³", which `int` refuses, and a number past
+    the range reaches the database as an error.)"""
+    if not raw or not raw.isascii() or not raw.isdigit():
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_ID else None
+
+
+# Days a request may name: the work around a day (the night before, the 28 days of history
+# before a period) must stay within Python's dates.
+EARLIEST_DAY, LATEST_DAY = date(1970, 1, 1), date(9998, 12, 31)
+
+
+def day_problem(day: date) -> str | None:
+    """Why a day cannot be asked for, or None."""
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        return f"must be between {EARLIEST_DAY} and {LATEST_DAY}"
+    return None
 
 
 class ApplicationError(Exception):

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 
+from cityplatform.api import parse_id
 from cityplatform.permissions import has_perm
 from dashboards import permissions as perms
 from dashboards import selectors
@@ -92,7 +93,7 @@ def _asset_query(request: HttpRequest) -> selectors.AssetQuery:
         q=params.get("q", "")[:100],
         kind=params.get("kind", "") if params.get("kind") in AssetKind.values else "",
         status=params.get("status", "") if params.get("status") in LifecycleStatus.values else "",
-        zone=int(zone) if zone.isdigit() else None,
+        zone=parse_id(zone),
         online=params.get("online", "") if params.get("online") in {"yes", "no", "never"} else "",
         faulty=params.get("faulty") == "1",
         sort=sort.lstrip("-") if sort.lstrip("-") in selectors.ASSET_SORTS else "device_id",
@@ -168,7 +169,7 @@ def asset_detail(request: HttpRequest, device_id: str) -> HttpResponse:
 def map_data(request: HttpRequest) -> JsonResponse:
     """Zones, lights and cameras for the map (every page with a map has the overview right)."""
     raw = request.GET.get("zones", "")
-    zone_ids = [int(z) for z in raw.split(",") if z.isdigit()] if raw else None
+    zone_ids = [i for z in raw.split(",") if (i := parse_id(z)) is not None] if raw else None
     return JsonResponse(selectors.map_features(zone_ids=zone_ids))
 
 

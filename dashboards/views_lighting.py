@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
+from cityplatform.api import day_problem, parse_id
 from cityplatform.permissions import has_perm
 from dashboards import permissions as perms
 from dashboards import selectors
@@ -48,7 +49,7 @@ def _page(request: HttpRequest, template: str, tab: str, context: dict) -> HttpR
 
 def _selected(request: HttpRequest) -> int | None:
     raw = request.GET.get("id", "")
-    return int(raw) if raw.isdigit() else None
+    return parse_id(raw)
 
 
 def lighting_live_context(request: HttpRequest) -> dict:
@@ -140,6 +141,8 @@ def energy(request: HttpRequest) -> HttpResponse:
         night = parse_date(request.GET.get("night", "")[:10])
     except ValueError:  # well formed but no such day
         night = None
+    if night is not None and day_problem(night):
+        night = None
     night = night or timezone.localdate() - timedelta(days=1)
     return _page(
         request,
@@ -149,7 +152,7 @@ def energy(request: HttpRequest) -> HttpResponse:
             "zones": zones,
             "energy": {
                 "api": reverse("lighting-energy"),
-                "zone": int(zone) if zone.isdigit() else (zones[0][0] if zones else None),
+                "zone": parse_id(zone) or (zones[0][0] if zones else None),
                 "night": str(night),
             },
         },

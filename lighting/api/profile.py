@@ -19,7 +19,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cityplatform.api import ApplicationError
+from cityplatform.api import ApplicationError, day_problem, parse_id
 from cityplatform.schema import MAY_MISS
 from devices.models import Zone
 from lighting import selectors
@@ -33,6 +33,11 @@ class ProfileInput(serializers.Serializer):
     steps = serializers.JSONField()
     zone = serializers.IntegerField(required=False, allow_null=True, default=None)
     night = serializers.DateField(required=False, allow_null=True, default=None)
+
+    def validate_night(self, value):
+        if value is not None and (problem := day_problem(value)):
+            raise serializers.ValidationError(problem)
+        return value
 
     def validate_steps(self, value):
         errors = steps_errors(value)
@@ -89,7 +94,7 @@ class ProfileView(APIView):
     )
     def get(self, request):
         raw_zone = request.query_params.get("zone", "")
-        if not raw_zone.isdigit():
+        if parse_id(raw_zone) is None:
             raise ApplicationError("zone must be a zone id.", extra={"fields": {"zone": ["id"]}})
         raw_night = request.query_params.get("night", "")
         try:
@@ -100,6 +105,8 @@ class ProfileView(APIView):
             raise ApplicationError(
                 "night must be YYYY-MM-DD.", extra={"fields": {"night": ["e.g. 2026-11-20"]}}
             )
+        if night is not None and (problem := day_problem(night)):
+            raise ApplicationError(f"night {problem}.", extra={"fields": {"night": [problem]}})
         zone, tz_name, lat, lon = _place(int(raw_zone))
         night = _night(night, tz_name)
         calendar = selectors.zone_calendar(zone_id=zone["id"])

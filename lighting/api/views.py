@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cityplatform.api import ApplicationError
+from cityplatform.api import ApplicationError, day_problem, parse_id
 from devices.selectors import lights as light_selectors
 from lighting import selectors
 from lighting.api import serializers as s
@@ -255,8 +255,8 @@ class ExplainView(APIView):
     )
     def get(self, request, light: str):
         asset = light_selectors.light_get(device_id=light)
-        if asset is None and light.isdigit():
-            asset = light_selectors.light_get(pk=int(light))
+        if asset is None and (pk := parse_id(light)) is not None:
+            asset = light_selectors.light_get(pk=pk)
         if asset is None:
             raise ApplicationError("No such light.", status_code=404)
         at = timezone.now()
@@ -284,7 +284,7 @@ class CommandViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         light = self.request.query_params.get("light")
         return light_selectors.light_commands(
-            asset_id=int(light) if light and light.isdigit() else None,
+            asset_id=parse_id(light),
             state=self.request.query_params.get("state"),
         )
 
@@ -341,15 +341,17 @@ class EnergyView(APIView):
             raise ApplicationError(
                 "date must be YYYY-MM-DD.", extra={"fields": {"date": ["e.g. 2026-11-20"]}}
             )
+        if problem := day_problem(day):
+            raise ApplicationError(f"date {problem}.", extra={"fields": {"date": [problem]}})
         zone = request.query_params.get("zone")
-        if zone is not None and not zone.isdigit():
+        if zone is not None and parse_id(zone) is None:
             raise ApplicationError("zone must be a zone id.", extra={"fields": {"zone": ["id"]}})
         by = request.query_params.get("by", "zone")
         if by not in ("zone", "light", "half_hour"):
             raise ApplicationError(
                 "by must be zone, light or half_hour.", extra={"fields": {"by": ["unknown"]}}
             )
-        report = energy_services.energy_report(day=day, zone_id=int(zone) if zone else None)
+        report = energy_services.energy_report(day=day, zone_id=parse_id(zone))
         if request.query_params.get("export") == "csv":
             body = (
                 energy_services.energy_csv_lights(report)

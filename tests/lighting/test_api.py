@@ -144,6 +144,9 @@ def test_explain_endpoint_answers_for_any_role_at_any_instant(make_user, api_cli
     month_13 = client.get("/api/v1/lighting/lights/SL-0001/explain/?at=2026-13-01T00:00:00Z")
     assert month_13.status_code == 400
     assert client.get("/api/v1/lighting/lights/NOPE/explain/").status_code == 404
+    # A digit to str.isdigit but not to int (schemathesis found it a 500), and an id past bigint
+    assert client.get("/api/v1/lighting/lights/³/explain/").status_code == 404
+    assert client.get("/api/v1/lighting/lights/99999999999999999999/explain/").status_code == 404
 
 
 def test_lighting_operator_builds_a_programme_and_a_calendar(make_user, api_client, make_zone):

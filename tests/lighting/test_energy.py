@@ -100,3 +100,10 @@ def test_energy_api_answers_json_and_csv(make_user, api_client, make_zone, make_
     assert csv_response["Content-Type"].startswith("text/csv")
     assert client.get("/api/v1/lighting/energy/?date=20-11-2026").status_code == 400
     assert client.get("/api/v1/lighting/energy/?date=2026-13-45").status_code == 400
+    # The first and last days Python knows, and ids that str.isdigit takes but int refuses
+    # (found by the full-size schemathesis run: each was a 500)
+    for day in ("9999-12-31", "0001-01-01"):
+        far = client.get(f"/api/v1/lighting/energy/?date={day}")
+        assert far.status_code == 400 and "date" in far.json()["extra"]["fields"]
+    for zone_id in ("³", "99999999999999999999"):
+        assert client.get(f"/api/v1/lighting/energy/?zone={zone_id}").status_code == 400

@@ -83,6 +83,12 @@ def test_unsaved_steps_are_previewed_with_a_sunset_offset(viewer, make_zone):
     assert at(first["at"]) - at(response.json()["sun"]["sunset"]) == timedelta(minutes=15)
     assert first["text"] == "80 % from sunset +15 min"
     assert at(second["at"]) == utc(2026, 11, 21, 0, 30)
+    far = viewer.post(
+        "/api/v1/lighting/profile/",
+        {"steps": steps, "zone": zone.pk, "night": "0001-01-01"},
+        format="json",
+    )
+    assert far.status_code == 400 and "night" in far.json()["extra"]["fields"]
 
 
 def test_profile_errors_name_the_step_and_field(viewer):
@@ -100,7 +106,8 @@ def test_profile_errors_name_the_step_and_field(viewer):
 def test_profile_refuses_a_bad_zone_or_night(viewer):
     assert viewer.get("/api/v1/lighting/profile/?zone=x").status_code == 400
     assert viewer.get("/api/v1/lighting/profile/?zone=999999").status_code == 404
-    for night in ("tonight", "2026-13-45"):
+    assert viewer.get("/api/v1/lighting/profile/?zone=³").status_code == 400
+    for night in ("tonight", "2026-13-45", "0001-01-01", "9999-12-31"):
         bad = viewer.get(f"/api/v1/lighting/profile/?zone=1&night={night}")
         assert bad.status_code == 400 and "night" in bad.json()["extra"]["fields"]
 
