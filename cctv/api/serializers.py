@@ -17,6 +17,7 @@ from cctv.models import (
     PurgeRun,
 )
 from cctv.services.rules import RULE_FIELDS
+from cityplatform.api import InstantInput
 from devices.models import Asset, Zone
 
 
@@ -242,8 +243,8 @@ class LegalHoldInput(serializers.Serializer):
     camera = serializers.SlugRelatedField(
         slug_field="device_id", queryset=Asset.objects.all(), required=False, allow_null=True
     )
-    start = serializers.DateTimeField(required=False, allow_null=True)
-    end = serializers.DateTimeField(required=False, allow_null=True)
+    start = InstantInput(required=False, allow_null=True)
+    end = InstantInput(required=False, allow_null=True)
 
 
 class ReleaseInput(serializers.Serializer):
@@ -279,8 +280,8 @@ class ExportInput(serializers.Serializer):
     camera = serializers.SlugRelatedField(
         slug_field="device_id", queryset=Asset.objects.all(), required=False, allow_null=True
     )
-    start = serializers.DateTimeField(required=False, allow_null=True)
-    end = serializers.DateTimeField(required=False, allow_null=True)
+    start = InstantInput(required=False, allow_null=True)
+    end = InstantInput(required=False, allow_null=True)
     type = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
 
 

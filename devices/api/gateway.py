@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 
+from cityplatform.api import InstantInput
 from cityplatform.permissions import ACCESS_PLATFORM
 from devices.choices import CommandState, RejectReason
 from devices.models import Asset, Command, RejectedMessage, Telemetry
@@ -34,7 +35,7 @@ class RejectedMessageDetailSerializer(RejectedMessageSerializer):
 class RejectedMessageFilter(serializers.Serializer):
     device_id = serializers.CharField(required=False, max_length=64)
     reason_code = serializers.ChoiceField(choices=RejectReason.choices, required=False)
-    since = serializers.DateTimeField(required=False)
+    since = InstantInput(required=False)
     topic = serializers.CharField(required=False, max_length=255)
 
 
@@ -92,7 +93,7 @@ class CommandSerializer(serializers.ModelSerializer):
 class CommandFilter(serializers.Serializer):
     state = serializers.ChoiceField(choices=CommandState.choices, required=False)
     device_id = serializers.CharField(required=False, max_length=64)
-    since = serializers.DateTimeField(required=False)
+    since = InstantInput(required=False)
 
 
 class CommandListApi(ListAPIView):
@@ -123,8 +124,8 @@ class TelemetrySerializer(serializers.ModelSerializer):
 
 
 class TelemetryFilter(serializers.Serializer):
-    since = serializers.DateTimeField(required=False)
-    until = serializers.DateTimeField(required=False)
+    since = InstantInput(required=False)
+    until = InstantInput(required=False)
 
     def validate(self, data):
         if data.get("since") and data.get("until") and data["since"] >= data["until"]:

@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cityplatform.api import InstantInput
 from devices.choices import AssetKind, FaultType, LifecycleStatus, MaintenanceKind, ZoneKind
 from devices.models import Asset, CameraLight, Fault, MaintenanceRecord, Zone
 from devices.selectors.registry import DETAIL_FIELDS, STATE_FIELDS, asset_row
@@ -326,4 +327,4 @@ class MaintenanceUpdateSerializer(serializers.Serializer):
     )
     notes = serializers.CharField(allow_blank=True, required=False)
     assigned_to = serializers.CharField(max_length=150, allow_blank=True, required=False)
-    closed_at = serializers.DateTimeField(allow_null=True, required=False)
+    closed_at = InstantInput(allow_null=True, required=False)

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from cityplatform.api import InstantInput
 from lighting.choices import Operation, RuleKind
 from lighting.core.schedule import ScheduleError, parse_steps, rule_from_fields
 from lighting.models import (
@@ -220,15 +221,15 @@ class OverrideInput(serializers.Serializer):
     level = serializers.FloatField(min_value=0, max_value=100)
     operation = serializers.ChoiceField(choices=Operation.choices)
     priority = serializers.IntegerField(min_value=1, max_value=16)
-    starts_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    starts_at = InstantInput(required=False, allow_null=True, default=None)
+    expires_at = InstantInput(required=False, allow_null=True, default=None)
     duration_min = serializers.IntegerField(required=False, min_value=1, max_value=7 * 24 * 60)
     reason = serializers.CharField(max_length=300)
     alarm_id = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
 class ExtendInput(serializers.Serializer):
-    expires_at = serializers.DateTimeField()
+    expires_at = InstantInput()
 
 
 class CancelInput(serializers.Serializer):

@@ -146,3 +146,22 @@ def test_an_export_needs_a_purpose_and_a_requester(alarm, supervisor):
     )
     assert response.status_code == 400
     assert {"purpose", "requested_by"} <= set(response.json()["extra"]["fields"])
+
+
+def test_a_window_outside_1970_to_9998_is_a_400_naming_the_field(camera, supervisor):
+    """A year-162 instant was stored and rendered in London's mean time (-00:01:15), which is
+    not RFC 3339 (found by the full-size schemathesis run)."""
+    response = supervisor.post(
+        EXPORTS,
+        {
+            "camera": camera.device_id,
+            "start": "0162-01-10T19:51:34Z",
+            "end": "2026-01-10T20:00:00Z",
+            "purpose": "Road traffic collision",
+            "requested_by": "Insurer",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "start" in response.json()["extra"]["fields"]
+    assert not EvidenceExport.objects.exists()
