@@ -71,6 +71,9 @@ class GatewayProcess:
                 self.kill()
 
 
+MAX_OUTSTANDING = 30_000
+
+
 class DevicePublisher:
     """Devices publishing QoS 1 telemetry through one persistent paho session: unacknowledged
     messages are re-sent after a reconnect, as a device with a session does."""
@@ -90,8 +93,17 @@ class DevicePublisher:
         self.client.connect(host, port, keepalive=10)
         self.client.loop_start()
         self.infos: list = []
+        self._oldest = 0  # infos before this one are acknowledged
 
     def publish(self, device_id: str, payload: bytes) -> None:
+        # QoS 1 message ids are 16-bit: one session cannot hold 65,535 unacknowledged messages
+        # (paho refuses the next with ERR_QUEUE_SIZE when an id comes round again). A device
+        # waits instead, as the 100,000-message runs do while the broker or gateway is away.
+        while len(self.infos) - self._oldest >= MAX_OUTSTANDING:
+            if self.infos[self._oldest].is_published():
+                self._oldest += 1
+            else:
+                time.sleep(0.01)
         self.infos.append(
             self.client.publish(f"{self.prefix}/{device_id}/telemetry", payload, qos=1)
         )
