@@ -25,6 +25,13 @@ class CityplatformConfig(AppConfig):
         autodiscover_modules("live")
         # Roles follow the permissions the apps declare, after every migrate.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="cityplatform-roles")
+        # Every model serializer takes its input instants within 1970…9998 (see InstantInput).
+        from django.db import models
+        from rest_framework import serializers
+
+        from cityplatform.api import InstantInput
+
+        serializers.ModelSerializer.serializer_field_mapping[models.DateTimeField] = InstantInput
 
 
 def describe_runtime() -> list[str]:
