@@ -6,7 +6,12 @@ from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -293,7 +298,13 @@ class FaultViewSet(
     def get_queryset(self):
         return selectors.faults_list()
 
-    @extend_schema(request=s.FaultInputSerializer, responses={201: s.FaultSerializer})
+    @extend_schema(
+        request=s.FaultInputSerializer,
+        responses={
+            201: s.FaultSerializer,
+            200: OpenApiResponse(s.FaultSerializer, description="already open: that fault"),
+        },
+    )
     def create(self, request: Request, *args, **kwargs) -> Response:
         data = s.FaultInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
