@@ -94,7 +94,8 @@ class ProfileView(APIView):
     )
     def get(self, request):
         raw_zone = request.query_params.get("zone", "")
-        if parse_id(raw_zone) is None:
+        zone_id = parse_id(raw_zone)
+        if zone_id is None:
             raise ApplicationError("zone must be a zone id.", extra={"fields": {"zone": ["id"]}})
         raw_night = request.query_params.get("night", "")
         try:
@@ -107,7 +108,7 @@ class ProfileView(APIView):
             )
         if night is not None and (problem := day_problem(night)):
             raise ApplicationError(f"night {problem}.", extra={"fields": {"night": [problem]}})
-        zone, tz_name, lat, lon = _place(int(raw_zone))
+        zone, tz_name, lat, lon = _place(zone_id)
         night = _night(night, tz_name)
         calendar = selectors.zone_calendar(zone_id=zone["id"])
         schedule = schedule_load()
