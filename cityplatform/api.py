@@ -14,6 +14,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from cityplatform.nul_guard import BodyRefused
+
 log = logging.getLogger(__name__)
 
 
@@ -110,7 +112,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         response.data = {"message": "Invalid input.", "extra": extra}
     else:
         detail = response.data.get("detail", str(exc)) if isinstance(response.data, dict) else exc
-        response.data = {"message": str(detail), "extra": {}}
+        extra = exc.extra if isinstance(exc, BodyRefused) else {}  # what a parser refused
+        response.data = {"message": str(detail), "extra": extra}
     return response
 
 

@@ -16,6 +16,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import timezone
 
 from cityplatform import live
+from cityplatform.json_input import JsonRefused, json_loads_bounded
 from cityplatform.permissions import ACCESS_PLATFORM
 
 log = logging.getLogger(__name__)
@@ -72,10 +73,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if text_data is None or len(text_data) > MAX_MESSAGE_BYTES:
             await self.reply("error", {"message": "Send JSON text messages of at most 16 KiB."})
             return
-        try:
-            request = json.loads(text_data)
-        except ValueError:
-            await self.reply("error", {"message": "The message is not valid JSON."})
+        try:  # bounded: 5,000 nested brackets once raised RecursionError and aborted the socket
+            request = json_loads_bounded(text_data, max_bytes=MAX_MESSAGE_BYTES)
+        except JsonRefused as error:
+            await self.reply(
+                "error",
+                {
+                    "message": f"The message is not valid JSON: {error.message}.",
+                    "body": error.label,
+                },
+            )
             return
         action = request.get("action") if isinstance(request, dict) else None
         topics = request.get("topics") if isinstance(request, dict) else None

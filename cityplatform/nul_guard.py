@@ -6,18 +6,21 @@ The middleware guards paths and query strings (a path parameter or a filter is l
 any serializer sees it); the parsers guard the decoded body, so a JSON "\\u0000" escape is
 caught as surely as a raw byte.
 
-JSON from outside the API (an MQTT payload, a webhook body) goes through `loads_storable`, which
-also refuses what Python's json module accepts but PostgreSQL's jsonb does not: NaN and
-Infinity (not JSON at all) and lone surrogates ("\\ud800", not Unicode).
+A JSON body goes through `cityplatform.json_input.json_loads_bounded`, the loader of every JSON
+input from outside (MQTT payloads, webhook bodies, WebSocket frames too): its size and nesting
+depth are bounded before it is parsed, and NaN, Infinity, numbers out of range and lone
+surrogates ("\\ud800", not Unicode) are refused as well as the NUL character.
 """
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
 from django.http import JsonResponse
-from rest_framework import exceptions, parsers
+from rest_framework import exceptions, parsers, status
+
+from cityplatform.json_input import JsonRefused, NotJson, Nul, TooLarge, json_loads_bounded
 
 NUL_MESSAGE = "Text may not contain the NUL character (U+0000)."
 
@@ -32,43 +35,6 @@ def contains_nul(value: Any) -> bool:
     if isinstance(value, list | tuple):
         return any(contains_nul(item) for item in value)
     return False
-
-
-def refuse_constant(name: str):
-    """`parse_constant` for json.loads: NaN, Infinity and -Infinity are not JSON (RFC 8259)."""
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def lone_surrogate(value: Any) -> bool:
-    """Whether any string in `value` (nested dicts and lists) holds a lone surrogate."""
-    if isinstance(value, str):
-        if value.isascii():
-            return False
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return True
-        return False
-    if isinstance(value, Mapping):
-        return any(lone_surrogate(key) or lone_surrogate(item) for key, item in value.items())
-    if isinstance(value, list | tuple):
-        return any(lone_surrogate(item) for item in value)
-    return False
-
-
-def loads_storable(data: bytes | str) -> Any:
-    """Parses JSON as PostgreSQL can store it, else ValueError saying why: not JSON (NaN and
-    Infinity included), a NUL character, or a lone surrogate."""
-    value = json.loads(data, parse_constant=refuse_constant)
-    # An ASCII payload can only carry either as a \\u escape (the parser refuses a raw NUL
-    # in a string), so most payloads skip the walk. (Bytes are decoded with surrogatepass.)
-    if data.isascii() and (b"\\u" if isinstance(data, bytes) else "\\u") not in data:
-        return value
-    if contains_nul(value):
-        raise ValueError("a NUL character (\\u0000) in a string")
-    if lone_surrogate(value):
-        raise ValueError("a lone surrogate: text that is not valid Unicode")
-    return value
 
 
 def _refused(request) -> JsonResponse | None:
@@ -103,9 +69,44 @@ def _checked(data):
     return data
 
 
+class BodyRefused(exceptions.ParseError):
+    """A request body refused before it reached a view; `extra` says what for programs (the
+    exception handler renders it in the one error form)."""
+
+    def __init__(self, message: str, *, label: str, status_code: int = status.HTTP_400_BAD_REQUEST):
+        super().__init__(message)
+        self.extra = {"body": label}
+        self.status_code = status_code
+
+
 class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser on `json_loads_bounded`: a body too large (DATA_UPLOAD_MAX_MEMORY_SIZE),
+    too deep, not JSON or not storable is a 4xx in the one error form, with `{"body": <label>}`
+    in `extra` (a NUL is said as the form parsers say it), never a 500."""
+
     def parse(self, stream, media_type=None, parser_context=None):
-        return _checked(super().parse(stream, media_type, parser_context))
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raw = stream.read() if limit is None else stream.read(limit + 1)
+        charset = (parser_context or {}).get("encoding") or settings.DEFAULT_CHARSET
+        if charset.lower().replace("-", "").replace("_", "") != "utf8":
+            try:
+                raw = raw.decode(charset)
+            except (LookupError, UnicodeDecodeError):
+                raise BodyRefused(
+                    f"The body is not valid JSON in {charset}.", label=NotJson.label
+                ) from None
+        try:
+            return json_loads_bounded(raw, max_bytes=limit)
+        except Nul:
+            raise exceptions.ParseError(NUL_MESSAGE) from None
+        except JsonRefused as error:
+            raise BodyRefused(
+                f"The JSON body is refused: {error.message}.",
+                label=error.label,
+                status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+                if isinstance(error, TooLarge)
+                else status.HTTP_400_BAD_REQUEST,
+            ) from None
 
 
 class FormParser(parsers.FormParser):

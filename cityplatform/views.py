@@ -4,6 +4,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
 from cityplatform import selectors
@@ -39,5 +40,6 @@ class TokenView(ObtainAuthToken):
     """Exchanges a username and password for an API token (for scripts); rate-limited."""
 
     permission_map = {"POST": None}  # public: the credentials are the check
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # the bounded ones, not DRF's own
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"

@@ -9,7 +9,6 @@ anything is stored, then go through the same ingestion as the gateway's.
 
 import hashlib
 import hmac
-import json
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -25,7 +24,7 @@ from rest_framework import status
 from cctv.models import EventSource, SourceSecret, WebhookReceipt
 from cctv.services.ingest import IngestResult, events_ingest
 from cityplatform.api import ApplicationError
-from cityplatform.nul_guard import contains_nul, refuse_constant
+from cityplatform.json_input import JsonRefused, json_loads_bounded
 from cityplatform.services import Actor, audit_record
 from devices.events import DeviceEvent, strip_identity
 
@@ -187,25 +186,14 @@ def _as_datetime(value: datetime | float | None) -> datetime | None:
 
 def webhook_parse(*, body: bytes, source: EventSource) -> DeviceEvent:
     """The request body as a stripped DeviceEvent; 400 naming the field otherwise."""
-    try:
-        raw = json.loads(body, parse_constant=refuse_constant)  # NaN, Infinity: not JSON
-    except (ValueError, UnicodeDecodeError):
+    try:  # bounded depth and size; no NaN, NUL or lone surrogate (jsonb holds none)
+        raw = json_loads_bounded(body, max_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    except JsonRefused as error:
         raise ApplicationError(
-            "The body is not valid JSON.", extra={"body": "invalid JSON"}
+            f"The body is refused: {error.message}.", extra={"body": error.label}
         ) from None
     if not isinstance(raw, dict):
         raise ApplicationError("The body must be a JSON object.", extra={"body": "not an object"})
-    if contains_nul(raw):  # PostgreSQL stores no NUL in text or jsonb
-        raise ApplicationError(
-            "The body may not contain NUL (\\u0000) characters.", extra={"body": "NUL character"}
-        )
-    try:  # a lone surrogate ("\ud8a9") is valid JSON but not Unicode: jsonb refuses it
-        json.dumps(raw, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        raise ApplicationError(
-            "The body holds text that is not valid Unicode (a lone surrogate).",
-            extra={"body": "invalid Unicode"},
-        ) from None
     clean, removed = strip_identity(raw)  # before anything else sees it
     try:
         payload = WebhookEvent.model_validate(clean)

@@ -14,11 +14,11 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cityplatform.api import ApplicationError
+from cityplatform.nul_guard import FormParser, JSONParser, MultiPartParser
 from cityplatform.permissions import ACCESS_PLATFORM
 from devices.api import registry_serializers as s
 from devices.api.registry_filters import AssetFilter, FaultFilter, MaintenanceFilter, ZoneFilter

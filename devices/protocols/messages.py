@@ -8,15 +8,19 @@ the same payloads against those schema files, so the two cannot drift apart unno
 """
 
 import json
+import logging
 import math
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from cityplatform.nul_guard import loads_storable
+from cityplatform.json_input import JsonRefused, TooDeep, TooLarge, json_loads_bounded
 from devices.choices import RejectReason
 from devices.events import strip_identity
+
+log = logging.getLogger(__name__)
 
 MAX_PAYLOAD_BYTES = 64 * 1024
 REJECTED_PAYLOAD_BYTES = 4096
@@ -143,13 +147,20 @@ def _number(
     return float(value)
 
 
-def _json_object(payload: bytes) -> dict:
+def _loads(payload: bytes) -> Any:
+    """The payload's JSON, bounded in size and depth before it is parsed (json_input.py)."""
     try:
-        data = loads_storable(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise Invalid(RejectReason.INVALID_JSON, "not valid JSON (UTF-8)") from None
-    except ValueError as error:  # NaN, Infinity, a NUL, a lone surrogate: jsonb takes none
-        raise Invalid(RejectReason.INVALID_JSON, f"not valid JSON: {error}") from None
+        return json_loads_bounded(payload, max_bytes=MAX_PAYLOAD_BYTES)
+    except (TooLarge, TooDeep) as error:
+        raise Invalid(RejectReason.OVERSIZED, error.message) from None
+    except JsonRefused as error:  # not JSON, NaN, 1e400, a NUL, a lone surrogate: jsonb takes none
+        message = error.message
+        reason = message if message.startswith("not valid JSON") else f"not valid JSON: {message}"
+        raise Invalid(RejectReason.INVALID_JSON, reason) from None
+
+
+def _json_object(payload: bytes) -> dict:
+    data = _loads(payload)
     if not isinstance(data, dict):
         raise Invalid(RejectReason.SCHEMA, "the payload must be a JSON object")
     return data
@@ -205,6 +216,10 @@ def parse_event(device_id: str, data: dict, stripped: tuple[str, ...], *, now: f
 def parse_ack(device_id: str, payload: bytes, *, now: float) -> Ack:
     data = _json_object(payload)
     command_id = _string(data, "id", required=True, max_length=64)
+    try:  # the id of the command acknowledged: a UUID (commands carry one, CONTRACT.md)
+        command_id = str(uuid.UUID(command_id))
+    except ValueError:
+        raise Invalid(RejectReason.SCHEMA, "id: not a command id (a UUID)") from None
     status = data.get("status")
     if status not in ("ok", "error"):
         raise Invalid(RejectReason.SCHEMA, "status: 'ok' or 'error'")
@@ -266,6 +281,14 @@ class TopicMap:
             return None
         return device_id, kind
 
+    def kind(self, topic: str) -> str:
+        """The kind a topic is counted under: its contract kind (also with a device id the
+        contract refuses), "frigate", or "other"."""
+        if topic == self.frigate_topic:
+            return "frigate"
+        kind = topic.rpartition("/")[2]
+        return kind if kind in self.KINDS and topic.startswith(self.prefix_slash) else "other"
+
     def device_topic(self, device_id: str, kind: str) -> str:
         return f"{self.prefix}/{device_id}/{kind}"
 
@@ -279,12 +302,27 @@ def rejected(
     data: Any = None,
     already_stripped: tuple[str, ...] = (),
 ) -> Rejected:
-    """A rejected message whose stored payload never carries identity fields."""
+    """A rejected message whose stored payload never carries identity fields. Never raises: a
+    message is set aside with this whatever it holds."""
+    try:
+        return _rejected(topic, device_id, payload, code, reason, data, already_stripped)
+    except Exception:  # a defect here must not stop the writer: keep the message, not its text
+        log.exception("a rejected message from %s could not be rendered", topic[:255])
+        return Rejected(
+            topic[:255], device_id[:64], "(withheld: could not be rendered)", code, reason[:500]
+        )
+
+
+# The codes of payloads that are not JSON, or that a second reading would refuse again.
+_UNREADABLE = frozenset({RejectReason.INVALID_JSON, RejectReason.OVERSIZED})
+
+
+def _rejected(topic, device_id, payload, code, reason, data, already_stripped) -> Rejected:
     stripped: tuple[str, ...] = already_stripped
-    if data is None and code != RejectReason.INVALID_JSON and payload[:1] in (b"{", b"["):
+    if data is None and code not in _UNREADABLE and payload[:1] in (b"{", b"["):
         try:
-            data = json.loads(payload)
-        except ValueError:
+            data = json_loads_bounded(payload, max_bytes=MAX_PAYLOAD_BYTES)
+        except JsonRefused:
             data = None
     if data is not None:
         clean, removed = strip_identity(data)
@@ -336,6 +374,11 @@ def parse_message(topics: TopicMap, topic: str, payload: bytes, *, now: float) -
         return parse_frigate(data, tuple(removed), now=now)
     except Invalid as error:
         return rejected(topic, device_id, payload, error.code, error.reason, data, tuple(removed))
+    except Exception as error:  # a defect of a parser: the message is kept, the gateway goes on
+        log.exception("a message on %s could not be parsed", topic[:255])
+        return rejected(
+            topic, device_id, payload, RejectReason.OTHER, f"could not be parsed ({error!r:.200})"
+        )
 
 
 def unknown_topic_reason(topic: str) -> str:

@@ -38,7 +38,12 @@ VALID = [
     ("telemetry", "city/v1/SL-1/telemetry", {"ts": 1790000000.5, "lux": 3.2}, Telemetry),
     ("event", "city/v1/CAM-1/event", {"id": "a", "ts": 1790000000, "type": "motion"}, Event),
     ("event", "city/v1/CAM-1/event", {"id": "b", "ts": 1790000000, "type": "new_kind"}, Event),
-    ("ack", "city/v1/SL-1/ack", {"id": "c0ffee", "status": "error", "reason": "x"}, Ack),
+    (
+        "ack",
+        "city/v1/SL-1/ack",
+        {"id": "5b0c6d2e-9a43-4f4e-8a8b-2d7c2f0b9e11", "status": "error", "reason": "x"},
+        Ack,
+    ),
     (
         "frigate-event",
         "frigate/events",
@@ -66,6 +71,7 @@ INVALID = [
     ("event", "city/v1/CAM-1/event", {"id": "a", "ts": 1790000000}),
     ("event", "city/v1/CAM-1/event", {"id": "a", "ts": 1790000000, "type": "m", "confidence": 2}),
     ("ack", "city/v1/SL-1/ack", {"id": "c", "status": "done"}),
+    ("ack", "city/v1/SL-1/ack", {"id": "c0ffee", "status": "ok"}),  # not a command's UUID
     ("frigate-event", "frigate/events", {"type": "new", "after": {"id": "1", "camera": "c"}}),
 ]
 
