@@ -3,12 +3,20 @@
 
 from prometheus_client import Counter, Gauge, Histogram
 
+# Per topic kind (telemetry, status, event, ack, frigate, other; opcua for controller readings,
+# gateway_status for the gateways' own): in = stored + rejected, every message counted once.
 MESSAGES_IN = Counter("city_gateway_messages_in_total", "Device messages received", ["kind"])
 MESSAGES_STORED = Counter(
     "city_gateway_messages_stored_total", "Device messages stored and acknowledged", ["kind"]
 )
 MESSAGES_REJECTED = Counter(
-    "city_gateway_messages_rejected_total", "Device messages refused and kept", ["reason"]
+    "city_gateway_messages_rejected_total",
+    "Device messages refused and kept as rejected messages",
+    ["kind", "reason"],
+)
+BATCHES_SPLIT = Counter(
+    "city_gateway_batches_split_total",
+    "Batches that failed to store and were stored one by one (a bad message should fail at parse)",
 )
 DUPLICATES = Counter(
     "city_gateway_duplicates_total", "Redelivered samples absorbed (same device and timestamp)"

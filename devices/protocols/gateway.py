@@ -26,6 +26,7 @@ import queue
 import threading
 import time
 import zlib
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,6 +40,7 @@ from django.db import (
     transaction,
 )
 from django.db import connection as db_connection
+from django.utils import timezone
 
 from devices import metrics
 from devices.choices import AssetKind, ControlProtocol, RejectReason
@@ -60,7 +62,12 @@ from devices.protocols.mqtt import GATEWAY_STATUS_ID, Inbound, MqttConnection
 from devices.selectors.gateway import KnownDevices, OpcUaController, opcua_controllers
 from devices.services import commands as command_service
 from devices.services.status import StatusChange, status_apply
-from devices.services.telemetry import LAMP_FAULT_EVENTS, IngestBatch, ingest_store
+from devices.services.telemetry import (
+    LAMP_FAULT_EVENTS,
+    IngestBatch,
+    ingest_store,
+    rejected_store,
+)
 
 log = logging.getLogger(__name__)
 
@@ -105,11 +112,19 @@ def controller_owner(device_id: str, members: int) -> int:
 
 @dataclass
 class _Stats:
+    """Device messages (MQTT; not the gateway's own status) received = stored + rejected, in
+    total and per topic kind; set aside = rejected because storing failed, after a split."""
+
     received: int = 0
     stored: int = 0
     rejected: int = 0
     batches: int = 0
+    batches_split: int = 0
+    set_aside: int = 0
     commands_sent: int = 0
+    received_by_kind: Counter = field(default_factory=Counter)
+    stored_by_kind: Counter = field(default_factory=Counter)
+    rejected_by_kind: Counter = field(default_factory=Counter)
     extra: dict = field(default_factory=dict)
 
 
@@ -283,9 +298,13 @@ class Gateway:
 
     def _store_with_retry(self, items: list) -> None:
         delay = 0.5
+        set_aside = False
         while not self.stop_event.is_set():
             try:
-                self._store(items)
+                if set_aside:
+                    self._set_aside(items[0])
+                else:
+                    self._store(items)
                 return
             except (OperationalError, InterfaceError) as error:
                 # The database is away: keep the batch (unacknowledged) and try again.
@@ -296,29 +315,81 @@ class Gateway:
                 delay = min(delay * 2, 30)
             except Exception:
                 # Something in the batch breaks storage: store one by one, so that only the
-                # culprit is set aside (as a rejected message) and the rest goes through.
+                # culprit is set aside (as a rejected message) and the rest goes through. A bad
+                # message is meant to be rejected at parse: a split is a defect to look into.
                 log.exception("a batch of %d could not be stored; storing one by one", len(items))
                 if len(items) == 1:
-                    self._set_aside(items[0])
-                    return
+                    set_aside = True
+                    continue
+                with self._stats_lock:
+                    self.stats.batches_split += 1
+                metrics.BATCHES_SPLIT.inc()
                 for item in items:
                     self._store_with_retry([item])
                 return
 
     def _set_aside(self, item) -> None:
-        if isinstance(item, Inbound):
-            device_id, _ = self.topics.split(item.topic) or ("", "")
-            bad = rejected(
-                item.topic[:255],
-                device_id,
-                item.payload[:REJECTED_PAYLOAD_BYTES],
-                RejectReason.OTHER,
-                "could not be stored (see the gateway's log)",
-            )
-            with transaction.atomic():
-                ingest_store(batch=IngestBatch(rejected=[bad]))
-            self.mqtt.ack(item.mid, item.qos)
-            metrics.MESSAGES_REJECTED.labels(reason=RejectReason.OTHER).inc()
+        """Keeps a message that could not be stored as a rejected message, acknowledges and
+        counts it. Raises only while the database is away (the caller retries)."""
+        if not isinstance(item, Inbound):  # an OPC-UA reading: the next one says the same
+            log.warning("a reading of %s could not be stored", getattr(item, "device_id", "?"))
+            self._count([("opcua", RejectReason.OTHER)])
+            return
+        device_id, _ = self.topics.split(item.topic) or ("", "")
+        reason = "could not be stored (see the gateway's log)"
+        bad = rejected(
+            item.topic[:255],
+            device_id,
+            item.payload[:REJECTED_PAYLOAD_BYTES],
+            RejectReason.OTHER,
+            reason,
+        )
+        plain = Rejected(
+            bad.topic, bad.device_id, "(withheld: could not be stored)", bad.reason_code, reason
+        )
+        for keep in (bad, plain):  # the payload itself may be what storage refuses
+            try:
+                with transaction.atomic():
+                    ingest_store(batch=IngestBatch(rejected=[keep]))
+                break
+            except (OperationalError, InterfaceError):
+                raise
+            except Exception:
+                log.exception("a message on %s could not be set aside", item.topic[:255])
+        self.mqtt.ack(item.mid, item.qos)
+        with self._stats_lock:
+            self.stats.set_aside += 1
+        self._count([(self.topics.kind(item.topic), RejectReason.OTHER)])
+
+    def _count(self, outcomes: Iterable[tuple[str, str | None]]) -> None:
+        """Counts messages in, each stored (reason None) or rejected (its reason code), per
+        topic kind: in = stored + rejected, in the metrics and in `stats` alike."""
+        received, stored, refused = Counter(), Counter(), Counter()
+        for kind, reason in outcomes:
+            received[kind] += 1
+            if reason is None:
+                stored[kind] += 1
+            else:
+                refused[(kind, reason)] += 1
+        for kind, count in received.items():
+            metrics.MESSAGES_IN.labels(kind=kind).inc(count)
+        for kind, count in stored.items():
+            metrics.MESSAGES_STORED.labels(kind=kind).inc(count)
+        for (kind, reason), count in refused.items():
+            metrics.MESSAGES_REJECTED.labels(kind=kind, reason=reason).inc(count)
+        # The stats count device messages: neither the gateway's own status nor OPC-UA.
+        for name in ("gateway_status", "opcua"):
+            received.pop(name, None)
+            stored.pop(name, None)
+        with self._stats_lock:  # two writers
+            self.stats.received += received.total()
+            self.stats.stored += stored.total()
+            self.stats.rejected += received.total() - stored.total()
+            self.stats.received_by_kind.update(received)
+            self.stats.stored_by_kind.update(stored)
+            for (kind, _), count in refused.items():
+                if kind not in ("gateway_status", "opcua"):
+                    self.stats.rejected_by_kind[kind] += count
 
     def _store(self, items: list) -> None:
         started = time.monotonic()
@@ -327,19 +398,36 @@ class Gateway:
         statuses: list[StatusChange] = []
         audits: list[tuple[str, tuple[str, ...]]] = []
         acks: list[tuple[int, int]] = []
-        kinds: dict[str, int] = {}
+        # Per message: [topic kind, reason code if rejected]; acks by their value's id.
+        outcomes: list[list] = []
+        acked: dict[int, tuple[Inbound, int]] = {}
         lights: dict[int, tuple[str, Telemetry]] = {}
         oldest = started
         for item in items:
             if isinstance(item, Inbound):
                 acks.append((item.mid, item.qos))
                 oldest = min(oldest, item.received)
-                kind = self._take_mqtt(item, now_epoch, batch, statuses, audits, lights)
+                taken = len(batch.rejected), len(batch.acks)
+                outcome = self._take_mqtt(item, now_epoch, batch, statuses, audits, lights)
+                if len(batch.rejected) > taken[0]:
+                    outcome = [outcome, batch.rejected[-1].reason_code]
+                else:
+                    outcome = [outcome, None]
+                    if len(batch.acks) > taken[1]:
+                        acked[id(batch.acks[-1][1])] = (item, len(outcomes))
             else:
-                kind = self._take_reading(item, batch)
-            kinds[kind] = kinds.get(kind, 0) + 1
+                outcome = self._take_reading(item, batch)
+            outcomes.append(outcome)
         with transaction.atomic():
             result = ingest_store(batch=batch)
+            if result.unknown_acks:
+                # An ack naming no command sent to its device is a rejected message.
+                late = []
+                for _pk, ack in result.unknown_acks:
+                    item, index = acked[id(ack)]
+                    late.append(self._unknown_command(item, ack))
+                    outcomes[index][1] = RejectReason.NOT_ALLOWED
+                rejected_store(rejected=late, now=timezone.now())
             if statuses:
                 status_apply(changes=statuses)
             if audits:
@@ -356,30 +444,30 @@ class Gateway:
         # Committed: now, and only now, the broker may forget these messages.
         for mid, qos in acks:
             self.mqtt.ack(mid, qos)
-        for kind, count in kinds.items():
-            metrics.MESSAGES_IN.labels(kind=kind).inc(count)
-            if kind != "rejected":
-                metrics.MESSAGES_STORED.labels(kind=kind).inc(count)
+        self._count(outcomes)
         metrics.DUPLICATES.inc(result.duplicate_samples)
-        for bad in batch.rejected:
-            metrics.MESSAGES_REJECTED.labels(reason=bad.reason_code).inc()
         for update in result.command_updates:
             metrics.COMMANDS_COMPLETED.labels(state=update.state).inc()
             self._opcua_pending.pop(update.device_id, None)
         metrics.BATCH_SIZE.observe(len(items))
         metrics.BATCH_SECONDS.observe(time.monotonic() - started)
         metrics.LAG_SECONDS.set(time.monotonic() - oldest)
-        device_messages = len(acks) - kinds.get("gateway_status", 0)
         with self._stats_lock:  # two writers
             self.stats.batches += 1
-            self.stats.received += device_messages
-            self.stats.stored += device_messages - len(batch.rejected)
-            self.stats.rejected += len(batch.rejected)
         self._queue_live(result.state_changes)
+
+    def _unknown_command(self, item: Inbound, ack: Ack) -> Rejected:
+        return rejected(
+            item.topic[:255],
+            ack.device_id,
+            item.payload,
+            RejectReason.NOT_ALLOWED,
+            f"ack for a command this device was not sent: {ack.command_id}",
+        )
 
     def _take_mqtt(self, item: Inbound, now, batch, statuses, audits, lights) -> str:
         message = parse_message(self.topics, item.topic, item.payload, now=now)
-        kind = type(message).__name__.lower()
+        kind = self.topics.kind(item.topic)
         if isinstance(message, Rejected):
             return self._reject(batch, message, audits)
         if isinstance(message, FrigateEvent):
@@ -439,7 +527,7 @@ class Gateway:
         batch.rejected.append(message)
         if message.stripped:
             audits.append((message.device_id or message.topic, message.stripped))
-        return "rejected"
+        return self.topics.kind(message.topic)
 
     def _reject_unknown(self, batch, item: Inbound, name: str, what: str) -> str:
         device_id, _ = self.topics.split(item.topic) or ("", "")
@@ -452,10 +540,10 @@ class Gateway:
         )
         return self._reject(batch, message, [])
 
-    def _take_reading(self, reading, batch: IngestBatch) -> str:
+    def _take_reading(self, reading, batch: IngestBatch) -> list:
         pk = self.known.pk(reading.device_id)
         if pk is None:
-            return "opcua_unknown"
+            return ["opcua", RejectReason.UNKNOWN_DEVICE]  # counted, not kept: no MQTT message
         ts = reading.ts if reading.ts.tzinfo else reading.ts.replace(tzinfo=UTC)
         if reading.actual_level is not None or reading.power_w is not None:
             batch.samples.append(
@@ -479,7 +567,7 @@ class Gateway:
                 source="opcua",
             )
             batch.fault_events.append((pk, event))
-        return "opcua"
+        return ["opcua", None]
 
     # --- commands ---------------------------------------------------------------------------
 

@@ -2,7 +2,8 @@
 
 `ingest_store(batch=...)` writes telemetry samples (the same device and timestamp once), the
 assets' reported state, level changes, rejected messages, device events (handed to the event
-sinks inside the transaction) and lamp-fault events, and completes acknowledged commands. The
+sinks inside the transaction) and lamp-fault events, and completes acknowledged commands (an
+ack naming no command of its device is returned, for the caller to keep as rejected). The
 caller acknowledges the broker only after it returns: a crash before that loses nothing, and
 what the broker then redelivers is absorbed here.
 
@@ -11,6 +12,7 @@ two statements, not a thousand.
 """
 
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,7 +24,7 @@ from django.utils import timezone
 
 from devices.choices import FaultType, LevelSource
 from devices.events import DeviceEvent, deliver_events
-from devices.models import Asset, AssetState, LevelChange, RejectedMessage, Telemetry
+from devices.models import Asset, AssetState, Command, LevelChange, RejectedMessage, Telemetry
 from devices.protocols.messages import Ack, Rejected
 from devices.protocols.messages import Telemetry as Sample
 from devices.services.commands import CommandUpdate, commands_complete
@@ -74,6 +76,9 @@ class IngestResult:
     state_changes: list[StateChange] = field(default_factory=list)
     command_updates: list[CommandUpdate] = field(default_factory=list)
     rejected: int = 0
+    # Acks naming no command sent to their device (an unknown id, another device's command):
+    # nothing was done with them; the caller keeps them as rejected messages.
+    unknown_acks: list[tuple[int, Ack]] = field(default_factory=list)
 
 
 def ingest_store(*, batch: IngestBatch, now: datetime | None = None) -> IngestResult:
@@ -84,7 +89,9 @@ def ingest_store(*, batch: IngestBatch, now: datetime | None = None) -> IngestRe
         if batch.samples:
             _store_samples(batch.samples, now, result)
         if batch.acks:
-            result.command_updates = commands_complete(acks=batch.acks, now=now)
+            acks, result.unknown_acks = acks_by_command(acks=batch.acks)
+            if acks:
+                result.command_updates = commands_complete(acks=acks, now=now)
         if batch.readbacks:
             result.command_updates += commands_complete(
                 acks=batch.readbacks, now=now, source=LevelSource.READBACK
@@ -104,6 +111,27 @@ def ingest_store(*, batch: IngestBatch, now: datetime | None = None) -> IngestRe
         if batch.rejected:
             result.rejected = rejected_store(rejected=batch.rejected, now=now)
     return result
+
+
+def acks_by_command(
+    *, acks: Sequence[tuple[int, Ack]]
+) -> tuple[list[tuple[int, Ack]], list[tuple[int, Ack]]]:
+    """The acks naming a command sent to their device (whatever its state: a repeated ack of
+    a completed command is a duplicate, absorbed), and the others."""
+    ids = set()
+    for _, ack in acks:
+        try:
+            ids.add(uuid.UUID(ack.command_id))
+        except ValueError:
+            continue
+    owners = {
+        str(pk): asset_pk
+        for pk, asset_pk in Command.objects.filter(pk__in=ids).values_list("pk", "asset_id")
+    }
+    known, unknown = [], []
+    for asset_pk, ack in acks:
+        (known if owners.get(ack.command_id) == asset_pk else unknown).append((asset_pk, ack))
+    return known, unknown
 
 
 def _store_samples(samples: list[tuple[int, Sample]], now: datetime, result: IngestResult) -> None:
