@@ -172,7 +172,7 @@ class WebhookEvent(BaseModel):
     ts: AwareDatetime | float
     type: Annotated[str, Field(min_length=1, max_length=64)]
     confidence: Annotated[float, Field(ge=0, le=1)] | None = None
-    count: Annotated[int, Field(ge=0)] | None = None
+    count: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None  # a PostgreSQL integer
     attributes: dict[str, Any] = Field(default_factory=dict)
     zones: list[str] = Field(default_factory=list)
     end_ts: AwareDatetime | float | None = None

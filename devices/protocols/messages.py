@@ -37,6 +37,7 @@ METRIC_RANGES = {
 # Timestamps further than this into the future are refused (a device with a broken clock).
 MAX_CLOCK_SKEW_S = 24 * 3600
 MIN_EPOCH = 946684800.0  # 2000-01-01
+MAX_COUNT = 2**31 - 1  # an event's count is stored as a PostgreSQL integer
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,8 +206,10 @@ def parse_event(device_id: str, data: dict, stripped: tuple[str, ...], *, now: f
     ts = parse_ts(data["ts"], now=now)
     confidence = _number(data, "confidence", 0, 1)
     count = data.get("count")
-    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 0):
-        raise Invalid(RejectReason.SCHEMA, "count: a whole number ≥ 0")
+    if count is not None and (
+        isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_COUNT
+    ):
+        raise Invalid(RejectReason.SCHEMA, f"count: a whole number from 0 to {MAX_COUNT:,}")
     attributes = data.get("attributes") or {}
     if not isinstance(attributes, dict):
         raise Invalid(RejectReason.SCHEMA, "attributes: an object")

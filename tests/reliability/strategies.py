@@ -127,3 +127,113 @@ def mqtt_message(draw, *, prefix: str, known: list[str], frigate_topic: str):
         return frigate_topic, payload
     device = draw(st.one_of(st.sampled_from(known), st.sampled_from(known), DEVICE_ID))
     return f"{prefix}/{device}/{kind}", payload
+
+
+# --- hostile payloads (issue #14): what once stopped the gateway or failed its batches ---------
+
+T_VALID = 1_790_000_000
+
+
+def _deep(depth: int, opener: str) -> bytes:
+    if opener == "[":
+        return b"[" * depth + b"]" * depth
+    return b'{"a":' * depth + b"1" + b"}" * depth
+
+
+DEEP = st.builds(_deep, st.integers(min_value=33, max_value=5000), st.sampled_from("[{"))
+# The same depth inside an otherwise valid message, where a field's value would be.
+DEEP_INSIDE = st.builds(
+    lambda deep, key: (
+        b'{"ts": %d, "level": 1, "id": "x", "type": "motion", "status": "ok", '
+        b'"%s": %s}' % (T_VALID, key.encode(), deep)
+    ),
+    DEEP,
+    st.sampled_from(["extra", "attributes", "after", "level"]),
+)
+HUGE_NUMBERS = [
+    b'{"ts": 1790000000, "level": 1e400}',
+    b'{"ts": 1790000000, "level": -1e999, "id": "x", "type": "m"}',
+    b'{"ts": 1790000000, "level": 1, "attributes": {"n": 1e309}}',
+    b'{"ts": 1e400, "level": 1}',
+    b'{"ts": 1790000000, "level": ' + b"9" * 5000 + b"}",
+    b'{"ts": 1790000000, "level": 1, "attributes": {"n": ' + b"1" * 4000 + b"}}",
+    b'{"id": "x", "ts": 1790000000, "type": "m", "count": ' + b"7" * 300 + b"}",
+]
+INVALID_UTF8S = [
+    b'{"ts": 1790000000, "level": 1, "note": "\xff\xfe"}',
+    b'{"ts": 1790000000, "level": 1, "note": "\xc0\xaf"}',  # overlong "/"
+    b'{"ts": 1790000000, "level": 1, "note": "\xed\xa0\x80"}',  # an encoded surrogate
+    b"\xef\xbb\xbf" + b'{"ts": 1790000000, "level": 1}',  # a byte-order mark
+    b'{\x00"\x00t\x00s\x00"\x00:\x001\x00}\x00',  # UTF-16
+]
+INVALID_UTF8 = st.one_of(
+    st.sampled_from(INVALID_UTF8S),
+    st.binary(min_size=1, max_size=200).filter(lambda b: not _utf8(b)),
+)
+NULS = [
+    b"\x00",
+    b'{"ts": 1790000000, "level": 1, "note": "a\x00b"}',
+    b'{"ts": 1790000000, "level": 1, "note": "a\\u0000b"}',
+    b'{"ts": 1790000000, "level": 1, "\\u0000": 1}',
+    b'{"id": "e\\u0000", "ts": 1790000000, "type": "motion"}',
+    b'{"type": "new", "after": {"id": "1", "camera": "front\\u0000", "label": "person", '
+    b'"start_time": 1790000000}}',
+]
+NOT_NUMBERS = [
+    b'{"ts": NaN, "level": 1}',
+    b'{"ts": 1790000000, "level": Infinity}',
+    b'{"ts": 1790000000, "level": 1, "attributes": {"x": -Infinity}}',
+    b'{"id": "x", "ts": 1790000000, "type": "m", "confidence": NaN}',
+    b'{"ts": 1790000000, "level": 1, "note": "\\ud800"}',  # a lone surrogate
+]
+LARGE = st.sampled_from([64 * 1024 + 1, 1024 * 1024]).map(
+    lambda size: b'{"ts": 1790000000, "level": 1, "pad": "' + b"x" * (size - 40) + b'"}'
+)
+HOSTILE = st.one_of(
+    DEEP,
+    DEEP_INSIDE,
+    st.sampled_from(HUGE_NUMBERS),
+    INVALID_UTF8,
+    st.sampled_from(NULS),
+    st.sampled_from(NOT_NUMBERS),
+    LARGE,
+)
+TOPIC_KINDS = ("telemetry", "status", "event", "ack", "frigate")
+
+
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@st.composite
+def hostile_message(draw, *, prefix: str, known: list[str], frigate_topic: str):
+    """(topic, payload): a hostile payload on any topic kind, for a known device."""
+    kind = draw(st.sampled_from(TOPIC_KINDS))
+    payload = draw(HOSTILE)
+    if kind == "frigate":
+        return frigate_topic, payload
+    return f"{prefix}/{draw(st.sampled_from(known))}/{kind}", payload
+
+
+def hostile_corpus() -> list[bytes]:
+    """Every kind of hostile payload once, for the deterministic corpus tests."""
+    deep = [_deep(depth, opener) for depth in (33, 400, 900, 3000, 5000) for opener in "[{"]
+    inside = [
+        b'{"ts": %d, "level": 1, "extra": %s}' % (T_VALID, _deep(900, "[")),
+        b'{"id": "x", "ts": %d, "type": "motion", "attributes": %s}' % (T_VALID, _deep(600, "{")),
+        b'{"type": "new", "after": %s}' % _deep(800, "{"),
+    ]
+    return [
+        *deep,
+        *inside,
+        *HUGE_NUMBERS,
+        *INVALID_UTF8S,
+        *NULS,
+        *NOT_NUMBERS,
+        b'{"ts": 1790000000, "level": 1, "pad": "' + b"x" * (64 * 1024) + b'"}',
+        b'{"ts": 1790000000, "level": 1, "pad": "' + b"x" * (1024 * 1024) + b'"}',
+    ]
