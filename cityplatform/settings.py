@@ -235,6 +235,13 @@ CAMERA_LIGHT_RADIUS_M = env_float("CAMERA_LIGHT_RADIUS_M", 50)  # lights linked 
 CCTV_WEBHOOK_MAX_SKEW_S = env_int("CCTV_WEBHOOK_MAX_SKEW_S", 300)  # older X-Timestamp: refused
 CCTV_EVIDENCE_DIR = Path(env_str("CCTV_EVIDENCE_DIR", str(VAR_DIR / "evidence")))
 CCTV_OVERRIDE_PRIORITY = env_int("CCTV_OVERRIDE_PRIORITY", 4)  # lighting priority of alarm boosts
+# Security operators' boosts (lighting.create_security_boost without lighting.add_override):
+# the longest, the widest circle, and the zone kinds they may boost (docs/lighting.md).
+SECURITY_BOOST_MAX_MIN = env_int("SECURITY_BOOST_MAX_MIN", 60)
+SECURITY_BOOST_MAX_RADIUS_M = env_float("SECURITY_BOOST_MAX_RADIUS_M", 300)
+SECURITY_BOOST_ZONE_KINDS = env_list(
+    "SECURITY_BOOST_ZONE_KINDS", ["street", "venue", "high_risk_site", "park"]
+)
 
 # Correlation of events with lighting (docs/correlation.md).
 CORRELATION_DIM_LEVEL = env_float("CORRELATION_DIM_LEVEL", 40)  # under it, a lit scene is dim
