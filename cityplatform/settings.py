@@ -233,6 +233,8 @@ USE_I18N = True
 CCTV_RETENTION_DAYS = env_int("CCTV_RETENTION_DAYS", 31)
 CAMERA_LIGHT_RADIUS_M = env_float("CAMERA_LIGHT_RADIUS_M", 50)  # lights linked to each camera
 CCTV_WEBHOOK_MAX_SKEW_S = env_int("CCTV_WEBHOOK_MAX_SKEW_S", 300)  # older X-Timestamp: refused
+# An event time further ahead than this is refused on every path (MQTT, Frigate, the webhook).
+EVENT_MAX_FUTURE_S = env_int("EVENT_MAX_FUTURE_S", 300)
 CCTV_EVIDENCE_DIR = Path(env_str("CCTV_EVIDENCE_DIR", str(VAR_DIR / "evidence")))
 CCTV_OVERRIDE_PRIORITY = env_int("CCTV_OVERRIDE_PRIORITY", 4)  # lighting priority of alarm boosts
 # Security operators' boosts (lighting.create_security_boost without lighting.add_override):

@@ -246,6 +246,7 @@ class EventSourceViewSet(
         source, secret = sources.source_create(
             name=data.validated_data["name"],
             description=data.validated_data.get("description", ""),
+            cameras=data.validated_data.get("cameras", []),
             actor=request.user,
         )
         body = {**s.EventSourceSerializer(source).data, "secret": secret}
@@ -257,6 +258,7 @@ class EventSourceViewSet(
             actor=self.request.user,
             active=serializer.validated_data.get("active"),
             description=serializer.validated_data.get("description"),
+            cameras=serializer.validated_data.get("cameras"),
         )
 
     @action(detail=True, methods=["post"])
