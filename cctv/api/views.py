@@ -44,7 +44,10 @@ class WebhookIngestView(APIView):
                 str,
                 OpenApiParameter.HEADER,
                 required=True,
-                description="sha256=<hex HMAC-SHA256 of the raw body with the source's secret>",
+                description=(
+                    "sha256=<hex HMAC-SHA256, with the source's secret, of the X-Timestamp value, "
+                    "'.', and the raw body> (the body-only HMAC is accepted, deprecated)"
+                ),
             ),
         ],
         auth=[],
