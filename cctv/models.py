@@ -20,17 +20,26 @@ from cctv.choices import (
     TechnicalCondition,
     TimeWindow,
 )
+from devices.choices import AssetKind
 
 USER = settings.AUTH_USER_MODEL
 
 
 class EventSource(models.Model):
-    """A video management system (or other system) that posts events to the signed webhook."""
+    """A video management system (or other system) that posts events to the signed webhook,
+    for the cameras it is bound to and no others (a source bound to none may send nothing)."""
 
     name = models.SlugField(max_length=64, unique=True, help_text="Sent in the X-Source header")
     description = models.CharField(max_length=200, blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    cameras = models.ManyToManyField(
+        "devices.Asset",
+        blank=True,
+        related_name="event_sources",
+        limit_choices_to={"kind": AssetKind.CAMERA},
+        help_text="The cameras this source may send events for",
+    )
 
     class Meta:
         ordering = ["name"]

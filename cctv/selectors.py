@@ -61,7 +61,7 @@ def alarm_rules() -> QuerySet[AlarmRule]:
 
 
 def sources_list() -> QuerySet[EventSource]:
-    return EventSource.objects.all()
+    return EventSource.objects.prefetch_related("cameras")
 
 
 def legal_holds() -> QuerySet[LegalHold]:

@@ -1,5 +1,9 @@
+"""Admin of the platform itself: the audit log (read-only). Every other admin, the accounts and
+roles' included, is audited (cityplatform.audit_admin, applied to all in CityplatformConfig)."""
+
 from django.contrib import admin
 
+from cityplatform.audit_admin import ReadOnlyAdmin
 from cityplatform.models import AuditEntry
 
 admin.site.site_header = "Secure City Platform"
@@ -7,7 +11,7 @@ admin.site.site_title = "Secure City Platform"
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """Read-only: the audit log is append-only, so the admin neither adds, changes nor deletes."""
 
     list_display = ["at", "actor_label", "action", "target_type", "target_id"]
@@ -15,12 +19,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ["actor_label", "action", "target_id"]
     date_hierarchy = "at"
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

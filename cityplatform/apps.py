@@ -32,6 +32,11 @@ class CityplatformConfig(AppConfig):
         from cityplatform.api import InstantInput
 
         serializers.ModelSerializer.serializer_field_mapping[models.DateTimeField] = InstantInput
+        # Every change made in the Django admin is audited, whichever app's admin it is (the
+        # admin app, first in INSTALLED_APPS, has loaded every admin module by now).
+        from cityplatform.audit_admin import audit_every_admin
+
+        audit_every_admin()
 
 
 def describe_runtime() -> list[str]:

@@ -170,6 +170,8 @@ if REDIS_URL:
         }
     }
     CELERY_BROKER_URL = REDIS_URL
+    # kombu's Redis transport, with the fix that keeps a worker alive across a Redis restart.
+    CELERY_BROKER_TRANSPORT = "cityplatform.celery_transport:Transport"
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
@@ -192,11 +194,25 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_RESULT_EXPIRES = timedelta(hours=6)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A Redis restart must never stop a worker (issue #14, item 20; docs/architecture.md, "Redis
+# restarts"): it reconnects for as long as Redis is away (Celery's default gives up after 100
+# tries, ~50 min, and the worker exits); a task running when the connection drops cannot be
+# acknowledged (acks_late), so it is cancelled and redelivered at once instead of waiting out
+# the visibility timeout; a result stored during the outage is retried, not lost as an error.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_RESULT_BACKEND_ALWAYS_RETRY = True
+CELERY_RESULT_BACKEND_MAX_RETRIES = env_int("CELERY_RESULT_BACKEND_MAX_RETRIES", 20)
 # A task taken by a worker that died (acks_late: never acknowledged) goes to another worker
 # after this many seconds. Longer than the longest task and than the furthest ETA (Redis
 # re-delivers an ETA task still waiting after it); kombu's default is one hour.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_S", 3600)
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_S", 3600),
+    # A half-open socket to a restarted Redis is found within seconds, not at the next write.
+    "socket_keepalive": True,
+    "health_check_interval": 10,
+    "retry_on_timeout": True,
 }
 CELERY_TIMEZONE = "UTC"
 # Retries of tasks whose errors are worth retrying (connection errors, lock time-outs).
@@ -233,8 +249,17 @@ USE_I18N = True
 CCTV_RETENTION_DAYS = env_int("CCTV_RETENTION_DAYS", 31)
 CAMERA_LIGHT_RADIUS_M = env_float("CAMERA_LIGHT_RADIUS_M", 50)  # lights linked to each camera
 CCTV_WEBHOOK_MAX_SKEW_S = env_int("CCTV_WEBHOOK_MAX_SKEW_S", 300)  # older X-Timestamp: refused
+# An event time further ahead than this is refused on every path (MQTT, Frigate, the webhook).
+EVENT_MAX_FUTURE_S = env_int("EVENT_MAX_FUTURE_S", 300)
 CCTV_EVIDENCE_DIR = Path(env_str("CCTV_EVIDENCE_DIR", str(VAR_DIR / "evidence")))
 CCTV_OVERRIDE_PRIORITY = env_int("CCTV_OVERRIDE_PRIORITY", 4)  # lighting priority of alarm boosts
+# Security operators' boosts (lighting.create_security_boost without lighting.add_override):
+# the longest, the widest circle, and the zone kinds they may boost (docs/lighting.md).
+SECURITY_BOOST_MAX_MIN = env_int("SECURITY_BOOST_MAX_MIN", 60)
+SECURITY_BOOST_MAX_RADIUS_M = env_float("SECURITY_BOOST_MAX_RADIUS_M", 300)
+SECURITY_BOOST_ZONE_KINDS = env_list(
+    "SECURITY_BOOST_ZONE_KINDS", ["street", "venue", "high_risk_site", "park"]
+)
 
 # Correlation of events with lighting (docs/correlation.md).
 CORRELATION_DIM_LEVEL = env_float("CORRELATION_DIM_LEVEL", 40)  # under it, a lit scene is dim

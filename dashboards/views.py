@@ -16,6 +16,7 @@ from dashboards.context_processors import page_context
 from dashboards.navigation import landing_for
 from dashboards.permissions import page_permission
 from devices.choices import AssetKind, LifecycleStatus
+from lighting.services.override_limits import SECURITY_MIN_PRIORITY, security_boost_limits
 
 
 def render_page(request: HttpRequest, template: str, context: dict, *, active: str = ""):
@@ -45,6 +46,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 def security(request: HttpRequest) -> HttpResponse:
     user = request.user
     zones = selectors.zone_choices()
+    boost_limits = security_boost_limits()
     console = {
         "alarms": selectors.console_alarms(user),
         "overrides": selectors.active_overrides(),
@@ -54,8 +56,9 @@ def security(request: HttpRequest) -> HttpResponse:
         "may_boost": has_perm(user, "lighting.create_security_boost")
         or has_perm(user, "lighting.add_override"),
         "may_emergency": has_perm(user, "lighting.emergency_mode"),
-        "boost_priority": 4,  # lighting.services.overrides.SECURITY_MIN_PRIORITY
-        "boost_max_min": 60,  # and SECURITY_BOOST_MAX
+        "boost_priority": SECURITY_MIN_PRIORITY,
+        "boost_max_min": boost_limits.max_minutes,
+        "boost_max_radius_m": boost_limits.max_radius_m,
     }
     return render_page(
         request,

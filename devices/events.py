@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+
 # Keys that carry face or identity data (CONTRACT.md "Privacy"; Frigate's sub_label and
 # attributes.face; ONVIF face recognition). Compared case-insensitively at any depth.
 IDENTITY_KEYS = frozenset(
@@ -39,6 +41,13 @@ IDENTITY_KEYS = frozenset(
 )
 # Event types that are face recognition in themselves (ONVIF RuleEngine/Recognition/Face).
 IDENTITY_EVENT_TYPES = frozenset({"face", "face_recognition", "recognition/face"})
+
+
+def event_max_future_s() -> float:
+    """How far ahead of the platform's clock an event's time may be (EVENT_MAX_FUTURE_S): every
+    path that parses events (MQTT, Frigate, the webhook) refuses one further ahead, so no event
+    is stored as from the future (an event dated 9999-12-31 would never be purged)."""
+    return float(settings.EVENT_MAX_FUTURE_S)
 
 
 def strip_identity(value: Any, path: str = "") -> tuple[Any, list[str]]:

@@ -1,8 +1,10 @@
 """Admin views of lighting control: read-mostly; overrides are changed through the services
-(the API and the pages), so that every change reconciles the lights and is audited."""
+(the API and the pages), so that every change reconciles the lights and is audited. What the
+admin may change is audited too (cityplatform.audit_admin)."""
 
 from django.contrib import admin
 
+from cityplatform.audit_admin import AuditedAdmin, ReadOnlyAdmin
 from lighting.models import (
     Calendar,
     CalendarAssignment,
@@ -14,7 +16,7 @@ from lighting.models import (
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(AuditedAdmin):
     list_display = ["name", "updated_at"]
     search_fields = ["name"]
 
@@ -25,24 +27,24 @@ class CalendarRuleInline(admin.TabularInline):
 
 
 @admin.register(Calendar)
-class CalendarAdmin(admin.ModelAdmin):
+class CalendarAdmin(AuditedAdmin):
     list_display = ["name", "default_programme", "updated_at"]
     inlines = [CalendarRuleInline]
 
 
 @admin.register(LightGroup)
-class LightGroupAdmin(admin.ModelAdmin):
+class LightGroupAdmin(AuditedAdmin):
     list_display = ["name", "updated_at"]
     raw_id_fields = ["lights"]
 
 
 @admin.register(CalendarAssignment)
-class CalendarAssignmentAdmin(admin.ModelAdmin):
+class CalendarAssignmentAdmin(AuditedAdmin):
     list_display = ["calendar", "zone", "group", "created_at"]
 
 
 @admin.register(Override)
-class OverrideAdmin(admin.ModelAdmin):
+class OverrideAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "scope_kind",
@@ -58,12 +60,3 @@ class OverrideAdmin(admin.ModelAdmin):
     ]
     list_filter = ["scope_kind", "operation", "priority", "end_state"]
     search_fields = ["reason", "author"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -201,10 +201,25 @@ class AlarmRuleSerializer(serializers.ModelSerializer):
 
 
 class EventSourceSerializer(serializers.ModelSerializer):
+    # The cameras the source may send events for, by device id (the service checks each one);
+    # given on create and update, shown in every answer.
+    cameras = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, max_length=10_000
+    )
+
     class Meta:
         model = EventSource
-        fields = ["id", "name", "description", "active", "created_at"]
+        fields = ["id", "name", "description", "active", "cameras", "created_at"]
         read_only_fields = ["created_at"]
+
+    def to_representation(self, instance):
+        shown = {name: field for name, field in self.fields.items() if name != "cameras"}
+        data = {
+            name: field.to_representation(field.get_attribute(instance))
+            for name, field in shown.items()
+        }
+        data["cameras"] = sorted(camera.device_id for camera in instance.cameras.all())
+        return data
 
 
 class RotateInput(serializers.Serializer):

@@ -44,7 +44,10 @@ class WebhookIngestView(APIView):
                 str,
                 OpenApiParameter.HEADER,
                 required=True,
-                description="sha256=<hex HMAC-SHA256 of the raw body with the source's secret>",
+                description=(
+                    "sha256=<hex HMAC-SHA256, with the source's secret, of the X-Timestamp value, "
+                    "'.', and the raw body> (the body-only HMAC is accepted, deprecated)"
+                ),
             ),
         ],
         auth=[],
@@ -246,6 +249,7 @@ class EventSourceViewSet(
         source, secret = sources.source_create(
             name=data.validated_data["name"],
             description=data.validated_data.get("description", ""),
+            cameras=data.validated_data.get("cameras", []),
             actor=request.user,
         )
         body = {**s.EventSourceSerializer(source).data, "secret": secret}
@@ -257,6 +261,7 @@ class EventSourceViewSet(
             actor=self.request.user,
             active=serializer.validated_data.get("active"),
             description=serializer.validated_data.get("description"),
+            cameras=serializer.validated_data.get("cameras"),
         )
 
     @action(detail=True, methods=["post"])

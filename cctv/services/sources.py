@@ -2,19 +2,26 @@
 
 A request carries `X-Source: <source name>`, `X-Timestamp` (epoch seconds or RFC 3339, within
 CCTV_WEBHOOK_MAX_SKEW_S, default 300, of the platform's clock) and
-`X-Signature: sha256=<hex HMAC-SHA256 of the raw body with the source's secret>`. A signature
-already accepted is a replay and is refused. Events are stripped of identity fields before
-anything is stored, then go through the same ingestion as the gateway's.
+`X-Signature: sha256=<hex HMAC-SHA256 with the source's secret>` of `timestamp + "." + body`
+(the X-Timestamp header exactly as sent, a dot, the raw body). The older form, an HMAC of the
+body alone, is still accepted and deprecated: its timestamp is not signed, so its replay
+protection rests on the receipts and on the event's own time (docs/cctv.md, "Replay").
+
+A signature already accepted is a replay and is refused. A source speaks only for the cameras it
+is bound to (403 otherwise). Events are stripped of identity fields before anything is stored,
+then go through the same ingestion as the gateway's.
 """
 
 import hashlib
 import hmac
+import logging
 import secrets
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -26,14 +33,28 @@ from cctv.services.ingest import IngestResult, events_ingest
 from cityplatform.api import ApplicationError
 from cityplatform.json_input import JsonRefused, json_loads_bounded
 from cityplatform.services import Actor, audit_record
-from devices.events import DeviceEvent, strip_identity
+from devices.events import DeviceEvent, event_max_future_s, strip_identity
+from devices.selectors.cameras import asset_ids_by_device_id, camera_ids_by_device_id
+
+log = logging.getLogger(__name__)
 
 DEFAULT_ROTATION_GRACE = timedelta(hours=24)
 DEVICE_ID = r"^[A-Za-z0-9_.-]{1,64}$"
 
 
+# Receipts are kept this much longer than the events' retention: a body signed in the legacy
+# form stays refused by its receipt until its event time is older than the retention (then it is
+# refused for that), whatever the skew of its first arrival.
+RECEIPT_MARGIN = timedelta(days=1)
+
+
+class SignatureForm(models.TextChoices):
+    TIMESTAMPED = "timestamped", "HMAC of timestamp + '.' + body"
+    LEGACY_BODY = "legacy_body", "HMAC of the body alone (deprecated)"
+
+
 def max_skew() -> timedelta:
-    return timedelta(seconds=int(getattr(settings, "CCTV_WEBHOOK_MAX_SKEW_S", 300)))
+    return timedelta(seconds=settings.CCTV_WEBHOOK_MAX_SKEW_S)
 
 
 # --- Sources and secrets (administrators) ----------------------------------------------------
@@ -43,12 +64,39 @@ def _new_secret() -> str:
     return secrets.token_hex(32)
 
 
+def _cameras_named(device_ids: Iterable[str]) -> list[int]:
+    """The camera assets of these device ids; 400 naming any that is not a camera."""
+    wanted = sorted(set(device_ids))
+    found = camera_ids_by_device_id(device_ids=wanted)
+    missing = [d for d in wanted if d not in found]
+    if missing:
+        raise ApplicationError(
+            "A source can be bound only to cameras.",
+            extra={"fields": {"cameras": [f"not a camera: {d}" for d in missing[:20]]}},
+        )
+    return [found[d] for d in wanted]
+
+
+def _bind(source: EventSource, camera_ids: list[int] | None) -> None:
+    if camera_ids is not None:
+        source.cameras.set(camera_ids)
+
+
 @transaction.atomic
-def source_create(*, name: str, description: str = "", actor: Actor) -> tuple[EventSource, str]:
-    """A new source and its first secret; the secret is shown once, here."""
+def source_create(
+    *,
+    name: str,
+    description: str = "",
+    cameras: Iterable[str] = (),
+    actor: Actor,
+) -> tuple[EventSource, str]:
+    """A new source, bound to `cameras` (device ids), and its first secret; the secret is shown
+    once, here."""
+    camera_ids = _cameras_named(cameras)
     source = EventSource(name=name, description=description)
     source.full_clean()
     source.save()
+    _bind(source, camera_ids)
     secret = _new_secret()
     SourceSecret.objects.create(
         source=source,
@@ -56,7 +104,12 @@ def source_create(*, name: str, description: str = "", actor: Actor) -> tuple[Ev
         created_at=timezone.now(),
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    audit_record(actor=actor, action="cctv.source_created", target=source)
+    audit_record(
+        actor=actor,
+        action="cctv.source_created",
+        target=source,
+        details={"cameras": sorted(set(cameras))},
+    )
     return source, secret
 
 
@@ -88,19 +141,31 @@ def source_secret_rotate(
 
 @transaction.atomic
 def source_update(
-    *, source: EventSource, actor: Actor, active: bool | None = None, description=None
+    *,
+    source: EventSource,
+    actor: Actor,
+    active: bool | None = None,
+    description=None,
+    cameras: Iterable[str] | None = None,
 ) -> EventSource:
+    """Changes a source; `cameras` (device ids), when given, replaces the cameras it is bound to."""
+    camera_ids = _cameras_named(cameras) if cameras is not None else None
     if active is not None:
         source.active = active
     if description is not None:
         source.description = description
     source.full_clean()
     source.save()
+    _bind(source, camera_ids)
     audit_record(
         actor=actor,
         action="cctv.source_changed",
         target=source,
-        details={"active": source.active, "description": source.description},
+        details={
+            "active": source.active,
+            "description": source.description,
+            "cameras": sorted(source.cameras.values_list("device_id", flat=True)),
+        },
     )
     return source
 
@@ -108,8 +173,11 @@ def source_update(
 # --- Signed ingestion -------------------------------------------------------------------------
 
 
-def signature_of(*, secret: str, body: bytes) -> str:
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def signature_of(*, secret: str, body: bytes, timestamp: str | None = None) -> str:
+    """The hex HMAC-SHA256 of `timestamp + "." + body` (the current form) or, without a
+    timestamp, of the body alone (the deprecated form)."""
+    signed = body if timestamp is None else timestamp.encode() + b"." + body
+    return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
 def _unauthorised(message: str, **extra: Any) -> ApplicationError:
@@ -133,8 +201,9 @@ def _parse_timestamp(value: str) -> datetime | None:
 
 def webhook_authenticate(
     *, source_name: str, timestamp: str, signature: str, body: bytes, now: datetime | None = None
-) -> tuple[EventSource, str]:
-    """The source whose valid secret signed this body, and the signature; 401 otherwise."""
+) -> tuple[EventSource, str, str]:
+    """The source whose valid secret signed this request, the signature and its form (a
+    SignatureForm); 401 otherwise."""
     now = now or timezone.now()
     name = (source_name or "").strip()
     source = None
@@ -155,10 +224,18 @@ def webhook_authenticate(
     if scheme != "sha256" or not given:
         raise _unauthorised('X-Signature must be "sha256=<hex>".', header="X-Signature")
     valid = source.secrets.filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+    given = given.lower()
     for secret in valid.values_list("secret", flat=True):
+        expected = signature_of(secret=secret, body=body, timestamp=timestamp)
+        if hmac.compare_digest(expected, given):
+            return source, expected, SignatureForm.TIMESTAMPED
         expected = signature_of(secret=secret, body=body)
-        if hmac.compare_digest(expected, given.lower()):
-            return source, expected
+        if hmac.compare_digest(expected, given):
+            log.warning(
+                "webhook source %s signs the body alone (deprecated): sign timestamp + '.' + body",
+                source.name,
+            )
+            return source, expected, SignatureForm.LEGACY_BODY
     raise _unauthorised("The signature does not match the body.", header="X-Signature")
 
 
@@ -212,6 +289,7 @@ def webhook_parse(*, body: bytes, source: EventSource) -> DeviceEvent:
                 "Invalid event.", extra={"fields": {name: ["epoch seconds out of range"]}}
             ) from None
     ts, end_ts = instants["ts"], instants["end_ts"]
+    _check_not_ahead(ts=ts, end_ts=end_ts)
     return DeviceEvent(
         device_id=payload.camera,
         event_id=payload.id,
@@ -227,21 +305,63 @@ def webhook_parse(*, body: bytes, source: EventSource) -> DeviceEvent:
     )
 
 
+def _check_not_ahead(*, ts: datetime, end_ts: datetime | None) -> None:
+    """400 for an event time further ahead than EVENT_MAX_FUTURE_S (the same rule as MQTT's)."""
+    ahead = timedelta(seconds=event_max_future_s())
+    limit = timezone.now() + ahead
+    fields = {
+        name: [f"more than {int(ahead.total_seconds())} s ahead of the platform's clock"]
+        for name, value in (("ts", ts), ("end_ts", end_ts))
+        if value is not None and value > limit
+    }
+    if fields:
+        raise ApplicationError(
+            "The event's time is in the future.",
+            extra={"fields": fields, "max_future_s": int(ahead.total_seconds())},
+        )
+
+
+def _check_legacy_replay_window(event: DeviceEvent, now: datetime) -> None:
+    """A legacy signature (body alone) does not sign X-Timestamp, so a captured body can be sent
+    again with a fresh timestamp; its receipt refuses that for the retention period plus a
+    margin. Past the retention, the body's own event time refuses it."""
+    oldest = now - timedelta(days=settings.CCTV_RETENTION_DAYS)
+    if event.ts < oldest:
+        raise ApplicationError(
+            "An event older than the retention period needs the current signature form "
+            '(HMAC of timestamp + "." + body): a body-only signature cannot prove it is no replay.',
+            extra={"fields": {"ts": [f"older than {settings.CCTV_RETENTION_DAYS} days"]}},
+            status_code=status.HTTP_401_UNAUTHORIZED,
+        )
+
+
+def _check_bound(source: EventSource, device_id: str) -> None:
+    """400 for an unknown device; 403 for a device that is not one of the source's cameras."""
+    if not asset_ids_by_device_id(device_ids=[device_id]):
+        raise ApplicationError(
+            "Unknown camera.", extra={"fields": {"camera": [f"no device {device_id!r}"]}}
+        )
+    if not source.cameras.filter(device_id=device_id).exists():
+        raise ApplicationError(
+            f"Source {source.name!r} may not send events for {device_id!r}: it is not one of the "
+            "cameras the source is bound to.",
+            extra={"fields": {"camera": [f"not bound to source {source.name!r}"]}},
+            status_code=status.HTTP_403_FORBIDDEN,
+        )
+
+
 def webhook_ingest(
     *, source_name: str, timestamp: str, signature: str, body: bytes, now: datetime | None = None
 ) -> IngestResult:
     """Authenticates, parses and stores one webhook event; nothing is stored on any refusal."""
-    from devices.selectors.cameras import asset_ids_by_device_id
-
     now = now or timezone.now()
-    source, digest = webhook_authenticate(
+    source, digest, form = webhook_authenticate(
         source_name=source_name, timestamp=timestamp, signature=signature, body=body, now=now
     )
     event = webhook_parse(body=body, source=source)
-    if not asset_ids_by_device_id(device_ids=[event.device_id]):
-        raise ApplicationError(
-            "Unknown camera.", extra={"fields": {"camera": [f"no device {event.device_id!r}"]}}
-        )
+    _check_bound(source, event.device_id)
+    if form == SignatureForm.LEGACY_BODY:
+        _check_legacy_replay_window(event, now)
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -256,5 +376,10 @@ def webhook_ingest(
 
 
 def webhook_receipts_purge(*, before: datetime) -> int:
-    deleted, _ = WebhookReceipt.objects.filter(received_at__lt=before).delete()
+    """Deletes the receipts older than `before` (the events' retention cutoff) less
+    RECEIPT_MARGIN: a receipt outlives every request it can still refuse (a timestamped
+    signature is refused after CCTV_WEBHOOK_MAX_SKEW_S anyway, a legacy one once its event is
+    older than the retention)."""
+    cutoff = before - RECEIPT_MARGIN
+    deleted, _ = WebhookReceipt.objects.filter(received_at__lt=cutoff).delete()
     return deleted

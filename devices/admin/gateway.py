@@ -3,10 +3,13 @@ and lighting control write them)."""
 
 from django.contrib import admin
 
+from cityplatform.audit_admin import AuditedAdmin
 from devices.models import Command, RejectedMessage
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AuditedAdmin):
+    """Not added or changed here; a deletion (of a rejected message) is audited."""
+
     def has_add_permission(self, request):
         return False
 

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from cityplatform.api import ApplicationError
+from cityplatform.audit_admin import AuditedAdmin
 from cityplatform.services import audit_record
 from devices.models import (
     Asset,
@@ -67,7 +68,7 @@ INLINES = {
 
 
 @admin.register(Zone)
-class ZoneAdmin(admin.ModelAdmin):
+class ZoneAdmin(AuditedAdmin):
     list_display = ["name", "kind", "parent", "lighting_class", "min_level", "time_zone"]
     list_filter = ["kind", "lighting_class", "parent"]
     search_fields = ["name", "lighting_class"]
@@ -91,7 +92,7 @@ class ZoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(Asset)
-class AssetAdmin(admin.ModelAdmin):
+class AssetAdmin(AuditedAdmin):
     list_display = [
         "device_id",
         "kind",
@@ -191,7 +192,7 @@ class AssetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Fault)
-class FaultAdmin(admin.ModelAdmin):
+class FaultAdmin(AuditedAdmin):
     list_display = ["asset", "type", "raised_at", "cleared_at"]
     list_filter = ["type", ("cleared_at", admin.EmptyFieldListFilter), "asset__kind"]
     search_fields = ["asset__device_id", "asset__name"]
@@ -201,7 +202,7 @@ class FaultAdmin(admin.ModelAdmin):
 
 
 @admin.register(MaintenanceRecord)
-class MaintenanceRecordAdmin(admin.ModelAdmin):
+class MaintenanceRecordAdmin(AuditedAdmin):
     list_display = ["asset", "kind", "status", "opened_at", "closed_at", "assigned_to"]
     list_filter = ["status", "kind", "asset__kind"]
     search_fields = ["asset__device_id", "notes", "assigned_to"]

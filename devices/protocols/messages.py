@@ -18,7 +18,7 @@ from typing import Any
 
 from cityplatform.json_input import JsonRefused, TooDeep, TooLarge, json_loads_bounded
 from devices.choices import RejectReason
-from devices.events import strip_identity
+from devices.events import event_max_future_s, strip_identity
 
 log = logging.getLogger(__name__)
 
@@ -113,13 +113,17 @@ class Invalid(ValueError):
         self.reason = reason
 
 
-def parse_ts(value: Any, *, now: float, name: str = "ts") -> datetime:
-    """RFC 3339 with an offset, or epoch seconds; in UTC."""
+def parse_ts(
+    value: Any, *, now: float, name: str = "ts", max_future_s: float = MAX_CLOCK_SKEW_S
+) -> datetime:
+    """RFC 3339 with an offset, or epoch seconds; in UTC; at most `max_future_s` ahead."""
     if isinstance(value, bool):
         raise Invalid(RejectReason.SCHEMA, f"{name}: not a timestamp")
     if isinstance(value, int | float):
-        if not math.isfinite(value) or value < MIN_EPOCH or value > now + MAX_CLOCK_SKEW_S:
+        if not math.isfinite(value) or value < MIN_EPOCH:
             raise Invalid(RejectReason.SCHEMA, f"{name}: epoch seconds out of range")
+        if value > now + max_future_s:
+            raise Invalid(RejectReason.SCHEMA, f"{name}: more than {max_future_s:g} s ahead")
         return datetime.fromtimestamp(value, UTC)
     if isinstance(value, str):
         try:
@@ -129,8 +133,10 @@ def parse_ts(value: Any, *, now: float, name: str = "ts") -> datetime:
         if parsed.tzinfo is None:
             raise Invalid(RejectReason.SCHEMA, f"{name}: RFC 3339 needs an offset")
         epoch = parsed.timestamp()
-        if epoch < MIN_EPOCH or epoch > now + MAX_CLOCK_SKEW_S:
+        if epoch < MIN_EPOCH:
             raise Invalid(RejectReason.SCHEMA, f"{name}: out of range")
+        if epoch > now + max_future_s:
+            raise Invalid(RejectReason.SCHEMA, f"{name}: more than {max_future_s:g} s ahead")
         return parsed.astimezone(UTC)
     raise Invalid(RejectReason.SCHEMA, f"{name}: not a timestamp")
 
@@ -203,7 +209,7 @@ def parse_event(device_id: str, data: dict, stripped: tuple[str, ...], *, now: f
     event_type = _string(data, "type", required=True, max_length=50)
     if "ts" not in data:
         raise Invalid(RejectReason.SCHEMA, "ts: required")
-    ts = parse_ts(data["ts"], now=now)
+    ts = parse_ts(data["ts"], now=now, max_future_s=event_max_future_s())
     confidence = _number(data, "confidence", 0, 1)
     count = data.get("count")
     if count is not None and (
@@ -247,9 +253,14 @@ def parse_frigate(data: dict, stripped: tuple[str, ...], *, now: float) -> Friga
     score = _number(after, "score", 0, 1)
     if "start_time" not in after:
         raise Invalid(RejectReason.SCHEMA, "after.start_time: required")
-    start = parse_ts(after["start_time"], now=now, name="after.start_time")
+    ahead = event_max_future_s()
+    start = parse_ts(after["start_time"], now=now, name="after.start_time", max_future_s=ahead)
     end = after.get("end_time")
-    end_ts = parse_ts(end, now=now, name="after.end_time") if end is not None else None
+    end_ts = (
+        parse_ts(end, now=now, name="after.end_time", max_future_s=ahead)
+        if end is not None
+        else None
+    )
     zones = after.get("current_zones") or []
     if not isinstance(zones, list) or not all(isinstance(z, str) for z in zones):
         raise Invalid(RejectReason.SCHEMA, "after.current_zones: a list of strings")

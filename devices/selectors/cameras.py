@@ -79,6 +79,12 @@ def asset_ids_by_device_id(*, device_ids: Iterable[str]) -> dict[str, int]:
     return dict(Asset.objects.filter(device_id__in=set(device_ids)).values_list("device_id", "pk"))
 
 
+def camera_ids_by_device_id(*, device_ids: Iterable[str]) -> dict[str, int]:
+    """device id → pk of the cameras among these device ids (other kinds left out)."""
+    rows = Asset.objects.filter(kind=AssetKind.CAMERA, device_id__in=set(device_ids))
+    return dict(rows.values_list("device_id", "pk"))
+
+
 def camera_by_frigate_name(*, name: str) -> Asset | None:
     return Asset.objects.filter(kind=AssetKind.CAMERA, camera__frigate_camera=name).first()
 

@@ -8,7 +8,7 @@ a light never waits for the sweep to stop following an expired override.
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -23,14 +23,16 @@ from devices.selectors import lights as light_selectors
 from lighting.choices import Operation, OverrideState, ScopeKind
 from lighting.live import OverrideEnded, OverrideStarted
 from lighting.models import LightGroup, Override
+from lighting.services.override_limits import (
+    security_boost_check,
+    security_boost_is_within_limits,
+)
 from lighting.services.reconcile import ReconcileResult, reconcile_lights
 
 log = logging.getLogger(__name__)
 
 Actor = AbstractBaseUser | str
 EMERGENCY_PRIORITY = 1
-SECURITY_BOOST_MAX = timedelta(minutes=60)
-SECURITY_MIN_PRIORITY = 4  # security operators may not outrank this
 
 
 @dataclass(frozen=True)
@@ -464,8 +466,8 @@ def override_check_allowed(
     expires_at: datetime | None,
     now: datetime | None = None,
 ) -> None:
-    """Lighting operators may create any override; security operators only a max boost of at
-    most 60 minutes in a zone or around a point, at priority 4 or lower. 403 otherwise."""
+    """Lighting operators may create any override; security operators only a boost within their
+    role's limits (lighting.services.override_limits: a 403 naming the rule, a 400 the limit)."""
     from cityplatform.permissions import has_perm
 
     if has_perm(user, "lighting.add_override"):
@@ -475,22 +477,15 @@ def override_check_allowed(
     if not has_perm(user, "lighting.create_security_boost"):
         raise ApplicationError("Your role does not allow this.", status_code=403)
     now = now or timezone.now()
-    start = starts_at or now
-    problems = []
-    if operation != Operation.MAX:
-        problems.append("only a max boost (it never dims a street)")
-    if scope.kind not in (ScopeKind.ZONE, ScopeKind.RADIUS):
-        problems.append("only in a zone or around a point")
-    if priority < SECURITY_MIN_PRIORITY:
-        problems.append(f"priority {SECURITY_MIN_PRIORITY} or lower (a higher number)")
-    if expires_at is None or expires_at - start > SECURITY_BOOST_MAX:
-        problems.append("for at most 60 minutes")
-    if problems:
-        raise ApplicationError(
-            "Security operators may create " + ", ".join(problems) + ".",
-            extra={"rules": problems},
-            status_code=403,
-        )
+    security_boost_check(
+        scope_kind=scope.kind,
+        zone_id=scope.zone_id,
+        radius_m=scope.radius_m,
+        operation=operation,
+        priority=priority,
+        starts_at=starts_at or now,
+        expires_at=expires_at,
+    )
 
 
 def override_check_cancel_allowed(*, user, override: Override) -> None:
@@ -498,13 +493,8 @@ def override_check_cancel_allowed(*, user, override: Override) -> None:
 
     if has_perm(user, "lighting.cancel_override"):
         return
-    if (
-        has_perm(user, "lighting.create_security_boost")
-        and override.operation == Operation.MAX
-        and override.priority >= SECURITY_MIN_PRIORITY
-        and override.scope_kind in (ScopeKind.ZONE, ScopeKind.RADIUS)
-        and override.expires_at is not None
-        and override.expires_at - override.starts_at <= SECURITY_BOOST_MAX
+    if has_perm(user, "lighting.create_security_boost") and security_boost_is_within_limits(
+        override
     ):
         return
     raise ApplicationError("Your role does not allow cancelling this override.", status_code=403)

@@ -162,7 +162,7 @@ def _webhook_rate(camera, *, count: int) -> float:
 
     from cctv.services.sources import source_create
 
-    source, secret = source_create(name="bench-vms", actor="bench")
+    source, secret = source_create(name="bench-vms", cameras=[camera.device_id], actor="bench")
     client = Client()
     started = time.perf_counter()
     with mock.patch("cctv.tasks.event_evaluate.delay"):

@@ -136,16 +136,22 @@ def ingest(django_capture_on_commit_callbacks):
     return run
 
 
-def sign(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(secret: str, body: bytes, timestamp: str | None = None) -> str:
+    """X-Signature of `timestamp + "." + body`, or of the body alone (the deprecated form)."""
+    signed = body if timestamp is None else timestamp.encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
-def webhook_headers(source: str, secret: str, body: bytes, *, at: datetime | None = None):
-    at = at or datetime.now(UTC)
+def webhook_headers(
+    source: str, secret: str, body: bytes, *, at: datetime | None = None, legacy: bool = False
+):
+    """Headers of a signed webhook request: the timestamped signature, or with `legacy` the
+    deprecated body-only one."""
+    timestamp = str(int((at or datetime.now(UTC)).timestamp()))
     return {
         "HTTP_X_SOURCE": source,
-        "HTTP_X_TIMESTAMP": str(int(at.timestamp())),
-        "HTTP_X_SIGNATURE": sign(secret, body),
+        "HTTP_X_TIMESTAMP": timestamp,
+        "HTTP_X_SIGNATURE": sign(secret, body, None if legacy else timestamp),
     }
 
 

@@ -19,7 +19,7 @@ def test_the_same_event_over_mqtt_twice_and_the_webhook_once_is_one_event_and_on
     ts = datetime(2026, 11, 22, 22, 15, tzinfo=UTC)
     first = ingest([device_event(camera, "cam-77", ts=ts)])
     second = ingest([device_event(camera, "cam-77", ts=ts)])
-    source, secret = source_create(name="vms", actor="test")
+    source, secret = source_create(name="vms", cameras=[camera.device_id], actor="test")
     body = body_of(
         {"camera": camera.device_id, "id": "cam-77", "ts": ts.isoformat(), "type": "intrusion"}
     )

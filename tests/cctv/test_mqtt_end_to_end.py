@@ -37,7 +37,7 @@ def test_the_same_event_twice_over_mqtt_and_once_by_webhook_is_one_event_one_ala
     peer.publish(f"{prefix}/{camera.device_id}/event", event)
     peer.publish(f"{prefix}/{camera.device_id}/event", event)
     wait_for(lambda: Alarm.objects.exists(), what="the alarm")
-    source, secret = source_create(name="vms-e2e", actor="test")
+    source, secret = source_create(name="vms-e2e", cameras=[camera.device_id], actor="test")
     body = body_of({**event, "camera": camera.device_id})
     response = Client().post(
         "/api/v1/cctv/events/ingest/",

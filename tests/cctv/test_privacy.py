@@ -55,7 +55,7 @@ def test_an_identity_field_from_the_gateway_is_never_stored_and_is_audited(field
 def test_an_identity_field_posted_to_the_webhook_is_never_stored_and_is_audited(
     field, camera, client
 ):
-    source, secret = source_create(name="vms", actor="test")
+    source, secret = source_create(name="vms", cameras=[camera.device_id], actor="test")
     body = body_of(
         {
             "camera": camera.device_id,

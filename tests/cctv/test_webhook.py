@@ -11,7 +11,7 @@ from cctv.models import Event, EventSource, WebhookReceipt
 from cctv.services.sources import source_create, source_secret_rotate
 from cityplatform.models import AuditEntry
 from cityplatform.roles import Role
-from tests.cctv.conftest import body_of, webhook_headers
+from tests.cctv.conftest import body_of, sign, webhook_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -19,8 +19,14 @@ URL = "/api/v1/cctv/events/ingest/"
 
 
 @pytest.fixture
-def source(db):
-    return source_create(name="milestone", description="XProtect event server", actor="test")
+def source(camera):
+    """A source bound to the camera CAM-001."""
+    return source_create(
+        name="milestone",
+        description="XProtect event server",
+        cameras=[camera.device_id],
+        actor="test",
+    )
 
 
 def payload(camera="CAM-001", event_id="vms-1", **more):
@@ -156,7 +162,10 @@ def test_the_worked_signing_example_in_the_documentation_is_right():
         b'"type":"intrusion","confidence":0.91,"count":1,"attributes":{"rule":"north fence"}}'
     )
     assert secret in text and body.decode() in text
-    assert f"sha256={signature_of(secret=secret, body=body)}" in text
+    assert "X-Timestamp: 1795385704" in text
+    timestamped = signature_of(secret=secret, body=body, timestamp="1795385704")
+    assert f"sha256={timestamped}" in text
+    assert f"sha256={signature_of(secret=secret, body=body)}" in text  # the deprecated form
 
 
 def test_a_nul_character_in_the_body_is_a_400_not_a_server_error(camera, source):
@@ -222,3 +231,165 @@ def test_a_lone_surrogate_in_the_body_is_a_400_not_a_server_error(camera, source
     assert response.status_code == 400
     assert response.json()["extra"] == {"body": "invalid Unicode"}
     assert_nothing_stored()
+
+
+# --- sources bound to their cameras (issue #14, item 14) -------------------------------------
+
+
+def test_a_source_posting_for_a_camera_it_is_not_bound_to_is_refused(camera, source, make_camera):
+    src, secret = source
+    make_camera("CAM-WELFARE")  # another source's camera, at a high-risk site
+    body = body_of(payload(camera="CAM-WELFARE"))
+    response = post(body, webhook_headers(src.name, secret, body))
+    assert response.status_code == 403, response.json()
+    assert "CAM-WELFARE" in response.json()["message"]
+    assert response.json()["extra"]["fields"]["camera"] == ["not bound to source 'milestone'"]
+    assert_nothing_stored()
+
+
+def test_a_source_posting_for_a_streetlight_is_refused(camera, source):
+    from devices.choices import AssetKind
+    from devices.models import Asset
+
+    src, secret = source
+    Asset.objects.create(
+        device_id="SL-0001", kind=AssetKind.STREETLIGHT, latitude=51.5, longitude=-0.09
+    )
+    body = body_of(payload(camera="SL-0001"))
+    response = post(body, webhook_headers(src.name, secret, body))
+    assert response.status_code == 403, response.json()
+    assert "SL-0001" in response.json()["message"]
+    assert_nothing_stored()
+
+
+def test_a_source_can_be_bound_only_to_cameras(camera, make_user, api_client):
+    from devices.choices import AssetKind
+    from devices.models import Asset
+
+    Asset.objects.create(
+        device_id="SL-0001", kind=AssetKind.STREETLIGHT, latitude=51.5, longitude=-0.09
+    )
+    admin = api_client(make_user(superuser=True))
+    refused = admin.post(
+        "/api/v1/cctv/sources/", {"name": "vms-b", "cameras": ["SL-0001"]}, format="json"
+    )
+    assert refused.status_code == 400
+    assert refused.json()["extra"]["fields"]["cameras"] == ["not a camera: SL-0001"]
+    created = admin.post(
+        "/api/v1/cctv/sources/", {"name": "vms-b", "cameras": ["CAM-001"]}, format="json"
+    )
+    assert created.status_code == 201 and created.json()["cameras"] == ["CAM-001"]
+    rebound = admin.patch(
+        f"/api/v1/cctv/sources/{created.json()['id']}/", {"cameras": []}, format="json"
+    )
+    assert rebound.status_code == 200 and rebound.json()["cameras"] == []
+    assert EventSource.objects.get(name="vms-b").cameras.count() == 0
+    changed = AuditEntry.objects.filter(action="cctv.source_changed").get()
+    assert changed.details["cameras"] == []
+
+
+# --- the signature forms and replays ----------------------------------------------------------
+
+
+def test_the_timestamped_signature_is_accepted(camera, source):
+    src, secret = source
+    body = body_of(payload())
+    timestamp = str(int(datetime.now(UTC).timestamp()))
+    headers = {
+        "HTTP_X_SOURCE": src.name,
+        "HTTP_X_TIMESTAMP": timestamp,
+        "HTTP_X_SIGNATURE": sign(secret, body, timestamp),
+    }
+    assert post(body, headers).status_code == 201
+
+
+def test_the_timestamped_signature_does_not_cover_another_timestamp(camera, source):
+    """A captured request sent again with a fresh X-Timestamp: its signature covered the old
+    timestamp, so it does not match (401), before and after its receipt is purged."""
+    src, secret = source
+    body = body_of(payload())
+    then = datetime.now(UTC) - timedelta(minutes=2)
+    captured = webhook_headers(src.name, secret, body, at=then)
+    assert post(body, captured).status_code == 201
+    WebhookReceipt.objects.all().delete()  # even with no receipt left
+    fresh = {**captured, "HTTP_X_TIMESTAMP": str(int(datetime.now(UTC).timestamp()))}
+    response = post(body, fresh)
+    assert response.status_code == 401
+    assert "signature" in response.json()["message"].lower()
+    assert Event.objects.count() == 1
+
+
+def test_the_legacy_body_only_signature_is_still_accepted(camera, source):
+    src, secret = source
+    body = body_of(payload())
+    assert post(body, webhook_headers(src.name, secret, body, legacy=True)).status_code == 201
+
+
+def test_a_legacy_signed_body_replayed_with_a_new_timestamp_is_refused_by_its_receipt(
+    camera, source
+):
+    src, secret = source
+    body = body_of(payload())
+    then = datetime.now(UTC) - timedelta(minutes=4)
+    assert (
+        post(body, webhook_headers(src.name, secret, body, at=then, legacy=True)).status_code == 201
+    )
+    replay = post(body, webhook_headers(src.name, secret, body, legacy=True))  # a new timestamp
+    assert replay.status_code == 409
+    assert "replay" in replay.json()["message"]
+    assert Event.objects.count() == 1
+
+
+def test_receipts_outlive_the_retention_so_a_legacy_replay_stays_refused(camera, source):
+    from cctv.services.sources import webhook_receipts_purge
+
+    src, secret = source
+    body = body_of(payload())
+    assert post(body, webhook_headers(src.name, secret, body, legacy=True)).status_code == 201
+    # The nightly purge, as the retention task runs it (cutoff: now − CCTV_RETENTION_DAYS).
+    assert webhook_receipts_purge(before=datetime.now(UTC) - timedelta(days=31)) == 0
+    assert webhook_receipts_purge(before=datetime.now(UTC)) == 0  # kept a day past the cutoff
+    assert post(body, webhook_headers(src.name, secret, body, legacy=True)).status_code == 409
+
+
+def test_a_legacy_signed_event_older_than_the_retention_is_refused(camera, source):
+    """Once its receipt may be gone, a body-only signature cannot prove it is no replay."""
+    src, secret = source
+    old = (datetime.now(UTC) - timedelta(days=32)).isoformat()
+    body = body_of(payload(ts=old))
+    response = post(body, webhook_headers(src.name, secret, body, legacy=True))
+    assert response.status_code == 401
+    assert "timestamp" in response.json()["message"] and "ts" in response.json()["extra"]["fields"]
+    assert_nothing_stored()
+    # Signed with its timestamp, the same late event is accepted.
+    assert post(body, webhook_headers(src.name, secret, body)).status_code == 201
+
+
+# --- event times in the future ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("ts", "9999-12-31T23:59:59+00:00"),
+        ("ts", (datetime.now(UTC) + timedelta(minutes=10)).isoformat()),
+        ("end_ts", "9999-12-31T00:00:00Z"),
+    ],
+    ids=["year 9999", "10 minutes ahead", "end_ts year 9999"],
+)
+def test_an_event_time_in_the_future_is_a_400_naming_the_field(camera, source, field, value):
+    src, secret = source
+    body = body_of(payload(**{field: value}))
+    response = post(body, webhook_headers(src.name, secret, body))
+    assert response.status_code == 400, response.json()
+    assert response.json()["message"] == "The event's time is in the future."
+    assert response.json()["extra"]["fields"][field] == [
+        "more than 300 s ahead of the platform's clock"
+    ]
+    assert_nothing_stored()
+
+
+def test_an_event_a_little_ahead_of_the_clock_is_accepted(camera, source):
+    src, secret = source
+    body = body_of(payload(ts=(datetime.now(UTC) + timedelta(minutes=2)).isoformat()))
+    assert post(body, webhook_headers(src.name, secret, body)).status_code == 201

@@ -130,7 +130,7 @@ def render(request: Request, secret: str) -> dict[str, str]:
         "future": (now + timedelta(minutes=6)).isoformat(),
         "": "",
     }.get(request.timestamp, request.timestamp.removeprefix("literal:"))
-    valid = _hmac(secret, request.body)
+    valid = _hmac(secret, timestamp.encode() + b"." + request.body)  # the timestamped form
     signature = {
         "valid": f"sha256={valid}",
         "upper": f"sha256={valid.upper()}",
@@ -166,7 +166,7 @@ def webhook(monkeypatch):
         CameraDetails.objects.create(
             asset=camera, analytics_allowlist=["intrusion", "motion"], purpose="Public safety"
         )
-    _, secret = source_create(name=SOURCE, description="fuzzed", actor="test")
+    _, secret = source_create(name=SOURCE, description="fuzzed", cameras=CAMERAS, actor="test")
     return secret
 
 

@@ -5,16 +5,34 @@ ASGI server process, not restarted."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 
+import psycopg
 import pytest
 from celery import Celery
+from django.db import connection
 
-from tests.benchmarks.common import child_env
+from cctv import tasks
+from cctv.models import Alarm
+from cctv.services.ingest import events_ingest
+from cctv.services.rules import alarm_rule_create
+from devices.events import DeviceEvent
+from devices.models import Asset, Zone
+from devices.services.commands import commands_issue
+from tests.benchmarks.common import child_env, django_database_url
+from tests.devices.gateway_helpers import wait_for
 from tests.reliability.conftest import size
 from tests.reliability.processes import ROOT
+from tests.reliability.test_worker_kill import (
+    VISIBILITY_S,
+    camera_with_light,
+    stored_events,
+    waiting_on_a_lock,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -56,6 +74,105 @@ def test_queued_tasks_survive_a_redis_restart_and_the_same_worker_runs_them(priv
     finally:
         worker.terminate()
         worker.wait(30)
+        client.close()
+
+
+def documented_worker_command() -> list[str]:
+    """The worker's command as README.md's "Production" table gives it: what operators run."""
+    text = (ROOT / "README.md").read_text()
+    (command,) = re.findall(r"^\| worker \| `(celery [^`]+)` \|", text, flags=re.MULTILINE)
+    return command.split()
+
+
+def test_a_worker_run_as_documented_survives_a_redis_restart_with_a_job_in_flight(
+    private_redis, monkeypatch, tmp_path
+):
+    """Issue #14, item 20: a worker exited on a Redis restart (`AttributeError: 'NoneType'
+    object has no attribute 'hostname'`) and 439 of 600 events waited for someone to restart
+    it. It happens when a job taken with acks_late is unacknowledged at the moment of the loss
+    (cityplatform/celery_transport.py), so here one is held in flight — blocked on a row lock —
+    while Redis restarts under the worker run as README.md documents it. The same process
+    reconnects, the held job runs again once its visibility timeout has passed, and an event
+    sent after the restart raises its alarm."""
+    alarm_rule_create(
+        actor="test",
+        name="Boost on intrusion",
+        event_types=["intrusion"],
+        retrigger_s=300,
+        light_scope="linked",
+        light_level=100,
+        light_duration_s=600,
+    )
+    held_events = stored_events(monkeypatch)  # two cameras' intrusions, not yet evaluated
+    second_light = Asset.objects.get(device_id="SL-K2")
+    (pending,) = commands_issue(levels={second_light.pk: 30.0}, reason="before", issued_by="t")
+    server = private_redis()
+    log = tmp_path / "worker.log"
+    program, *arguments = documented_worker_command()
+    assert program == "celery"
+    database = connection.settings_dict["NAME"]
+    holder = psycopg.connect(django_database_url())
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", *arguments, "--concurrency=2", "--loglevel=INFO"],
+        cwd=ROOT,
+        env=child_env(REDIS_URL=server.url, CELERY_VISIBILITY_TIMEOUT_S=str(VISIBILITY_S)),
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    client = Celery(broker=server.url, backend=server.url, set_as_current=False)
+
+    def evaluate(event_ids: list[int]) -> None:
+        client.send_task("cctv.tasks.event_evaluate", args=[event_ids, []], queue="alerts")
+
+    def tail() -> str:
+        return log.read_text()[-6000:]
+
+    try:
+        holder.execute("SELECT id FROM devices_command WHERE id = %s FOR UPDATE", [pending.pk])
+        evaluate(held_events)
+        wait_for(lambda: waiting_on_a_lock(database), timeout=60, what=f"the job held; {tail()}")
+
+        server.restart(down_s=2.0)  # under the worker, the job unacknowledged
+        holder.rollback()  # the job may go on
+        time.sleep(12)  # past the transport's 10 s timers, heartbeats, the visibility timeout
+        assert worker.poll() is None, f"the worker exited: {tail()}"
+
+        camera, _ = camera_with_light("R1", Zone.objects.get(name="Cheapside"))
+        sent: list[list[int]] = []
+        monkeypatch.setattr(tasks.event_evaluate, "delay", lambda ids, *rest: sent.append(ids))
+        event = DeviceEvent(
+            device_id=camera.device_id,
+            event_id="after-restart",
+            ts=datetime.now(UTC),
+            type="intrusion",
+            source="mqtt",
+            confidence=0.9,
+        )
+        events_ingest([event])
+        (after,) = sent
+        evaluate(after)
+        wait_for(
+            lambda: Alarm.objects.filter(camera=camera).exists(),
+            timeout=60,
+            what=f"the alarm of the event sent after the restart; {tail()}",
+        )
+        # The job held across the restart ran (again, if it had to), each alarm once.
+        wait_for(
+            lambda: Alarm.objects.filter(camera__device_id="CAM-K2").exists(),
+            timeout=90,
+            what=f"the held job's second alarm; {tail()}",
+        )
+        cameras = sorted(Alarm.objects.values_list("camera__device_id", flat=True))
+        assert cameras == ["CAM-K1", "CAM-K2", "CAM-R1"]
+        assert worker.poll() is None  # the same process throughout
+        assert "Unrecoverable error" not in log.read_text()
+    finally:
+        holder.close()
+        worker.terminate()
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
         client.close()
 
 
