@@ -232,6 +232,8 @@ USE_I18N = True
 
 CCTV_RETENTION_DAYS = env_int("CCTV_RETENTION_DAYS", 31)
 CAMERA_LIGHT_RADIUS_M = env_float("CAMERA_LIGHT_RADIUS_M", 50)  # lights linked to each camera
+# Assets lie within the zones' extent plus this margin (m): swapped coordinates are refused.
+SITE_BOUNDS_MARGIN_M = env_float("SITE_BOUNDS_MARGIN_M", 5000)
 CCTV_WEBHOOK_MAX_SKEW_S = env_int("CCTV_WEBHOOK_MAX_SKEW_S", 300)  # older X-Timestamp: refused
 CCTV_EVIDENCE_DIR = Path(env_str("CCTV_EVIDENCE_DIR", str(VAR_DIR / "evidence")))
 CCTV_OVERRIDE_PRIORITY = env_int("CCTV_OVERRIDE_PRIORITY", 4)  # lighting priority of alarm boosts

@@ -2,7 +2,6 @@
 export), and the draft of a recommended programme change. Views parse, call one service or
 selector, render."""
 
-import csv
 import io
 import json
 from datetime import UTC, datetime, timedelta
@@ -18,6 +17,7 @@ from rest_framework.views import APIView
 
 from cctv.models import AnalyticsReport, ZoneHour
 from cctv.services import analytics_hotspots
+from cityplatform.csvsafe import SafeWriter
 
 VIEW_ANALYTICS = "cctv.view_zonehour"
 DRAFT_PROGRAMME = "lighting.add_programme"
@@ -64,7 +64,7 @@ def _period(request) -> dict:
 
 def _csv(rows: list[dict], columns: list[str], filename: str) -> HttpResponse:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(columns)
     for row in rows:
         writer.writerow(
