@@ -90,6 +90,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cityplatform.api.BodyLimitMiddleware",  # an /api/ body over its limit: a JSON 413
     "cityplatform.nul_guard.NulGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -297,7 +298,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "cityplatform.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "cityplatform.api.FilterBackend",  # integers and ids bounded (cityplatform.api)
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
@@ -314,6 +315,10 @@ REST_FRAMEWORK = {
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Request bodies: JSON and form bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE (Django's default),
+# multipart (the CSV import's file) up to UPLOAD_MAX_BYTES; a larger /api/ body is a JSON 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Secure City Platform API",
     "DESCRIPTION": "Assets, lighting control, CCTV events and alarms of the Secure City Platform.",

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from cctv.models import AnalyticsReport, ZoneHour
 from cctv.services import analytics_hotspots
+from cityplatform.api import MAX_ID
 from cityplatform.csvsafe import SafeWriter
 
 VIEW_ANALYTICS = "cctv.view_zonehour"
@@ -38,7 +39,7 @@ def _check_period(since, until) -> None:
 class PeriodInput(serializers.Serializer):
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
-    zone = serializers.IntegerField(required=False, min_value=1)
+    zone = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     type = serializers.CharField(required=False, max_length=64, allow_blank=True)
 
     def validate(self, data):

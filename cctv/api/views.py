@@ -17,7 +17,7 @@ from cctv.api import serializers as s
 from cctv.models import Alarm, AlarmRule, Event
 from cctv.services import alarms as alarm_services
 from cctv.services import evidence, retention, rules, sources
-from cityplatform.api import InstantFilter
+from cityplatform.api import FilterSet, InstantFilter
 
 VIEW_EVENT = "cctv.view_event"
 VIEW_ALARM = "cctv.view_alarm"
@@ -65,7 +65,7 @@ class WebhookIngestView(APIView):
         )
 
 
-class EventFilter(django_filters.FilterSet):
+class EventFilter(FilterSet):
     camera = django_filters.CharFilter(field_name="device__device_id")
     since = InstantFilter(field_name="ts", lookup_expr="gte")
     until = InstantFilter(field_name="ts", lookup_expr="lt")
@@ -85,7 +85,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return selectors.events_visible_to(self.request.user)
 
 
-class AlarmFilter(django_filters.FilterSet):
+class AlarmFilter(FilterSet):
     camera = django_filters.CharFilter(field_name="camera__device_id")
     open = django_filters.BooleanFilter(method="filter_open")
 
