@@ -302,7 +302,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "cityplatform.schema.AutoSchema",  # nulls and 429s as rendered
     "EXCEPTION_HANDLER": "cityplatform.api.exception_handler",
     "DEFAULT_PARSER_CLASSES": [  # the default three, refusing text with a NUL (nul_guard.py)
         "cityplatform.nul_guard.JSONParser",

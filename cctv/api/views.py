@@ -240,6 +240,7 @@ class EventSourceViewSet(
     def get_queryset(self):
         return selectors.sources_list()
 
+    @extend_schema(responses={201: s.EventSourceSecretSerializer})
     def create(self, request):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -259,6 +260,7 @@ class EventSourceViewSet(
             description=serializer.validated_data.get("description"),
         )
 
+    @extend_schema(request=s.RotateInput, responses=s.EventSourceSecretSerializer)
     @action(detail=True, methods=["post"])
     def rotate(self, request, pk=None):
         data = s.RotateInput(data=request.data)
@@ -284,6 +286,7 @@ class LegalHoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def get_queryset(self):
         return selectors.legal_holds().prefetch_related("events", "alarms")
 
+    @extend_schema(request=s.LegalHoldInput, responses={201: s.LegalHoldSerializer})
     def create(self, request):
         data = s.LegalHoldInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -303,6 +306,7 @@ class LegalHoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         )
         return Response(self.get_serializer(hold).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.ReleaseInput, responses=s.LegalHoldSerializer)
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
         data = s.ReleaseInput(data=request.data)
@@ -328,6 +332,7 @@ class EvidenceExportViewSet(
     def get_queryset(self):
         return selectors.evidence_exports()
 
+    @extend_schema(request=s.ExportInput, responses={201: s.EvidenceExportSerializer})
     def create(self, request):
         data = s.ExportInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -362,6 +367,10 @@ class EvidenceExportViewSet(
             content_type="application/zip",
         )
 
+    @extend_schema(methods=["GET"], responses=s.DisclosureSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=s.DisclosureSerializer, responses={201: s.DisclosureSerializer}
+    )
     @action(detail=True, methods=["get", "post"])
     def disclosures(self, request, pk=None):
         export = self.get_object()
