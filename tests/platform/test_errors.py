@@ -159,6 +159,7 @@ def _error_form(response) -> dict:
     "url",
     [
         "/api/v1/zones/0.5/",
+        "/api/v1/zones/99999999999999999999/",
         "/api/v1/no-such-thing/",
         "/api/v1/zones/1/x/",
         "/api/v2/zones/",
