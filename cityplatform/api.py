@@ -1,14 +1,28 @@
-"""API conventions: one error type and format, pagination."""
+"""API conventions: one error type and format, pagination, ids and integers in filters.
+
+Every answer under /api/ is JSON: DRF's errors through `exception_handler`, and what Django
+answers before or around a view (an unknown route, a body too large, a suspicious request, an
+unexpected error) through the handlers below (handler404 & co in cityplatform/urls.py) and
+`BodyLimitMiddleware`; pages keep Django's HTML answers.
+"""
 
 import logging
 from datetime import UTC, date
 from typing import Any
 
+import django_filters
+from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.db import connection, models
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from django_filters.fields import IsoDateTimeField
 from django_filters.filters import IsoDateTimeFilter
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.rest_framework import FilterSet as RestFilterSet
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -93,6 +107,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Renders every error as `{"message": …, "extra": {…}}` with the right status code."""
     if isinstance(exc, ApplicationError):
         return Response({"message": exc.message, "extra": exc.extra}, status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(too_big_body(settings.DATA_UPLOAD_MAX_MEMORY_SIZE), status=413)
+    if isinstance(exc, SuspiciousOperation):  # too many fields, a bad multipart boundary, …
+        return Response({"message": str(exc) or "Bad request.", "extra": {}}, status=400)
     if isinstance(exc, DjangoValidationError):
         return Response(
             {"message": "Invalid input.", "extra": _django_validation_extra(exc)},
@@ -135,3 +153,137 @@ class InstantFilter(IsoDateTimeFilter):
     """An IsoDateTimeFilter whose value is an instant in UTC (InstantField)."""
 
     field_class = InstantField
+
+
+class IdField(forms.IntegerField):
+    """A database id in a query parameter, read by `parse_id`: `1e20`, `0.5` or a number past
+    bigint is invalid input (a 400 naming the parameter), never a database error."""
+
+    default_error_messages = {"invalid": f"Enter an id: a whole number from 1 to {MAX_ID}."}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        parsed = parse_id(str(value).strip())
+        if parsed is None:
+            raise DjangoValidationError(self.error_messages["invalid"], code="invalid")
+        return parsed
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A filter on an id (IdField): `?zone=…`, `?parent=…`."""
+
+    field_class = IdField
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number within the column's range (django-filter's NumberFilter takes a decimal:
+    `?priority=1e20` reached the database)."""
+
+    field_class = forms.IntegerField
+
+
+def _column_range(field: models.Field) -> dict[str, int]:
+    low, high = connection.ops.integer_field_range(field.get_internal_type())
+    return {"min_value": low, "max_value": high}
+
+
+class FilterSet(RestFilterSet):
+    """The project's FilterSet: integer columns filter through IntegerFilter bounded by the
+    column's range, ids through IdFilter (the filters `filterset_fields` generates, and the
+    FilterSets the apps declare)."""
+
+    FILTER_DEFAULTS = {
+        **RestFilterSet.FILTER_DEFAULTS,
+        **{
+            integer: {"filter_class": IntegerFilter, "extra": _column_range}
+            for integer in (
+                models.SmallIntegerField,
+                models.IntegerField,
+                models.PositiveIntegerField,
+                models.PositiveSmallIntegerField,
+            )
+        },
+        models.AutoField: {"filter_class": IdFilter},
+    }
+
+
+class FilterBackend(DjangoFilterBackend):
+    """DjangoFilterBackend building `filterset_fields` on the project's FilterSet."""
+
+    filterset_base = FilterSet
+
+
+# --- Answers outside DRF: JSON under /api/, Django's pages elsewhere ---------------------------
+
+API_PREFIX = "/api/"
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def error_response(status_code: int, message: str, extra: dict | None = None) -> JsonResponse:
+    return JsonResponse({"message": message, "extra": extra or {}}, status=status_code)
+
+
+def too_big_body(limit: int) -> dict[str, Any]:
+    """The body of a 413."""
+    message = f"The request body is larger than {limit} bytes."
+    return {"message": message, "extra": {"max_bytes": limit}}
+
+
+def body_limit(request: HttpRequest) -> int:
+    """The largest body a request may send: UPLOAD_MAX_BYTES for multipart (files: the CSV
+    import), DATA_UPLOAD_MAX_MEMORY_SIZE for everything else (JSON, forms)."""
+    if request.content_type == "multipart/form-data":
+        return settings.UPLOAD_MAX_BYTES
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+class BodyLimitMiddleware:
+    """Refuses an /api/ request whose Content-Length is over its limit with a JSON 413, before
+    anything reads the body (DRF's JSON parser reads the stream without Django's limit)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _is_api(request):
+            raw = request.META.get("CONTENT_LENGTH") or "0"
+            if not raw.isascii() or not raw.isdigit():
+                return error_response(400, "Content-Length must be a number of bytes.")
+            limit = body_limit(request)
+            if int(raw) > limit:
+                return JsonResponse(too_big_body(limit), status=413)
+        return self.get_response(request)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: no route (`/api/v1/zones/0.5/`, `/api/v1/nothing/`) is a JSON 404 under /api/."""
+    if _is_api(request):
+        return error_response(404, "Not found.", {"path": request.path})
+    return defaults.page_not_found(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400: a suspicious request (a body too large for Django, too many fields)."""
+    if _is_api(request):
+        if isinstance(exception, RequestDataTooBig):
+            return JsonResponse(too_big_body(body_limit(request)), status=413)
+        return error_response(400, "Bad request.")
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler403 (CSRF failures have their own view, CSRF_FAILURE_VIEW)."""
+    if _is_api(request):
+        return error_response(403, str(exception) or "Permission denied.")
+    return defaults.permission_denied(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: still the one error form under /api/ (and logged by Django, as ever)."""
+    if _is_api(request):
+        return error_response(500, "Server error: it is logged; please report it.")
+    return defaults.server_error(request)

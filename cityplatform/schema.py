@@ -8,6 +8,10 @@ documented as what they are, local "HH:MM[:SS]" without an offset.
 
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
+from drf_spectacular import openapi
+from rest_framework import serializers
+
 ERROR_SCHEMA = {
     "type": "object",
     "properties": {
@@ -25,6 +29,12 @@ ERRORS = {
     "401": "Not signed in, or bad credentials",
     "403": "Signed in without the permission this needs",
     "404": "No such object",
+    "409": "Conflicts with the object's current state (an alarm closed already, …)",
+}
+UNSAFE = {"post", "put", "patch", "delete"}  # the methods that may meet a 409
+THROTTLED = {
+    "description": "Too many requests: try again later (Retry-After says when)",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
 }
 METHODS = {"get", "post", "put", "patch", "delete"}
 # A time of day in the API is local wall-clock time (a rule's hours in its zone's time zone):
@@ -79,6 +89,8 @@ def schema_postprocess(result: dict[str, Any], generator, request, public) -> di
             for code, description in ERRORS.items():
                 if code == "404" and not _may_miss(path, operation):
                     continue
+                if code == "409" and method not in UNSAFE:
+                    continue
                 responses.setdefault(
                     code,
                     {
@@ -87,3 +99,44 @@ def schema_postprocess(result: dict[str, Any], generator, request, public) -> di
                     },
                 )
     return result
+
+
+def _through_nullable_relation(field: serializers.Field) -> bool:
+    """A dotted source (`assignee.username`) that passes a relation which may be empty: DRF then
+    renders null, whatever the last field is."""
+    parts = field.source.split(".") if field.source else []
+    model = getattr(getattr(field.parent, "Meta", None), "model", None)
+    if len(parts) < 2 or model is None:
+        return False
+    for part in parts[:-1]:
+        try:
+            relation = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return False
+        if not relation.is_relation or relation.related_model is None:
+            return False
+        if relation.null:  # a nullable foreign key, or a reverse relation (always "null")
+            return True
+        model = relation.related_model
+    return False
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's AutoSchema, told what DRF renders: a field whose default is None, or
+    whose source passes a relation that may be empty, may be null in a response (alarms'
+    `assignee` was documented as a string); a throttled view may answer 429."""
+
+    def _get_serializer_field_meta(self, field, direction):
+        meta = super()._get_serializer_field_meta(field, direction)
+        may_be_null = isinstance(field, serializers.Field) and (
+            field.default is None or _through_nullable_relation(field)
+        )
+        if direction == "response" and may_be_null:
+            meta["nullable"] = True
+        return meta
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is not None and self.view.get_throttles():
+            operation.setdefault("responses", {}).setdefault("429", THROTTLED)
+        return operation

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cityplatform.api.BodyLimitMiddleware",  # an /api/ body over its limit: a JSON 413
     "cityplatform.nul_guard.NulGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -248,6 +249,8 @@ USE_I18N = True
 
 CCTV_RETENTION_DAYS = env_int("CCTV_RETENTION_DAYS", 31)
 CAMERA_LIGHT_RADIUS_M = env_float("CAMERA_LIGHT_RADIUS_M", 50)  # lights linked to each camera
+# Assets lie within the zones' extent plus this margin (m): swapped coordinates are refused.
+SITE_BOUNDS_MARGIN_M = env_float("SITE_BOUNDS_MARGIN_M", 5000)
 CCTV_WEBHOOK_MAX_SKEW_S = env_int("CCTV_WEBHOOK_MAX_SKEW_S", 300)  # older X-Timestamp: refused
 # An event time further ahead than this is refused on every path (MQTT, Frigate, the webhook).
 EVENT_MAX_FUTURE_S = env_int("EVENT_MAX_FUTURE_S", 300)
@@ -320,11 +323,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "cityplatform.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "cityplatform.api.FilterBackend",  # integers and ids bounded (cityplatform.api)
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "cityplatform.schema.AutoSchema",  # nulls and 429s as rendered
     "EXCEPTION_HANDLER": "cityplatform.api.exception_handler",
     "DEFAULT_PARSER_CLASSES": [  # the default three, refusing text with a NUL (nul_guard.py)
         "cityplatform.nul_guard.JSONParser",
@@ -337,6 +340,10 @@ REST_FRAMEWORK = {
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Request bodies: JSON and form bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE (Django's default),
+# multipart (the CSV import's file) up to UPLOAD_MAX_BYTES; a larger /api/ body is a JSON 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Secure City Platform API",
     "DESCRIPTION": "Assets, lighting control, CCTV events and alarms of the Secure City Platform.",

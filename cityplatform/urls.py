@@ -8,6 +8,12 @@ from rest_framework.routers import DefaultRouter
 from cityplatform import health, views
 from cityplatform.auth import ThrottledLoginView
 
+# Under /api/ these answer JSON in the one error form; pages keep Django's HTML.
+handler400 = "cityplatform.api.bad_request"
+handler403 = "cityplatform.api.permission_denied"
+handler404 = "cityplatform.api.not_found"
+handler500 = "cityplatform.api.server_error"
+
 router = DefaultRouter()
 router.register("audit", views.AuditEntryViewSet, basename="audit")
 

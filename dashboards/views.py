@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, Stream
 from django.shortcuts import redirect, render
 
 from cityplatform.api import parse_id
+from cityplatform.csvsafe import csv_lines
 from cityplatform.permissions import has_perm
 from dashboards import permissions as perms
 from dashboards import selectors
@@ -218,24 +219,14 @@ def asset_import(request: HttpRequest) -> HttpResponse:
 @page_permission(perms.ASSET_PAGES)
 def asset_export(request: HttpRequest) -> StreamingHttpResponse:
     """The inventory as CSV, with the filters of the table (the import's format)."""
-    import csv
-
     from devices.assets_csv import COLUMNS, asset_row
     from devices.selectors.registry import assets_export_rows
 
-    class Echo:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(Echo())
     assets = selectors.asset_table(_asset_query(request))
-
-    def rows():
-        yield writer.writerow(COLUMNS)
-        for asset in assets_export_rows(assets=assets):
-            yield writer.writerow(asset_row(asset))
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    rows = map(asset_row, assets_export_rows(assets=assets))
+    response = StreamingHttpResponse(
+        csv_lines(COLUMNS, rows), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = 'attachment; filename="assets.csv"'
     return response
 

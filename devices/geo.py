@@ -72,6 +72,52 @@ def area_m2(geometry: Polygon | MultiPolygon) -> float:
     return geometry.area * METRES_PER_DEGREE_LAT**2 * math.cos(math.radians(lat))
 
 
+@dataclass(frozen=True)
+class SiteBounds:
+    """The box assets must lie in: the zones' extent with a margin (SITE_BOUNDS_MARGIN_M)."""
+
+    min_latitude: float
+    max_latitude: float
+    min_longitude: float
+    max_longitude: float
+
+    @classmethod
+    def around(
+        cls, *, min_lat: float, max_lat: float, min_lon: float, max_lon: float, margin_m: float
+    ) -> "SiteBounds":
+        """The box widened by `margin_m` on every side (clamped to WGS84)."""
+        d_lat = margin_m / METRES_PER_DEGREE_LAT
+        widest = max(abs(min_lat), abs(max_lat)) + d_lat
+        shrink = max(math.cos(math.radians(min(widest, 89))), 1e-6)  # metres of a degree of lon
+        d_lon = margin_m / (METRES_PER_DEGREE_LAT * shrink)
+        return cls(
+            max(min_lat - d_lat, -90),
+            min(max_lat + d_lat, 90),
+            max(min_lon - d_lon, -180),
+            min(max_lon + d_lon, 180),
+        )
+
+    def contains(self, latitude: float, longitude: float) -> bool:
+        return (
+            self.min_latitude <= latitude <= self.max_latitude
+            and self.min_longitude <= longitude <= self.max_longitude
+        )
+
+    def problem(self, latitude: float, longitude: float) -> str | None:
+        """Why a point cannot be an asset's (outside the bounds, with a hint when swapped)."""
+        if self.contains(latitude, longitude):
+            return None
+        text = (
+            f"({latitude}, {longitude}) lies outside the site's bounds: latitude "
+            f"{self.min_latitude:.5f} to {self.max_latitude:.5f}, longitude "
+            f"{self.min_longitude:.5f} to {self.max_longitude:.5f} (the zones with "
+            "SITE_BOUNDS_MARGIN_M)"
+        )
+        if self.contains(longitude, latitude):
+            text += "; latitude and longitude look swapped"
+        return text
+
+
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Distance in metres between two nearby WGS84 points."""
     mean_lat = math.radians((lat1 + lat2) / 2)

@@ -2,7 +2,6 @@
 export), and the draft of a recommended programme change. Views parse, call one service or
 selector, render."""
 
-import csv
 import io
 import json
 from datetime import UTC, datetime, timedelta
@@ -18,6 +17,8 @@ from rest_framework.views import APIView
 
 from cctv.models import AnalyticsReport, ZoneHour
 from cctv.services import analytics_hotspots
+from cityplatform.api import MAX_ID
+from cityplatform.csvsafe import SafeWriter
 
 VIEW_ANALYTICS = "cctv.view_zonehour"
 DRAFT_PROGRAMME = "lighting.add_programme"
@@ -38,7 +39,7 @@ def _check_period(since, until) -> None:
 class PeriodInput(serializers.Serializer):
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
-    zone = serializers.IntegerField(required=False, min_value=1)
+    zone = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     type = serializers.CharField(required=False, max_length=64, allow_blank=True)
 
     def validate(self, data):
@@ -64,7 +65,7 @@ def _period(request) -> dict:
 
 def _csv(rows: list[dict], columns: list[str], filename: str) -> HttpResponse:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(columns)
     for row in rows:
         writer.writerow(

@@ -222,6 +222,15 @@ class EventSourceSerializer(serializers.ModelSerializer):
         return data
 
 
+class EventSourceSecretSerializer(EventSourceSerializer):
+    """A source with its new secret: the answer of a creation or a rotation, shown once."""
+
+    secret = serializers.CharField(help_text="The signing secret; it is never shown again")
+
+    class Meta(EventSourceSerializer.Meta):
+        fields = [*EventSourceSerializer.Meta.fields, "secret"]
+
+
 class RotateInput(serializers.Serializer):
     grace_s = serializers.IntegerField(min_value=0, max_value=30 * 86400, default=86400)
 

@@ -17,7 +17,7 @@ from cctv.api import serializers as s
 from cctv.models import Alarm, AlarmRule, Event
 from cctv.services import alarms as alarm_services
 from cctv.services import evidence, retention, rules, sources
-from cityplatform.api import InstantFilter
+from cityplatform.api import FilterSet, InstantFilter
 
 VIEW_EVENT = "cctv.view_event"
 VIEW_ALARM = "cctv.view_alarm"
@@ -68,7 +68,7 @@ class WebhookIngestView(APIView):
         )
 
 
-class EventFilter(django_filters.FilterSet):
+class EventFilter(FilterSet):
     camera = django_filters.CharFilter(field_name="device__device_id")
     since = InstantFilter(field_name="ts", lookup_expr="gte")
     until = InstantFilter(field_name="ts", lookup_expr="lt")
@@ -88,7 +88,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return selectors.events_visible_to(self.request.user)
 
 
-class AlarmFilter(django_filters.FilterSet):
+class AlarmFilter(FilterSet):
     camera = django_filters.CharFilter(field_name="camera__device_id")
     open = django_filters.BooleanFilter(method="filter_open")
 
@@ -243,6 +243,7 @@ class EventSourceViewSet(
     def get_queryset(self):
         return selectors.sources_list()
 
+    @extend_schema(responses={201: s.EventSourceSecretSerializer})
     def create(self, request):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -264,6 +265,7 @@ class EventSourceViewSet(
             cameras=serializer.validated_data.get("cameras"),
         )
 
+    @extend_schema(request=s.RotateInput, responses=s.EventSourceSecretSerializer)
     @action(detail=True, methods=["post"])
     def rotate(self, request, pk=None):
         data = s.RotateInput(data=request.data)
@@ -289,6 +291,7 @@ class LegalHoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def get_queryset(self):
         return selectors.legal_holds().prefetch_related("events", "alarms")
 
+    @extend_schema(request=s.LegalHoldInput, responses={201: s.LegalHoldSerializer})
     def create(self, request):
         data = s.LegalHoldInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -308,6 +311,7 @@ class LegalHoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         )
         return Response(self.get_serializer(hold).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.ReleaseInput, responses=s.LegalHoldSerializer)
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
         data = s.ReleaseInput(data=request.data)
@@ -333,6 +337,7 @@ class EvidenceExportViewSet(
     def get_queryset(self):
         return selectors.evidence_exports()
 
+    @extend_schema(request=s.ExportInput, responses={201: s.EvidenceExportSerializer})
     def create(self, request):
         data = s.ExportInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -367,6 +372,10 @@ class EvidenceExportViewSet(
             content_type="application/zip",
         )
 
+    @extend_schema(methods=["GET"], responses=s.DisclosureSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=s.DisclosureSerializer, responses={201: s.DisclosureSerializer}
+    )
     @action(detail=True, methods=["get", "post"])
     def disclosures(self, request, pk=None):
         export = self.get_object()

@@ -1,7 +1,6 @@
 """Registry API views: zones, assets (with GeoJSON, CSV import and export, decommission), faults,
 maintenance. Views parse, call one service or selector, and render."""
 
-import csv
 from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
@@ -18,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cityplatform.api import ApplicationError
+from cityplatform.csvsafe import csv_lines
 from cityplatform.nul_guard import FormParser, JSONParser, MultiPartParser
 from cityplatform.permissions import ACCESS_PLATFORM
 from devices.api import registry_serializers as s
@@ -263,23 +263,11 @@ class AssetViewSet(viewsets.ModelViewSet):
         """The assets as CSV (the import's format), filtered like the list."""
         assets = self.filter_queryset(Asset.objects.all())
         response = StreamingHttpResponse(
-            _csv_lines(selectors.assets_export_rows(assets=assets)),
+            csv_lines(COLUMNS, map(asset_row, selectors.assets_export_rows(assets=assets))),
             content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = 'attachment; filename="assets.csv"'
         return response
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_lines(assets):
-    writer = csv.writer(_Echo())
-    yield writer.writerow(COLUMNS)
-    for asset in assets:
-        yield writer.writerow(asset_row(asset))
 
 
 class FaultViewSet(

@@ -2,7 +2,7 @@
 
 import django_filters
 
-from cityplatform.api import InstantFilter
+from cityplatform.api import FilterSet, IdFilter, InstantFilter
 from devices.choices import AssetKind, FaultType, LifecycleStatus, MaintenanceStatus, ZoneKind
 from devices.models import Asset, Fault, MaintenanceRecord, Zone
 from devices.selectors.registry import (
@@ -33,12 +33,10 @@ class ChoicesFilter(django_filters.MultipleChoiceFilter):
         return self.get_method(qs)(**{f"{self.field_name}__in": sorted(set(value))})
 
 
-class AssetFilter(django_filters.FilterSet):
+class AssetFilter(FilterSet):
     kind = ChoicesFilter(choices=AssetKind.choices)
     status = ChoicesFilter(choices=LifecycleStatus.choices)
-    zone = django_filters.NumberFilter(
-        method="filter_zone", label="Zone id (assets in it and in the zones inside it)"
-    )
+    zone = IdFilter(method="filter_zone", label="Zone id (assets in it and in the zones inside it)")
     online = django_filters.BooleanFilter(
         method="filter_online", label="true: online; false: offline or never heard from"
     )
@@ -60,7 +58,7 @@ class AssetFilter(django_filters.FilterSet):
         fields = ["kind", "status", "zone", "online", "bbox", "manufacturer", "protocol"]
 
     def filter_zone(self, queryset, name, value):
-        return queryset.filter(zone_id__in=zone_and_descendants(zone_id=int(value)))
+        return queryset.filter(zone_id__in=zone_and_descendants(zone_id=value))
 
     def filter_online(self, queryset, name, value):
         return queryset.filter(online_q(online=value))
@@ -69,9 +67,9 @@ class AssetFilter(django_filters.FilterSet):
         return queryset.filter(bbox_q(parse_bbox(value)))
 
 
-class ZoneFilter(django_filters.FilterSet):
+class ZoneFilter(FilterSet):
     kind = ChoicesFilter(choices=ZoneKind.choices)
-    parent = django_filters.NumberFilter(field_name="parent_id")
+    parent = IdFilter(field_name="parent_id")
     bbox = django_filters.CharFilter(method="filter_bbox", label="min_lon,min_lat,max_lon,max_lat")
 
     class Meta:
@@ -82,23 +80,23 @@ class ZoneFilter(django_filters.FilterSet):
         return queryset.filter(zones_in_bbox_q(parse_bbox(value)))
 
 
-class FaultFilter(django_filters.FilterSet):
+class FaultFilter(FilterSet):
     device_id = django_filters.CharFilter(field_name="asset__device_id")
     type = ChoicesFilter(choices=FaultType.choices)
     open = django_filters.BooleanFilter(field_name="cleared_at", lookup_expr="isnull")
     raised_after = InstantFilter(field_name="raised_at", lookup_expr="gte")
     raised_before = InstantFilter(field_name="raised_at", lookup_expr="lt")
-    zone = django_filters.NumberFilter(method="filter_zone")
+    zone = IdFilter(method="filter_zone")
 
     class Meta:
         model = Fault
         fields = ["device_id", "type", "open"]
 
     def filter_zone(self, queryset, name, value):
-        return queryset.filter(asset__zone_id__in=zone_and_descendants(zone_id=int(value)))
+        return queryset.filter(asset__zone_id__in=zone_and_descendants(zone_id=value))
 
 
-class MaintenanceFilter(django_filters.FilterSet):
+class MaintenanceFilter(FilterSet):
     device_id = django_filters.CharFilter(field_name="asset__device_id")
     status = ChoicesFilter(choices=MaintenanceStatus.choices)
 

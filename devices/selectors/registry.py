@@ -6,12 +6,14 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet
+from django.db.models import BooleanField, Max, Min, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from cityplatform.api import ApplicationError
 from devices.choices import AssetKind, LifecycleStatus
+from devices.geo import SiteBounds
 from devices.models import Asset, CameraLight, Fault, MaintenanceRecord, Zone
 
 # The one-to-one rows every asset row is shown with: one query whatever the page size.
@@ -124,6 +126,20 @@ def asset_get(*, device_id: str) -> Asset:
 
 def zones_list() -> QuerySet[Zone]:
     return Zone.objects.select_related("parent")
+
+
+def site_bounds() -> SiteBounds | None:
+    """The box every asset must lie in: the extent of the zones' boundaries widened by
+    SITE_BOUNDS_MARGIN_M; None while no zone has a boundary (anywhere is then accepted)."""
+    box = Zone.objects.aggregate(
+        min_lat=Min("min_latitude"),
+        max_lat=Max("max_latitude"),
+        min_lon=Min("min_longitude"),
+        max_lon=Max("max_longitude"),
+    )
+    if box["min_lat"] is None:
+        return None
+    return SiteBounds.around(**box, margin_m=settings.SITE_BOUNDS_MARGIN_M)
 
 
 def faults_list() -> QuerySet[Fault]:

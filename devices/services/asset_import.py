@@ -1,11 +1,12 @@
 """Bulk import of assets from CSV (the format is in docs/assets-csv.md).
 
-Every row is validated (types, WGS84 coordinates, kind, status, zone, duplicate device ids in the
-file and in the registry, controller references, the model's own rules); the report lists each
-bad row with its line number and reasons. Nothing is written unless every row is valid, or the
-caller asks for the valid rows only. A dry run validates and writes nothing. Rows are inserted
-in bulk in one transaction, zones are computed from the boundaries in one vectorised pass, and
-one audit entry records the import.
+Every row is validated (types, WGS84 coordinates within the site's bounds, kind, status, zone,
+duplicate device ids in the file and in the registry, controller references, the model's own
+rules); the report lists each bad row with its line number and reasons. Nothing is written unless
+every row is valid, or the caller asks for the valid rows only. A dry run validates and writes
+nothing. Rows are inserted in bulk in one transaction, zones are computed from the boundaries in
+one vectorised pass, and one audit entry records the import. Cells neutralised by the export
+(cityplatform.csvsafe: `'=…`) are read back as they were.
 """
 
 import csv
@@ -23,11 +24,13 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 from shapely import prepared
 
+from cityplatform.csvsafe import cell_restore
 from cityplatform.services import Actor, audit_record
 from devices.assets_csv import COLUMNS, DETAIL_COLUMNS, REQUIRED_COLUMNS
 from devices.choices import AssetKind
 from devices.geo import BoundaryError, boundary_shape
 from devices.models import Asset, Zone
+from devices.selectors.registry import site_bounds
 from devices.services.proximity import proximity_link_new
 from devices.services.registry import DETAILS, zone_index_build
 
@@ -186,6 +189,7 @@ class _Zones:
         for zone in zones:
             self.by_name.setdefault(zone.name.casefold(), []).append(zone)
         self._prepared: dict[int, Any] = {}
+        self.bounds = site_bounds()
 
     def find(self, value: str) -> tuple[Zone | None, str | None]:
         if value in self.by_id:
@@ -222,7 +226,8 @@ def _existing_ids(device_ids: list[str]) -> set[str]:
 
 
 def _validate_row(line: int, raw: dict[str, str], zones: _Zones) -> tuple[_Row | None, RowError]:
-    values = {k: (v or "").strip() for k, v in raw.items() if k is not None}
+    # Stripped, then the export's neutralised cells ('=…) given back as they were written.
+    values = {k: cell_restore((v or "").strip()) for k, v in raw.items() if k is not None}
     errors: dict[str, str] = {}
     if None in raw:
         errors["row"] = "more fields than columns in the header"
@@ -304,6 +309,15 @@ def _validate_row(line: int, raw: dict[str, str], zones: _Zones) -> tuple[_Row |
         and not zones.contains(zone_hint, latitude, longitude)
     ):
         errors["zone"] = f"the point lies outside zone {zone_hint.name!r}"
+    if (
+        zones.bounds is not None
+        and latitude is not None
+        and longitude is not None
+        and "latitude" not in errors
+        and "longitude" not in errors
+        and (problem := zones.bounds.problem(latitude, longitude))
+    ):
+        errors["coordinates"] = problem
     row_error = RowError(line=line, device_id=device_id, errors=errors)
     if errors:
         return None, row_error

@@ -33,6 +33,7 @@ from devices.models import (
     Telemetry,
     Zone,
 )
+from devices.selectors.registry import site_bounds
 from devices.services.proximity import proximity_update_for
 
 # Kind → (details model, related name on Asset).
@@ -215,6 +216,16 @@ def zone_delete(*, zone: Zone, actor: Actor) -> None:
 # --- assets -------------------------------------------------------------------------------------
 
 
+def asset_location_check(*, latitude: float, longitude: float) -> None:
+    """ValidationError when the point lies outside the site's bounds (the zones' extent with
+    SITE_BOUNDS_MARGIN_M): a swapped or mistyped point would land in no zone and pull every
+    map out to the whole world."""
+    bounds = site_bounds()
+    problem = bounds.problem(latitude, longitude) if bounds is not None else None
+    if problem:
+        raise ValidationError({"latitude": [problem], "longitude": [problem]})
+
+
 @transaction.atomic
 def asset_create(
     *,
@@ -255,6 +266,7 @@ def asset_create(
         attributes={} if attributes is None else attributes,
     )
     asset.full_clean()
+    asset_location_check(latitude=asset.latitude, longitude=asset.longitude)
     if details is not None:
         detail_row = details_build(asset=asset, data=details)
     else:  # details to be filled in later (the admin's two steps): the defaults, if valid
@@ -315,6 +327,7 @@ def asset_update(
         return asset
     moved = "latitude" in changes or "longitude" in changes
     if moved:
+        asset_location_check(latitude=asset.latitude, longitude=asset.longitude)
         asset.zone = zone_for_point(latitude=asset.latitude, longitude=asset.longitude)
     asset.save()
     if detail_row is not None:

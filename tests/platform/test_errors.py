@@ -101,3 +101,130 @@ def test_model_serializers_refuse_input_instants_outside_1970_to_9998():
     form = ReportInput(data=data)
     assert not form.is_valid() and set(form.errors) == {"since"}
     assert ReportInput(data={**data, "since": "2026-01-01T00:00:00Z"}).is_valid()
+
+
+# --- Every /api/ answer is JSON in the error form with a 4xx (issue #14, item 18) -------------
+
+HUGE_IDS = ["1e20", "99999999999999999999", "-99999999999999999999", "9223372036854775808"]
+
+
+def _integer_query_parameters():
+    """(path, parameter) of every GET operation without path parameters whose query parameter
+    is documented as a number: every filter the schema offers, so a new one is checked too."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    found = []
+    for path, item in schema["paths"].items():
+        operation = item.get("get")
+        if operation is None or "{" in path:
+            continue
+        for parameter in operation.get("parameters", []):
+            kind = parameter.get("schema", {}).get("type")
+            if parameter["in"] == "query" and kind in ("integer", "number"):
+                found.append((path, parameter["name"]))
+    return found
+
+
+@pytest.mark.django_db
+def test_an_id_too_big_for_the_database_in_any_filter_is_a_400_in_the_error_form(
+    make_user, api_client
+):
+    """?zone=1e20, ?parent=99999999999999999999 were 500s (bigint overflow)."""
+    client = api_client(make_user(superuser=True))
+    parameters = _integer_query_parameters()
+    assert ("/api/v1/zones/", "parent") in parameters and len(parameters) > 30
+    wrong = []
+    for path, name in parameters:
+        for value in HUGE_IDS:
+            response = client.get(path, {name: value})
+            if name == "page_size":  # a hint: a value that is no page size is ignored
+                assert response.status_code == 200
+                continue
+            expected = 404 if name == "page" else 400  # page: "Invalid page."
+            if response.status_code != expected or set(response.json()) != {"message", "extra"}:
+                wrong.append(f"{path}?{name}={value}: {response.status_code}")
+    assert not wrong, "\n".join(wrong)
+
+
+def _error_form(response) -> dict:
+    assert response["Content-Type"] == "application/json", response.content[:200]
+    body = response.json()
+    assert set(body) == {"message", "extra"}
+    return body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/zones/0.5/",
+        "/api/v1/zones/99999999999999999999/",
+        "/api/v1/no-such-thing/",
+        "/api/v1/zones/1/x/",
+        "/api/v2/zones/",
+        "/api/x",
+    ],
+)
+def test_an_unknown_api_route_is_a_json_404(url, make_user, client):
+    client.force_login(make_user(superuser=True))
+    response = client.get(url)
+    assert response.status_code == 404
+    assert _error_form(response)["message"] == "Not found."
+
+
+@pytest.mark.django_db
+def test_an_unknown_page_is_still_an_html_404(make_user, client):
+    client.force_login(make_user(superuser=True))
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "content_type"),
+    [
+        ("/api/v1/zones/", "application/json"),
+        ("/api/v1/auth/token/", "application/x-www-form-urlencoded"),
+        ("/api/v1/cctv/events/ingest/", "application/json"),
+        ("/api/v1/assets/import/", "multipart/form-data; boundary=x"),
+    ],
+)
+def test_a_20_mb_body_is_a_json_413(url, content_type, make_user, client, settings):
+    """A 20 MB body (JSON, form, webhook; multipart past UPLOAD_MAX_BYTES) answered HTML."""
+    settings.UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+    client.force_login(make_user(superuser=True))
+    body = b"x" * (20 * 1024 * 1024)
+    response = client.generic("POST", url, body, content_type=content_type)
+    assert response.status_code == 413
+    assert _error_form(response)["extra"]["max_bytes"] in (2_621_440, 10 * 1024 * 1024)
+
+
+@pytest.mark.django_db
+def test_a_body_too_big_for_django_without_content_length_is_a_json_413(make_user, api_client):
+    """Read past DATA_UPLOAD_MAX_MEMORY_SIZE by Django itself (RequestDataTooBig)."""
+    from django.core.exceptions import RequestDataTooBig
+
+    response = render(RequestDataTooBig("Request body exceeded settings."))
+    assert response.status_code == 413 and set(response.data) == {"message", "extra"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "url", "headers", "status"),
+    [
+        ("delete", "/api/v1/zones/", {}, 405),
+        ("put", "/api/v1/cctv/alarms/", {}, 405),
+        ("get", "/api/v1/zones/", {"HTTP_ACCEPT": "application/xml"}, 406),
+        ("post", "/api/v1/zones/", {"content_type": "text/plain"}, 415),
+        ("post", "/api/v1/zones/", {"content_type": "application/xml"}, 415),
+    ],
+)
+def test_wrong_methods_accept_and_content_types_answer_in_the_error_form(
+    method, url, headers, status, make_user, client
+):
+    client.force_login(make_user(superuser=True))
+    data = {} if method == "get" else "<zone/>"
+    response = getattr(client, method)(url, data, **headers)
+    assert response.status_code == status, response.content[:300]
+    _error_form(response)

@@ -2,11 +2,16 @@
 (and anonymous): no 5xx, and every answer inside the schema (a documented status code, the
 documented content type, a body matching the documented schema).
 
-The WSGI application is called in-process, on the test's database. Each operation gets a few
-generated requests in `make test` and many more under RELIABILITY_FULL=1.
+The WSGI application is called in-process, on the test's database, which holds a small city
+(`city`): a zone, one asset of each kind, an open fault and maintenance, an alarm nobody is
+assigned, an override and its commands, so that lists and details answer with real rows, nulls
+included (an empty database let `assignee: null` and `completed_at: null` pass unseen). Each
+operation gets a few generated requests in `make test` and many more under RELIABILITY_FULL=1.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 import schemathesis
@@ -14,6 +19,7 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.test import override_settings
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import SimpleRateThrottle
@@ -24,7 +30,23 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from cctv.models import Alarm
+from cctv.services.ingest import events_ingest
+from cctv.services.rules import alarm_rule_create
+from cityplatform.celery import app as celery_app
 from cityplatform.roles import Role
+from devices.models import Command
+from devices.services.faults import fault_raise
+from devices.services.registry import maintenance_open
+from lighting.services.overrides import OverrideScope, override_create
+from tests.cctv.conftest import device_event
+from tests.devices.registry_factories import (
+    make_camera,
+    make_controller,
+    make_light,
+    make_sensor,
+    make_zone,
+)
 from tests.reliability.conftest import size
 
 # One transaction per principal, rolled back: a 500 that broke it would fail every later
@@ -59,6 +81,45 @@ def api_schema(monkeypatch):
             request_finished.connect(close_old_connections)
 
 
+LAT, LON = 51.5150, -0.0920
+
+
+@pytest.fixture
+def city(django_capture_on_commit_callbacks, make_user):
+    """A small city with a row of each kind the API lists, null fields included."""
+    make_zone("Cheap", LON, LAT, 0.005, kind="ward")
+    lights = [make_light(f"SL-{i}", LAT + i / 10_000, LON) for i in range(3)]
+    make_controller("CTL-1", LAT, LON)
+    make_sensor("LUX-1", LAT, LON)
+    camera = make_camera(
+        "CAM-1",
+        LAT,
+        LON,
+        details={"analytics_allowlist": ["intrusion"], "purpose": "Public safety"},
+    )
+    fault, _ = fault_raise(asset=lights[0], type="lamp_failure")
+    seeder = make_user(superuser=True, username="seeder")
+    maintenance_open(actor=seeder, asset=lights[0], kind="repair", fault=fault)
+    alarm_rule_create(actor="test", name="Intrusion", event_types=["intrusion"], priority=10)
+    eager, celery_app.conf.task_always_eager = celery_app.conf.task_always_eager, True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            events_ingest([device_event(camera, "e-1")])
+            override_create(
+                scope=OverrideScope(light_ids=tuple(light.pk for light in lights)),
+                level=100,
+                operation="max",
+                priority=5,
+                expires_at=timezone.now() + timedelta(hours=1),
+                reason="Street works",
+                actor="test",
+            )
+    finally:
+        celery_app.conf.task_always_eager = eager
+    assert Alarm.objects.filter(assignee=None).exists()  # the nulls the schema must allow
+    assert Command.objects.filter(completed_at=None).exists()
+
+
 def _headers(principal, make_user) -> dict[str, str]:
     if principal is None:
         return {}
@@ -67,7 +128,7 @@ def _headers(principal, make_user) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("principal", PRINCIPALS, ids=lambda p: "anonymous" if p is None else p)
-def test_every_operation_answers_inside_the_schema(principal, api_schema, make_user):
+def test_every_operation_answers_inside_the_schema(principal, api_schema, make_user, city):
     headers = _headers(principal, make_user)
     failures: list[str] = []
     for result in api_schema.get_all_operations():

@@ -75,7 +75,10 @@
     function draw(data) {
       zoneLayer.clearLayers(); lightLayer.clearLayers(); cameraLayer.clearLayers();
       lights.clear(); cameras.clear();
+      // The view fits the city's zones; devices only when no zone has a boundary, so that one
+      // asset with mistyped coordinates cannot zoom every map out to the whole world.
       const bounds = L.latLngBounds([]);
+      const deviceBounds = L.latLngBounds([]);
       data.zones.forEach(function (zone) {
         if (!zone.boundary) return;
         const layer = L.geoJSON(zone.boundary, {
@@ -91,7 +94,7 @@
         marker.bindTooltip(function () { return lightLabel(lights.get(light.id).data); });
         marker.addTo(lightLayer);
         lights.set(light.id, { data: light, marker: marker });
-        bounds.extend([light.lat, light.lon]);
+        deviceBounds.extend([light.lat, light.lon]);
       });
       data.cameras.forEach(function (camera) {
         const marker = L.circleMarker([camera.lat, camera.lon], {
@@ -101,9 +104,10 @@
         marker.bindTooltip("<b>" + camera.id + "</b> camera" + (camera.online === false ? " · offline" : ""));
         marker.addTo(cameraLayer);
         cameras.set(camera.id, { data: camera, marker: marker });
-        bounds.extend([camera.lat, camera.lon]);
+        deviceBounds.extend([camera.lat, camera.lon]);
       });
-      if (!options.keepView && bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 18 });
+      const view = bounds.isValid() ? bounds : deviceBounds;
+      if (!options.keepView && view.isValid()) map.fitBounds(view, { padding: [20, 20], maxZoom: 18 });
       options.keepView = true;  // a reload after a reconnect keeps what the user is looking at
       element.dataset.lights = String(lights.size);
       element.dataset.cameras = String(cameras.size);
