@@ -131,3 +131,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             # The publisher serialised the message once for every client ("text").
             text = event.get("text") or json.dumps(event["message"])
             await self.send(text_data=text)
+        elif "public_text" in event and all(
+            self.allowed(p) for p in event.get("public_permissions", ())
+        ):
+            # The version for those who may see the message but not all of it (see live_publish).
+            await self.send(text_data=event["public_text"])

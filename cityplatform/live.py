@@ -139,39 +139,74 @@ def live_publish(
     data: LiveData | dict[str, Any],
     topics: Iterable[str],
     permission: str | None = None,
+    public_data: LiveData | dict[str, Any] | None = None,
 ) -> None:
     """Sends a live message to every subscriber of `topics`, once the transaction commits.
 
     `permission` narrows who receives this one message beyond its kind's permission (a welfare
-    alarm, for instance, goes only to those allowed to handle welfare alarms).
+    alarm, for instance, goes only to those allowed to handle welfare alarms). With
+    `public_data`, a subscriber who holds the kind's permission but not `permission` receives
+    the same message with `public_data` instead of nothing (an override made for a welfare
+    alarm: every role sees the lights go up, only some see why). Each connection picks its
+    version (`LiveConsumer.live_message`): one message on the wire per group, as before.
     """
     message = build_message(kind, data)
     groups = sorted({topic_group(t) for t in topics})
     needed = [p for p in (_kinds[kind].permission, permission) if p]
-    transaction.on_commit(partial(_send, groups, message.model_dump(mode="json"), needed))
+    public = None
+    if public_data is not None and permission:
+        public = build_message(kind, public_data, ts=message.ts).model_dump(mode="json")
+    transaction.on_commit(
+        partial(
+            _send,
+            groups,
+            message.model_dump(mode="json"),
+            needed,
+            public=public,
+            public_permissions=[_kinds[kind].permission],
+        )
+    )
 
 
-def group_event(payload: dict[str, Any], permissions: list[str]) -> dict[str, Any]:
+def group_event(
+    payload: dict[str, Any],
+    permissions: list[str],
+    *,
+    public: dict[str, Any] | None = None,
+    public_permissions: list[str] | None = None,
+) -> dict[str, Any]:
     """The Channels event carrying one live message to LiveConsumer, whatever sends it.
 
     One id for all the groups it goes to: a client subscribed to two of them gets it once. The
     message is serialised here, once, as the text every client receives ("text"), rather than
-    once per client by each consumer.
+    once per client by each consumer. `public` is the version for the clients that hold
+    `public_permissions` but not all of `permissions` ("public_text").
     """
-    return {
+    event = {
         "type": GROUP_MESSAGE_TYPE,
         "id": uuid.uuid4().hex,
         "message": payload,
         "text": json.dumps(payload, separators=(",", ":")),
         "permissions": permissions,
     }
+    if public is not None:
+        event["public_text"] = json.dumps(public, separators=(",", ":"))
+        event["public_permissions"] = public_permissions or []
+    return event
 
 
-def _send(groups: list[str], payload: dict[str, Any], permissions: list[str]) -> None:
+def _send(
+    groups: list[str],
+    payload: dict[str, Any],
+    permissions: list[str],
+    *,
+    public: dict[str, Any] | None = None,
+    public_permissions: list[str] | None = None,
+) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    event = group_event(payload, permissions)
+    event = group_event(payload, permissions, public=public, public_permissions=public_permissions)
 
     try:
         layer_run(layer, lambda: group_send_many(layer, [(group, event) for group in groups]))
