@@ -41,6 +41,7 @@ from cityplatform.permissions import ACCESS_PLATFORM
 log = logging.getLogger(__name__)
 
 GROUP_MESSAGE_TYPE = "live.message"  # dispatched to LiveConsumer.live_message
+ACCESS_CHANGED_TYPE = "live.access_changed"  # LiveConsumer reads the user's permissions again
 
 
 class LiveData(BaseModel):
@@ -121,6 +122,30 @@ def topic_permission(topic: str) -> str:
 def topic_group(topic: str) -> str:
     """The Channels group of a topic (group names allow letters, digits, '-', '_' and '.')."""
     return "live." + topic.replace(":", ".")
+
+
+def user_group(user_pk: int | str) -> str:
+    """The Channels group of one user's connections (told when their access changes)."""
+    return f"live.user.{user_pk}"
+
+
+def live_access_changed(user_pks: Iterable[int]) -> None:
+    """Tells the connections of these users, after the commit, to read their sign-in and
+    permissions again (a user deactivated, moved out of a group, signed out)."""
+    groups = sorted({user_group(pk) for pk in user_pks})
+    if groups:
+        transaction.on_commit(partial(_send_access_changed, groups))
+
+
+def _send_access_changed(groups: list[str]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    event = {"type": ACCESS_CHANGED_TYPE}
+    try:
+        layer_run(layer, lambda: group_send_many(layer, [(group, event) for group in groups]))
+    except Exception:  # the connections' own periodic re-check remains
+        log.exception("access change could not be announced to %d users", len(groups))
 
 
 def build_message(
