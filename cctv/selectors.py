@@ -29,6 +29,19 @@ def events_visible_to(user) -> QuerySet[Event]:
     return events
 
 
+def event_types_hidden_from(user) -> frozenset[str]:
+    """The event types this user may not see, in lists and in counts (the analytics): the
+    welfare types without cctv.view_welfare_alarm."""
+    return frozenset() if has_perm(user, WELFARE_PERMISSION) else WELFARE_EVENT_TYPES
+
+
+def event_counts_shown(counts: dict[str, int], hidden: frozenset[str]) -> dict[str, int]:
+    """A `type → count` mapping without the hidden types."""
+    if not hidden or hidden.isdisjoint(counts):
+        return counts
+    return {t: n for t, n in counts.items() if t not in hidden}
+
+
 def events_unevaluated(*, older_than_s: int = 60, within_h: int = 6) -> list[int]:
     """Accepted events whose rules never ran (a lost task), oldest first, at most 1000."""
     now = timezone.now()

@@ -25,6 +25,10 @@ class CityplatformConfig(AppConfig):
         autodiscover_modules("live")
         # Roles follow the permissions the apps declare, after every migrate.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="cityplatform-roles")
+        # Live connections hear at once of changes to who may see what.
+        from cityplatform import live_access
+
+        live_access.connect()
         # Every model serializer takes its input instants within 1970…9998 (see InstantInput).
         from django.db import models
         from rest_framework import serializers

@@ -4,16 +4,28 @@ Apps add live message kinds and topics (`cityplatform.live`), never consumers of
 Client → server: `{"action": "subscribe" | "unsubscribe", "topics": [...]}`.
 Server → client: `{"type": "<kind>", "ts": …, "data": {…}}`; replies to the client's own actions
 are of kind `subscribed`, `unsubscribed` or `error` (the socket stays open after an error).
+
+A connection's sign-in and permissions are not a snapshot of the moment it connected: they are
+read again when a change to the user, their groups, their permissions or their sessions is
+announced (`cityplatform.live_access`, on the user's own group), and in any case before a
+message is delivered on permissions older than `PERMISSION_TTL_S`. A user deactivated, deleted,
+signed out or whose session is gone is disconnected (close code 4401); a user who lost a
+permission stops receiving what needs it, and loses the topics they may no longer subscribe to.
 """
 
 import json
 import logging
+import time
 from collections import deque
+from importlib import import_module
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from cityplatform import live
 from cityplatform.json_input import JsonRefused, json_loads_bounded
@@ -24,6 +36,11 @@ log = logging.getLogger(__name__)
 MAX_TOPICS = 200
 RECENT_IDS = 512  # a message reaches a client through several topics within a short window
 MAX_MESSAGE_BYTES = 16 * 1024
+# Permissions at most this old (seconds) decide what a connection receives; a change announced
+# on the user's group is applied at once (the age is the safety net for changes made around
+# the ORM, such as SQL run by hand).
+PERMISSION_TTL_S = 5.0
+CLOSE_SIGNED_OUT = 4401  # the connection's sign-in no longer holds
 
 
 def _permissions_of(user) -> frozenset[str] | None:
@@ -31,6 +48,32 @@ def _permissions_of(user) -> frozenset[str] | None:
     if user.is_superuser:
         return None
     return frozenset(user.get_all_permissions())
+
+
+class SignedOut(Exception):
+    """The connection's user or session is no longer valid."""
+
+
+def _session_holds(user, session_key: str | None) -> bool:
+    """The session still exists, names this user and carries their current auth hash (a
+    password change ends it, as it ends the user's other sessions on the pages)."""
+    if session_key is None:
+        return False
+    data = import_module(settings.SESSION_ENGINE).SessionStore(session_key).load()
+    if str(data.get(SESSION_KEY)) != str(user.pk):
+        return False
+    stored = data.get(HASH_SESSION_KEY) or ""
+    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+    return any(constant_time_compare(stored, h) for h in hashes)
+
+
+def _permissions_now(user_pk, session_key: str | None) -> frozenset[str] | None:
+    """The user's permissions read again from the database; SignedOut when the user is gone or
+    inactive, or the session is."""
+    user = get_user_model().objects.filter(pk=user_pk).first()
+    if user is None or not user.is_active or not _session_holds(user, session_key):
+        raise SignedOut
+    return _permissions_of(user)
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -43,8 +86,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if not self.allowed(ACCESS_PLATFORM):
             await self.close()
             return
+        self.user_pk = user.pk
+        session = self.scope.get("session")
+        self.session_key = session.session_key if session is not None else None
+        self.checked_at = time.monotonic()
+        self.signed_out = False
         self.topics: set[str] = set()
         self.recent: deque[str] = deque(maxlen=RECENT_IDS)  # messages already sent to this client
+        self.access_group = live.user_group(user.pk)
+        await self.channel_layer.group_add(self.access_group, self.channel_name)
         await self.accept()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
@@ -54,8 +104,42 @@ class LiveConsumer(AsyncWebsocketConsumer):
         thread, were most of the time an event took to reach them all."""
         if message.get("type") == live.GROUP_MESSAGE_TYPE:
             await self.live_message(message)
+        elif message.get("type") == live.ACCESS_CHANGED_TYPE:
+            await self.recheck()
         else:
             await super().dispatch(message)
+
+    async def recheck(self) -> bool:
+        """Reads the user's permissions again; closes the socket when the sign-in no longer holds,
+        and leaves the topics the user may no longer subscribe to. False once signed out."""
+        if self.signed_out:
+            return False
+        try:
+            permissions = await database_sync_to_async(_permissions_now)(
+                self.user_pk, self.session_key
+            )
+        except SignedOut:
+            permissions = frozenset()
+        self.permissions = permissions
+        self.checked_at = time.monotonic()
+        if not self.allowed(ACCESS_PLATFORM):
+            self.signed_out = True
+            await self.leave(set(self.topics))
+            await self.close(code=CLOSE_SIGNED_OUT)
+            return False
+        lost = {t for t in self.topics if not self.allowed(live.topic_permission(t))}
+        if lost:
+            await self.leave(lost)
+            await self.reply(
+                "unsubscribed",
+                {"topics": sorted(lost), "message": "your role may no longer see these topics"},
+            )
+        return True
+
+    async def leave(self, topics: set[str]) -> None:
+        for topic in topics:
+            await self.channel_layer.group_discard(live.topic_group(topic), self.channel_name)
+            self.topics.discard(topic)
 
     def allowed(self, permission: str) -> bool:
         return self.permissions is None or permission in self.permissions
@@ -63,6 +147,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         for topic in getattr(self, "topics", set()):
             await self.channel_layer.group_discard(live.topic_group(topic), self.channel_name)
+        if hasattr(self, "access_group"):
+            await self.channel_layer.group_discard(self.access_group, self.channel_name)
 
     async def reply(self, kind: str, data: dict[str, Any]) -> None:
         await self.send(
@@ -98,6 +184,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.unsubscribe(topics)
 
     async def subscribe(self, topics: list[str]) -> None:
+        if time.monotonic() - self.checked_at > PERMISSION_TTL_S and not await self.recheck():
+            return
         refused: dict[str, str] = {}
         accepted: list[str] = []
         for topic in topics:
@@ -129,6 +217,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def live_message(self, event: dict[str, Any]) -> None:
         """A message published to one of this client's groups: sent once, if the role may see it."""
+        if time.monotonic() - self.checked_at > PERMISSION_TTL_S and not await self.recheck():
+            return
+        if self.signed_out:
+            return
         message_id = event.get("id")
         if message_id is not None:
             if message_id in self.recent:
@@ -138,3 +230,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             # The publisher serialised the message once for every client ("text").
             text = event.get("text") or json.dumps(event["message"])
             await self.send(text_data=text)
+        elif "public_text" in event and all(
+            self.allowed(p) for p in event.get("public_permissions", ())
+        ):
+            # The version for those who may see the message but not all of it (see live_publish).
+            await self.send(text_data=event["public_text"])

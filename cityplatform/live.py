@@ -41,6 +41,7 @@ from cityplatform.permissions import ACCESS_PLATFORM
 log = logging.getLogger(__name__)
 
 GROUP_MESSAGE_TYPE = "live.message"  # dispatched to LiveConsumer.live_message
+ACCESS_CHANGED_TYPE = "live.access_changed"  # LiveConsumer reads the user's permissions again
 
 
 class LiveData(BaseModel):
@@ -123,6 +124,30 @@ def topic_group(topic: str) -> str:
     return "live." + topic.replace(":", ".")
 
 
+def user_group(user_pk: int | str) -> str:
+    """The Channels group of one user's connections (told when their access changes)."""
+    return f"live.user.{user_pk}"
+
+
+def live_access_changed(user_pks: Iterable[int]) -> None:
+    """Tells the connections of these users, after the commit, to read their sign-in and
+    permissions again (a user deactivated, moved out of a group, signed out)."""
+    groups = sorted({user_group(pk) for pk in user_pks})
+    if groups:
+        transaction.on_commit(partial(_send_access_changed, groups))
+
+
+def _send_access_changed(groups: list[str]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    event = {"type": ACCESS_CHANGED_TYPE}
+    try:
+        layer_run(layer, lambda: group_send_many(layer, [(group, event) for group in groups]))
+    except Exception:  # the connections' own periodic re-check remains
+        log.exception("access change could not be announced to %d users", len(groups))
+
+
 def build_message(
     kind: str, data: LiveData | dict[str, Any], ts: datetime | None = None
 ) -> LiveMessage:
@@ -139,39 +164,74 @@ def live_publish(
     data: LiveData | dict[str, Any],
     topics: Iterable[str],
     permission: str | None = None,
+    public_data: LiveData | dict[str, Any] | None = None,
 ) -> None:
     """Sends a live message to every subscriber of `topics`, once the transaction commits.
 
     `permission` narrows who receives this one message beyond its kind's permission (a welfare
-    alarm, for instance, goes only to those allowed to handle welfare alarms).
+    alarm, for instance, goes only to those allowed to handle welfare alarms). With
+    `public_data`, a subscriber who holds the kind's permission but not `permission` receives
+    the same message with `public_data` instead of nothing (an override made for a welfare
+    alarm: every role sees the lights go up, only some see why). Each connection picks its
+    version (`LiveConsumer.live_message`): one message on the wire per group, as before.
     """
     message = build_message(kind, data)
     groups = sorted({topic_group(t) for t in topics})
     needed = [p for p in (_kinds[kind].permission, permission) if p]
-    transaction.on_commit(partial(_send, groups, message.model_dump(mode="json"), needed))
+    public = None
+    if public_data is not None and permission:
+        public = build_message(kind, public_data, ts=message.ts).model_dump(mode="json")
+    transaction.on_commit(
+        partial(
+            _send,
+            groups,
+            message.model_dump(mode="json"),
+            needed,
+            public=public,
+            public_permissions=[_kinds[kind].permission],
+        )
+    )
 
 
-def group_event(payload: dict[str, Any], permissions: list[str]) -> dict[str, Any]:
+def group_event(
+    payload: dict[str, Any],
+    permissions: list[str],
+    *,
+    public: dict[str, Any] | None = None,
+    public_permissions: list[str] | None = None,
+) -> dict[str, Any]:
     """The Channels event carrying one live message to LiveConsumer, whatever sends it.
 
     One id for all the groups it goes to: a client subscribed to two of them gets it once. The
     message is serialised here, once, as the text every client receives ("text"), rather than
-    once per client by each consumer.
+    once per client by each consumer. `public` is the version for the clients that hold
+    `public_permissions` but not all of `permissions` ("public_text").
     """
-    return {
+    event = {
         "type": GROUP_MESSAGE_TYPE,
         "id": uuid.uuid4().hex,
         "message": payload,
         "text": json.dumps(payload, separators=(",", ":")),
         "permissions": permissions,
     }
+    if public is not None:
+        event["public_text"] = json.dumps(public, separators=(",", ":"))
+        event["public_permissions"] = public_permissions or []
+    return event
 
 
-def _send(groups: list[str], payload: dict[str, Any], permissions: list[str]) -> None:
+def _send(
+    groups: list[str],
+    payload: dict[str, Any],
+    permissions: list[str],
+    *,
+    public: dict[str, Any] | None = None,
+    public_permissions: list[str] | None = None,
+) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    event = group_event(payload, permissions)
+    event = group_event(payload, permissions, public=public, public_permissions=public_permissions)
 
     try:
         layer_run(layer, lambda: group_send_many(layer, [(group, event) for group in groups]))

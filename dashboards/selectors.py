@@ -7,6 +7,7 @@ imports devices' models for type hints only.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -218,29 +219,45 @@ def console_alarms(user) -> list[dict[str, Any]]:
     return [alarm_message(alarm) for alarm in alarms]
 
 
-def active_overrides() -> list[dict[str, Any]]:
+OVERRIDE_PAGE_FIELDS = (
+    "pk",
+    "scope_kind",
+    "zone_id",
+    "level",
+    "operation",
+    "priority",
+    "expires_at",
+    "reason",
+    "author",
+    "alarm_id",
+)
+
+
+def _override_rows(overrides, user, names=OVERRIDE_PAGE_FIELDS) -> list[dict[str, Any]]:
+    """Overrides as this user may see them (a welfare alarm's response: no reason, no alarm
+    link for those who may not see welfare alarms; `lighting.visibility` decides)."""
+    from lighting.visibility import may_see_of, override_shown
+
+    may_see = may_see_of(user)
+    rows = []
+    for o in overrides:
+        fields = {name: getattr(o, name) for name in names}
+        rows.append(
+            override_shown(fields, details_permission=o.details_permission, may_see=may_see)
+        )
+    return rows
+
+
+def active_overrides(user) -> list[dict[str, Any]]:
     from lighting.selectors import overrides
 
-    return list(
-        overrides(state="active")
-        .order_by("priority", "-created_at")
-        .values(
-            "pk",
-            "scope_kind",
-            "zone_id",
-            "level",
-            "operation",
-            "priority",
-            "expires_at",
-            "reason",
-            "author",
-            "alarm_id",
-        )[:100]
-    )
+    active = overrides(state="active").order_by("priority", "-created_at")[:100]
+    return _override_rows(active, user)
 
 
-def lighting_overview() -> dict[str, Any]:
-    """Active and scheduled overrides, the latest command outcomes, open lamp faults."""
+def lighting_overview(user) -> dict[str, Any]:
+    """Active and scheduled overrides (as this user may see them), the latest command outcomes,
+    open lamp faults."""
     from devices.selectors.lights import light_commands
     from lighting.selectors import overrides
 
@@ -249,13 +266,12 @@ def lighting_overview() -> dict[str, Any]:
         .filter(cleared_at__isnull=True, asset__kind=AssetKind.STREETLIGHT)
         .order_by("-raised_at")[:50]
     )
-    return {
-        "overrides": list(
-            overrides(state="active")
-            .select_related("zone")
-            .order_by("priority", "-created_at")[:100]
-        ),
-        "scheduled": list(overrides(state="scheduled").select_related("zone")[:50]),
+    shown = (*OVERRIDE_PAGE_FIELDS, "zone", "radius_m", "starts_at")
+    active = overrides(state="active").select_related("zone").order_by("priority", "-created_at")
+    scheduled = overrides(state="scheduled").select_related("zone")
+    return {  # rows read like the model's instances (`o.reason`) by the template
+        "overrides": [SimpleNamespace(**o) for o in _override_rows(active[:100], user, shown)],
+        "scheduled": [SimpleNamespace(**o) for o in _override_rows(scheduled[:50], user, shown)],
         "commands": list(light_commands()[:50]),
         "faults": list(lamp_faults),
     }

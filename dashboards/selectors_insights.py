@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import F, Func
 
 from cctv.models import ZoneHour
+from cctv.selectors import event_counts_shown
 from cctv.services import analytics_hotspots
 
 
@@ -25,9 +26,13 @@ class InsightsQuery:
     until: datetime
     zone_id: int | None = None
     event_type: str | None = None
+    # The event types the viewer may not see (cctv.selectors.event_types_hidden_from): left
+    # out of every count, list and chart.
+    hidden_types: frozenset[str] = frozenset()
 
 
-def _count(counts: dict[str, int], event_type: str | None) -> int:
+def _count(counts: dict[str, int], event_type: str | None, hidden: frozenset[str]) -> int:
+    counts = event_counts_shown(counts, hidden)
     if event_type:
         return int(counts.get(event_type, 0))
     return int(sum(counts.values()))
@@ -49,10 +54,11 @@ def zone_hour_series(query: InsightsQuery) -> list[dict[str, Any]]:
             hour,
             {"dim": 0, "lit": 0, "boosted": 0, "all": 0, "_level": 0.0, "_lights": 0},
         )
-        point["dim"] += _count(dim, query.event_type)
-        point["lit"] += _count(lit, query.event_type)
-        point["boosted"] += _count(boosted, query.event_type)
-        point["all"] += _count(events, query.event_type)
+        hidden = query.hidden_types
+        point["dim"] += _count(dim, query.event_type, hidden)
+        point["lit"] += _count(lit, query.event_type, hidden)
+        point["boosted"] += _count(boosted, query.event_type, hidden)
+        point["all"] += _count(events, query.event_type, hidden)
         if level is not None and lights:
             point["_level"] += level * lights
             point["_lights"] += lights
@@ -81,17 +87,26 @@ def event_types(query: InsightsQuery) -> list[str]:
             .values_list("key", flat=True)
             .distinct()
         )
-        return sorted(keys)
-    return sorted({key for events in rows.values_list("events", flat=True) for key in events})
+        return sorted(set(keys) - query.hidden_types)
+    found = {key for events in rows.values_list("events", flat=True) for key in events}
+    return sorted(found - query.hidden_types)
 
 
 def hotspots(query: InsightsQuery) -> list[dict[str, Any]]:
     return analytics_hotspots.hotspots_list(
-        since=query.since, until=query.until, zone_id=query.zone_id, event_type=query.event_type
+        since=query.since,
+        until=query.until,
+        zone_id=query.zone_id,
+        event_type=query.event_type,
+        hidden_types=query.hidden_types,
     )
 
 
 def recommendations(query: InsightsQuery) -> list[dict[str, Any]]:
     return analytics_hotspots.recommendations_list(
-        since=query.since, until=query.until, zone_id=query.zone_id, event_type=query.event_type
+        since=query.since,
+        until=query.until,
+        zone_id=query.zone_id,
+        event_type=query.event_type,
+        hidden_types=query.hidden_types,
     )

@@ -50,7 +50,7 @@ def security(request: HttpRequest) -> HttpResponse:
     boost_limits = security_boost_limits()
     console = {
         "alarms": selectors.console_alarms(user),
-        "overrides": selectors.active_overrides(),
+        "overrides": selectors.active_overrides(user),
         "zones": dict(zones),
         "user": user.get_username(),
         "may_work": has_perm(user, "cctv.work_alarm"),
@@ -79,7 +79,7 @@ def lighting(request: HttpRequest) -> HttpResponse:
         {
             "zone_ids": selectors.zone_ids()[:200],
             "zones": selectors.zone_light_levels(),
-            **selectors.lighting_overview(),
+            **selectors.lighting_overview(request.user),
             **lighting_live_context(request),
         },
         active="lighting",

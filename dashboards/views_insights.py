@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from cctv.selectors import event_types_hidden_from
 from cityplatform.permissions import has_perm
 from dashboards import permissions as perms
 from dashboards import selectors, selectors_insights
@@ -79,8 +80,13 @@ def insights(request: HttpRequest) -> HttpResponse:
         return response
     data = form.cleaned_data
     since, until = _period(data["since"], data["until"])
+    hidden = event_types_hidden_from(request.user)
     query = selectors_insights.InsightsQuery(
-        since=since, until=until, zone_id=data.get("zone"), event_type=data.get("type") or None
+        since=since,
+        until=until,
+        zone_id=data.get("zone"),
+        event_type=data.get("type") or None,
+        hidden_types=hidden,
     )
     hotspots = selectors_insights.hotspots(query)
     for spot in hotspots:
@@ -105,7 +111,7 @@ def insights(request: HttpRequest) -> HttpResponse:
             "until_day": data["until"],
             "zone_name": names.get(query.zone_id) if query.zone_id is not None else None,
             "event_types": sorted(
-                {*selectors_insights.event_types(query), *filter(None, [query.event_type])}
+                {*selectors_insights.event_types(query), *filter(None, [query.event_type])} - hidden
             ),
             "hotspots": hotspots,
             "recommendations": recommendations,

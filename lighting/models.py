@@ -176,6 +176,10 @@ class Override(models.Model):
     )
     author = models.CharField(max_length=150, help_text="User name or process")
     alarm_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # Who may see why (reason, alarm link, how it ended): blank for everyone. An alarm's
+    # response sets it for a welfare alarm; others see the neutral view of
+    # `lighting.visibility`.
+    details_permission = models.CharField(max_length=100, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     # Set when the override ended early (cancelled) or was seen expired by the sweep.
     ended_at = models.DateTimeField(null=True, blank=True)

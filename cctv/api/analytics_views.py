@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cctv.models import AnalyticsReport, ZoneHour
+from cctv.selectors import event_counts_shown, event_types_hidden_from
 from cctv.services import analytics_hotspots
 from cityplatform.api import MAX_ID
 from cityplatform.csvsafe import SafeWriter
@@ -79,8 +80,26 @@ def _csv(rows: list[dict], columns: list[str], filename: str) -> HttpResponse:
     return response
 
 
+EVENT_COUNT_FIELDS = ("events", "events_dim", "events_lit", "events_boosted")
+
+
+def _hidden(request) -> frozenset[str]:
+    """The event types this caller may not see, left out of every answer (welfare types for
+    those without cctv.view_welfare_alarm)."""
+    return event_types_hidden_from(request.user)
+
+
 class ZoneHourSerializer(serializers.ModelSerializer):
+    """Counts by event type without the types the requesting user may not see."""
+
     zone_name = serializers.CharField(source="zone.name")
+
+    def to_representation(self, row):
+        data = super().to_representation(row)
+        hidden = _hidden(self.context["request"])
+        for name in EVENT_COUNT_FIELDS:
+            data[name] = event_counts_shown(data[name], hidden)
+        return data
 
     class Meta:
         model = ZoneHour
@@ -107,7 +126,9 @@ class ZoneHourSerializer(serializers.ModelSerializer):
         ]
 
 
-def _zone_hours(period: dict):
+def _zone_hours(period: dict, hidden: frozenset[str]):
+    if period.get("type") in hidden:
+        return ZoneHour.objects.none()
     rows = (
         ZoneHour.objects.filter(hour__gte=period["since"], hour__lt=period["until"])
         .select_related("zone")
@@ -131,7 +152,7 @@ class ZoneHourListView(ListAPIView):
     filter_backends: list = []
 
     def get_queryset(self):
-        return _zone_hours(_period(self.request))
+        return _zone_hours(_period(self.request), _hidden(self.request))
 
 
 class ZoneHourCsvView(APIView):
@@ -139,7 +160,11 @@ class ZoneHourCsvView(APIView):
 
     @extend_schema(parameters=PERIOD_PARAMETERS, responses={(200, "text/csv"): OpenApiTypes.STR})
     def get(self, request):
-        rows = ZoneHourSerializer(_zone_hours(_period(request))[:50_000], many=True).data
+        rows = ZoneHourSerializer(
+            _zone_hours(_period(request), _hidden(request))[:50_000],
+            many=True,
+            context={"request": request},
+        ).data
         columns = list(ZoneHourSerializer.Meta.fields)
         return _csv(rows, columns, "zone-hours.csv")
 
@@ -181,14 +206,22 @@ RECOMMENDATION_COLUMNS = [
 def _hotspots(request) -> list[dict]:
     p = _period(request)
     return analytics_hotspots.hotspots_list(
-        since=p["since"], until=p["until"], zone_id=p.get("zone"), event_type=p.get("type")
+        since=p["since"],
+        until=p["until"],
+        zone_id=p.get("zone"),
+        event_type=p.get("type"),
+        hidden_types=_hidden(request),
     )
 
 
 def _recommendations(request) -> list[dict]:
     p = _period(request)
     return analytics_hotspots.recommendations_list(
-        since=p["since"], until=p["until"], zone_id=p.get("zone"), event_type=p.get("type")
+        since=p["since"],
+        until=p["until"],
+        zone_id=p.get("zone"),
+        event_type=p.get("type"),
+        hidden_types=_hidden(request),
     )
 
 
@@ -229,7 +262,15 @@ class RecommendationCsvView(APIView):
         return _csv(_recommendations(request), RECOMMENDATION_COLUMNS, "recommendations.csv")
 
 
+def _report_rows(rows: list[dict], hidden: frozenset[str]) -> list[dict]:
+    """A stored report's hotspots or recommendations the caller may see: the nightly report is
+    computed over every event type, and read by roles that see fewer."""
+    return [row for row in rows if row.get("event_type") not in hidden]
+
+
 class AnalyticsReportSerializer(serializers.ModelSerializer):
+    """A stored report as the requesting user may see it (no row of a hidden event type)."""
+
     hotspot_count = serializers.SerializerMethodField()
     recommendation_count = serializers.SerializerMethodField()
 
@@ -245,16 +286,25 @@ class AnalyticsReportSerializer(serializers.ModelSerializer):
             "recommendation_count",
         ]
 
+    def _shown(self, report, field: str) -> list[dict]:
+        return _report_rows(getattr(report, field), _hidden(self.context["request"]))
+
     def get_hotspot_count(self, report) -> int:
-        return len(report.hotspots)
+        return len(self._shown(report, "hotspots"))
 
     def get_recommendation_count(self, report) -> int:
-        return len(report.recommendations)
+        return len(self._shown(report, "recommendations"))
 
 
 class AnalyticsReportDetailSerializer(AnalyticsReportSerializer):
     class Meta(AnalyticsReportSerializer.Meta):
         fields = [*AnalyticsReportSerializer.Meta.fields, "hotspots", "recommendations"]
+
+    def to_representation(self, report):
+        data = super().to_representation(report)
+        data["hotspots"] = self._shown(report, "hotspots")
+        data["recommendations"] = self._shown(report, "recommendations")
+        return data
 
 
 class AnalyticsReportListView(ListAPIView):
@@ -304,6 +354,7 @@ class RecommendationDraftView(APIView):
             since=v["since"],
             until=v["until"],
             actor=request.user,
+            hidden_types=_hidden(request),
         )
         code = status.HTTP_201_CREATED if result["created"] else status.HTTP_200_OK
         return Response(result, status=code)
@@ -320,4 +371,6 @@ class LatencySummaryView(APIView):
         from cctv.services.analytics import latency_summary
 
         p = _period(request)
-        return Response(latency_summary(since=p["since"], until=p["until"]))
+        return Response(
+            latency_summary(since=p["since"], until=p["until"], hidden_types=_hidden(request))
+        )

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from cctv.choices import EventStatus
+from cctv.choices import AlarmCategory, EventStatus
 from cctv.correlation_core import (
     HOUR,
     HourShares,
@@ -258,13 +258,21 @@ def _percentile(values: list[float], q: float) -> float | None:
     return round(ordered[low] + (ordered[high] - ordered[low]) * (position - low), 2)
 
 
-def latency_summary(*, since: datetime, until: datetime) -> dict:
+def latency_summary(
+    *, since: datetime, until: datetime, hidden_types: frozenset[str] = frozenset()
+) -> dict:
     """p50/p95/p99 (ms) of each stage of the alert path over the alarms raised in the period,
-    from their latency records."""
+    from their latency records (without the alarms of events of the `hidden_types`: how many
+    welfare alarms there were is welfare data)."""
     from cctv.models import AlarmLatency
 
+    latencies = AlarmLatency.objects.filter(raised_at__gte=since, raised_at__lt=until)
+    if hidden_types:
+        latencies = latencies.exclude(alarm__category=AlarmCategory.WELFARE).exclude(
+            event__type__in=hidden_types
+        )
     rows = list(
-        AlarmLatency.objects.filter(raised_at__gte=since, raised_at__lt=until).values(
+        latencies.values(
             "received_at", "context_at", "raised_at", "commands_queued_at", "commands_published_at"
         )[:100_000]
     )

@@ -26,6 +26,7 @@ from cctv.correlation_hotspots import (
     steps_with_floor,
 )
 from cctv.models import AnalyticsReport, Event, ZoneHour
+from cctv.selectors import event_counts_shown
 from cctv.services.analytics import hour_floor
 from cctv.services.correlation import dim_level as default_dim_level
 from cityplatform.api import ApplicationError
@@ -48,11 +49,12 @@ def _zones() -> dict[int, dict[str, Any]]:
     }
 
 
-def _rows(start: datetime, end: datetime, zone_ids=None):
+def _rows(start: datetime, end: datetime, zone_ids=None, hidden: frozenset[str] = frozenset()):
+    """The zone-hour rows of [start, end), their counts without the `hidden` event types."""
     rows = ZoneHour.objects.filter(hour__gte=start, hour__lt=end)
     if zone_ids is not None:
         rows = rows.filter(zone_id__in=zone_ids)
-    return rows.values(
+    rows = rows.values(
         "zone_id",
         "hour",
         "events_dim",
@@ -66,6 +68,10 @@ def _rows(start: datetime, end: datetime, zone_ids=None):
         "mean_level",
         "dim_level",
     )
+    for row in rows.iterator(chunk_size=5000):
+        for side in ("events_dim", "events_lit", "events_boosted"):
+            row[side] = event_counts_shown(row[side], hidden)
+        yield row
 
 
 def _exposure(row: dict) -> tuple[float, float]:
@@ -75,10 +81,14 @@ def _exposure(row: dict) -> tuple[float, float]:
 
 
 def zone_type_stats(
-    *, start: datetime, end: datetime, event_type: str | None = None
+    *,
+    start: datetime,
+    end: datetime,
+    event_type: str | None = None,
+    hidden_types: frozenset[str] = frozenset(),
 ) -> list[ZoneTypeStats]:
     """Every zone's numbers for each event type over [start, end), with its own history (the
-    28 days before `start`)."""
+    28 days before `start`); the `hidden_types` (what the caller may not see) left out."""
     zones = _zones()
     current: dict[int, dict] = defaultdict(
         lambda: {
@@ -90,7 +100,7 @@ def zone_type_stats(
             "foot": [],
         }
     )
-    for row in _rows(start, end):
+    for row in _rows(start, end, hidden=hidden_types):
         z = current[row["zone_id"]]
         z["dim"].update(row["events_dim"])
         z["lit"].update(row["events_lit"])
@@ -101,7 +111,7 @@ def zone_type_stats(
         if row["footfall"] is not None:
             z["foot"].append(row["footfall"])
     history: dict[int, dict] = defaultdict(lambda: {"dim": Counter(), "dim_h": 0.0})
-    for row in _rows(start - HISTORY, start):
+    for row in _rows(start - HISTORY, start, hidden=hidden_types):
         h = history[row["zone_id"]]
         h["dim"].update(row["events_dim"])
         h["dim_h"] += _exposure(row)[0]
@@ -169,12 +179,15 @@ def hotspots_list(
     until: datetime,
     zone_id: int | None = None,
     event_type: str | None = None,
+    hidden_types: frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
-    """Low-light hotspots of the period (all zones compared; `zone_id` filters the answer)."""
+    """Low-light hotspots of the period (all zones compared; `zone_id` filters the answer),
+    without the event types the caller may not see (`hidden_types`)."""
     start, end = _period(since, until)
-    found = hotspots_find(
-        zone_type_stats(start=start, end=end, event_type=event_type or None), thresholds()
+    stats = zone_type_stats(
+        start=start, end=end, event_type=event_type or None, hidden_types=hidden_types
     )
+    found = hotspots_find(stats, thresholds())
     if zone_id is not None:
         found = [h for h in found if h.zone_id == zone_id]
     return [{**asdict(h), "cameras": _camera_counts(h, start, end)} for h in found]
@@ -198,14 +211,17 @@ def recommendations_list(
     until: datetime,
     zone_id: int | None = None,
     event_type: str | None = None,
+    hidden_types: frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
-    """One recommendation per hotspot, with its numbers and the draft endpoint's request."""
+    """One recommendation per hotspot, with its numbers and the draft endpoint's request
+    (without the event types the caller may not see)."""
     start, end = _period(since, until)
     zones = _zones()
     out = []
-    for spot in hotspots_find(
-        zone_type_stats(start=start, end=end, event_type=event_type or None), thresholds()
-    ):
+    stats = zone_type_stats(
+        start=start, end=end, event_type=event_type or None, hidden_types=hidden_types
+    )
+    for spot in hotspots_find(stats, thresholds()):
         if zone_id is not None and spot.zone_id != zone_id:
             continue
         recommendation = _recommend(spot, start, end, zones)
@@ -275,7 +291,13 @@ def _render(rec: Recommendation, start: datetime, end: datetime) -> dict[str, An
 
 
 def recommendation_draft(
-    *, zone_id: int, event_type: str, since: datetime, until: datetime, actor: Actor
+    *,
+    zone_id: int,
+    event_type: str,
+    since: datetime,
+    until: datetime,
+    actor: Actor,
+    hidden_types: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Drafts the programme change of a recommendation: a copy of the zone's programme with the
     raised floor, as a new programme named "DRAFT …" and assigned to no calendar (so nothing
@@ -289,7 +311,9 @@ def recommendation_draft(
         raise ApplicationError("No such zone.", extra={"fields": {"zone": ["not found"]}})
     spots = [
         s
-        for s in hotspots_find(zone_type_stats(start=start, end=end, event_type=event_type))
+        for s in hotspots_find(
+            zone_type_stats(start=start, end=end, event_type=event_type, hidden_types=hidden_types)
+        )
         if s.zone_id == zone_id
     ]
     rec = _recommend(spots[0], start, end, zones) if spots else None

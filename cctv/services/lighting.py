@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_datetime
 
 from cctv.choices import AlarmAction, AlarmCategory, LightScope
 from cctv.models import Alarm, AlarmLog, AlarmRule
+from cctv.selectors import WELFARE_PERMISSION
 from cityplatform.services import Actor
 from devices.selectors.cameras import CameraInfo, camera_linked_light_ids
 
@@ -115,6 +116,10 @@ def lighting_respond(
                 reason=f"Alarm #{alarm.pk}: {alarm.title}"[:300],
                 actor=LIGHTING_ACTOR,
                 alarm_id=alarm.pk,
+                # Every role sees the lights go up; only those who may see welfare alarms see why.
+                details_permission=WELFARE_PERMISSION
+                if alarm.category == AlarmCategory.WELFARE
+                else "",
             )
     except Exception as error:  # the alarm stands even when the lights cannot answer
         log.exception("lighting response of alarm %s failed", alarm.pk)

@@ -13,6 +13,7 @@ from lighting.models import (
     Override,
     Programme,
 )
+from lighting.visibility import may_see_of, override_shown
 
 
 class ProgrammeSerializer(serializers.ModelSerializer):
@@ -205,6 +206,16 @@ class OverrideSerializer(serializers.ModelSerializer):
     def get_state(self, override) -> str:
         return override.state_at(self.context["now"])
 
+    def to_representation(self, override):
+        """As the requesting user may see it: a welfare alarm's response shows a neutral reason
+        and no alarm link to those who may not see welfare alarms."""
+        request = self.context.get("request")
+        return override_shown(
+            super().to_representation(override),
+            details_permission=override.details_permission,
+            may_see=may_see_of(request.user if request is not None else None),
+        )
+
 
 class ScopeInput(serializers.Serializer):
     light_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
@@ -225,7 +236,15 @@ class OverrideInput(serializers.Serializer):
     expires_at = InstantInput(required=False, allow_null=True, default=None)
     duration_min = serializers.IntegerField(required=False, min_value=1, max_value=7 * 24 * 60)
     reason = serializers.CharField(max_length=300)
-    alarm_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs):
+        # An override's alarm link is set by the alarm's lighting response, never by a caller
+        # (who could tie an override to any alarm, a welfare alarm or one that does not exist).
+        if isinstance(self.initial_data, dict) and self.initial_data.get("alarm_id") is not None:
+            raise serializers.ValidationError(
+                {"alarm_id": ["set only by an alarm's lighting response; leave it out"]}
+            )
+        return attrs
 
 
 class ExtendInput(serializers.Serializer):

@@ -24,6 +24,7 @@ class OverrideSpec:
     reason: str = ""
     author: str = ""
     alarm_id: int | None = None
+    details_permission: str = ""  # who may see its reason and alarm link (lighting.visibility)
 
     def active_at(self, t: datetime) -> bool:
         return self.starts_at <= t and (self.expires_at is None or t < self.expires_at)
@@ -35,10 +36,11 @@ class OverrideSpec:
             return max(level, self.level)
         return min(level, self.level)
 
-    def describe(self) -> str:
+    def describe(self, *, details: bool = True) -> str:
+        """In words; without `details`, no alarm link (a viewer who may not see it)."""
         by = (
             f" by alarm #{self.alarm_id}"
-            if self.alarm_id
+            if self.alarm_id and details
             else f" by {self.author}"
             if self.author
             else ""

@@ -28,6 +28,7 @@ from lighting.services.override_limits import (
     security_boost_is_within_limits,
 )
 from lighting.services.reconcile import ReconcileResult, reconcile_lights
+from lighting.visibility import override_neutral_fields
 
 log = logging.getLogger(__name__)
 
@@ -130,25 +131,31 @@ def _topics(override: Override) -> list[str]:
     return topics
 
 
-def _publish_started(override: Override, light_count: int) -> None:
+def _publish(kind: str, schema: type, override: Override, fields: dict) -> None:
+    """One live message about an override; whoever may not see its details (a welfare alarm's
+    response) receives the neutral version (`lighting.visibility`)."""
+    restricted = override.details_permission
     live_publish(
-        kind="override.started",
-        data=OverrideStarted(**_data(override, light_count)),
+        kind=kind,
+        data=schema(**fields),
         topics=_topics(override),
+        permission=restricted or None,
+        public_data=schema(**{**fields, **override_neutral_fields(fields)}) if restricted else None,
     )
+
+
+def _publish_started(override: Override, light_count: int) -> None:
+    _publish("override.started", OverrideStarted, override, _data(override, light_count))
 
 
 def _publish_ended(override: Override, light_count: int) -> None:
-    live_publish(
-        kind="override.ended",
-        data=OverrideEnded(
-            **_data(override, light_count),
-            ended_at=override.ended_at,
-            end_state=override.end_state,
-            ended_by=override.ended_by,
-        ),
-        topics=_topics(override),
-    )
+    fields = {
+        **_data(override, light_count),
+        "ended_at": override.ended_at,
+        "end_state": override.end_state,
+        "ended_by": override.ended_by,
+    }
+    _publish("override.ended", OverrideEnded, override, fields)
 
 
 def _reconcile(light_ids: list[int], now: datetime, actor: str) -> ReconcileResult:
@@ -186,10 +193,15 @@ def override_create(
     actor: Actor,
     starts_at: datetime | None = None,
     alarm_id: int | None = None,
+    details_permission: str = "",
     now: datetime | None = None,
 ) -> Override:
     """Creates an override; if it is in force now, its lights are commanded before this
-    returns (in the same transaction) and `override.started` goes out after the commit."""
+    returns (in the same transaction) and `override.started` goes out after the commit.
+
+    `alarm_id` is the alarm whose response this is: only the alarm path sets it (the API
+    refuses it). With `details_permission`, only holders of that permission see the reason,
+    the alarm link and how it ended (`lighting.visibility`): a welfare alarm's response."""
     now = now or timezone.now()
     user, label = _actor_fields(actor)
     if operation not in Operation.values:
@@ -214,6 +226,7 @@ def override_create(
         created_by=user,
         author=label,
         alarm_id=alarm_id,
+        details_permission=details_permission,
     )
     if expires_at is not None and expires_at <= now:
         raise ApplicationError(
@@ -315,11 +328,7 @@ def override_extend(
             },
         )
         if previous is not None and expires_at < previous:  # shortened: the live view follows
-            live_publish(
-                kind="override.started",
-                data=OverrideStarted(**_data(override, 0)),
-                topics=_topics(override),
-            )
+            _publish("override.started", OverrideStarted, override, _data(override, 0))
     return override
 
 

@@ -30,6 +30,12 @@ from lighting.core.schedule import (
     rule_from_fields,
 )
 from lighting.models import Calendar, CalendarAssignment, LightGroup, Override, Programme
+from lighting.visibility import (
+    MaySee,
+    override_details_visible,
+    override_shown,
+    see_nothing_restricted,
+)
 
 # --- Loading ------------------------------------------------------------------------------
 
@@ -141,6 +147,7 @@ def override_spec(override: Override) -> OverrideSpec:
         reason=override.reason,
         author=override.author,
         alarm_id=override.alarm_id,
+        details_permission=override.details_permission,
     )
 
 
@@ -301,6 +308,7 @@ class Explanation:
     calendar_source: CalendarSource | None
     zone_floor: float
     limits: Limits
+    may_see: MaySee
 
     def as_dict(self) -> dict[str, Any]:
         s, a = self.scheduled, self.arbitration
@@ -310,8 +318,8 @@ class Explanation:
             "level": self.level,
             "text": self.text,
             "decided_by": "override" if a.winner else "programme",
-            "override": _override_dict(a.winner) if a.winner else None,
-            "overrides_in_force": [_override_dict(o) for o in a.applied],
+            "override": _override_dict(a.winner, self.may_see) if a.winner else None,
+            "overrides_in_force": [_override_dict(o, self.may_see) for o in a.applied],
             "programme": {
                 "id": s.programme.id if s.programme else None,
                 "name": s.programme.name if s.programme else None,
@@ -338,8 +346,8 @@ class Explanation:
         }
 
 
-def _override_dict(o: OverrideSpec) -> dict[str, Any]:
-    return {
+def _override_dict(o: OverrideSpec, may_see: MaySee) -> dict[str, Any]:
+    fields = {
         "id": o.id,
         "operation": o.operation,
         "level": o.level,
@@ -349,10 +357,15 @@ def _override_dict(o: OverrideSpec) -> dict[str, Any]:
         "author": o.author,
         "reason": o.reason,
     }
+    return override_shown(fields, details_permission=o.details_permission, may_see=may_see)
 
 
-def light_explain(*, light_id: int, at: datetime | None = None) -> Explanation | None:
-    """Why a light is at its level at `at` (now by default); None for an unknown light."""
+def light_explain(
+    *, light_id: int, at: datetime | None = None, may_see: MaySee = see_nothing_restricted
+) -> Explanation | None:
+    """Why a light is at its level at `at` (now by default), as a viewer who holds the
+    permissions `may_see` accepts may see it (by default: none of the restricted details);
+    None for an unknown light."""
     at = at or timezone.now()
     snapshot = snapshot_load(at=at, light_ids=[light_id])
     if not snapshot.lights:
@@ -371,7 +384,8 @@ def light_explain(*, light_id: int, at: datetime | None = None) -> Explanation |
     result = arbitrate(scheduled.level, snapshot.overrides_by_light.get(light.pk, []), at, limits)
     parts = []
     if result.winner:
-        parts.append(result.winner.describe())
+        details = override_details_visible(result.winner.details_permission, may_see)
+        parts.append(result.winner.describe(details=details))
         parts.append(f"{_schedule_phrase(scheduled)} would give {scheduled.level:g} %")
     else:
         parts.append(scheduled.describe())
@@ -392,6 +406,7 @@ def light_explain(*, light_id: int, at: datetime | None = None) -> Explanation |
         calendar_source=source,
         zone_floor=floor,
         limits=limits,
+        may_see=may_see,
     )
 
 

@@ -5,6 +5,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.test import Client
 
 from cityplatform.asgi import application
 from cityplatform.live import live_publish
@@ -14,8 +15,11 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def cookie_for(make_user, client):
+def cookie_for(make_user):
     def make(role: Role) -> bytes:
+        # A client each: signing a second user in on one client ends the first one's session
+        # (and the live socket now follows the session).
+        client = Client()
         client.force_login(make_user(role))
         return f"sessionid={client.cookies['sessionid'].value}".encode()
 

@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 
 from cityplatform.api import ApplicationError
 from cityplatform.models import AuditEntry
+from cityplatform.roles import Role
 from devices.choices import CommandState
 from devices.models import AssetState, Command
-from lighting.models import LightGroup
+from lighting.models import LightGroup, Override
 from lighting.services import overrides as override_services
 from lighting.services.overrides import (
     OverrideScope,
@@ -22,7 +23,10 @@ from lighting.services.overrides import (
 )
 from lighting.services.reconcile import reconcile_lights
 from lighting.services.resolver import levels_resolve, light_explain
+from lighting.visibility import NEUTRAL_END_REASON, NEUTRAL_REASON
 from tests.lighting.conftest import utc
+
+WELFARE = "cctv.view_welfare_alarm"
 
 pytestmark = pytest.mark.django_db
 
@@ -227,3 +231,71 @@ def test_the_override_is_audited_with_its_author_and_alarm(street):
     assert entry.actor_label == "alarm #88"
     assert entry.target_id == str(override.pk)
     assert entry.details["alarm_id"] == 88
+
+
+# --- Who sees why: the alarm link and a welfare alarm's response --------------------------
+
+
+@pytest.mark.parametrize("alarm_id", [15, 99999999])
+def test_a_caller_cannot_tie_an_override_to_an_alarm(make_user, api_client, street, alarm_id):
+    zone, _ = street
+    operator = api_client(make_user(Role.LIGHTING_OPERATOR))
+    body = {
+        "scope": {"zone_id": zone.pk},
+        "level": 80,
+        "operation": "max",
+        "priority": 8,
+        "duration_min": 30,
+        "reason": "street market",
+    }
+    refused = operator.post("/api/v1/lighting/overrides/", {**body, "alarm_id": alarm_id}, "json")
+    assert refused.status_code == 400
+    assert "alarm_id" in refused.json()["extra"]["fields"]
+    assert not Override.objects.exists()
+    made = operator.post("/api/v1/lighting/overrides/", {**body, "alarm_id": None}, "json")
+    assert made.status_code == 201 and made.json()["alarm_id"] is None
+
+
+def test_a_restricted_override_is_neutral_to_those_without_its_permission(
+    street, published, make_user, api_client
+):
+    zone, lights = street
+    override = boost(
+        OverrideScope(zone_id=zone.pk),
+        alarm_id=88,
+        details_permission=WELFARE,
+        actor="alarm-rules",
+    )
+    started = published[-1]
+    assert started["permission"] == WELFARE
+    assert started["data"].alarm_id == 88 and started["data"].reason == override.reason
+    assert started["public_data"].alarm_id is None
+    assert started["public_data"].reason == NEUTRAL_REASON
+    assert started["public_data"].level == 100  # the lights go up for everyone to see
+
+    at = NIGHT + timedelta(minutes=1)
+    hidden = light_explain(light_id=lights[0].pk, at=at)  # nobody named: nothing restricted
+    assert hidden.as_dict()["override"]["alarm_id"] is None and "#88" not in hidden.text
+    shown = light_explain(light_id=lights[0].pk, at=at, may_see=lambda permission: True)
+    assert shown.as_dict()["override"]["alarm_id"] == 88 and "by alarm #88" in shown.text
+
+    override_cancel(override=override, actor="operator-7", reason="Alarm #88 closed", now=at)
+    ended = published[-1]
+    assert ended["data"].ended_by == "operator-7"
+    assert (
+        ended["public_data"].ended_by == override.author and ended["public_data"].alarm_id is None
+    )
+
+    viewer = api_client(make_user(Role.VIEWER))
+    listed = viewer.get("/api/v1/lighting/overrides/", {"alarm_id": 88}).json()
+    assert listed["count"] == 0
+    detail = viewer.get(f"/api/v1/lighting/overrides/{override.pk}/").json()
+    assert (detail["reason"], detail["alarm_id"], detail["end_reason"]) == (
+        NEUTRAL_REASON,
+        None,
+        NEUTRAL_END_REASON,
+    )
+    supervisor = api_client(make_user(Role.SECURITY_SUPERVISOR))
+    assert supervisor.get("/api/v1/lighting/overrides/", {"alarm_id": 88}).json()["count"] == 1
+    ordering = viewer.get("/api/v1/lighting/overrides/", {"ordering": "alarm_id"})
+    assert ordering.status_code == 200  # an unknown ordering is ignored: no sort by alarm
