@@ -56,7 +56,12 @@ from devices.protocols.messages import (
     parse_message,
     rejected,
 )
-from devices.protocols.mqtt import GATEWAY_STATUS_ID, Inbound, MqttConnection
+from devices.protocols.mqtt import (
+    GATEWAY_STATUS_ID,
+    Inbound,
+    MqttConnection,
+    warn_if_broker_anonymous,
+)
 from devices.selectors.gateway import KnownDevices, OpcUaController, opcua_controllers
 from devices.services import commands as command_service
 from devices.services.status import StatusChange, status_apply
@@ -96,6 +101,7 @@ class GatewayOptions:
     opcua: bool = True
     opcua_watchdog_s: float = 60.0
     mqtt_protocol: str = "5"  # or "3.1.1"
+    warn_anonymous: bool = True  # log at start when the broker accepts anonymous clients
 
 
 def controller_owner(device_id: str, members: int) -> int:
@@ -169,6 +175,13 @@ class Gateway:
             thread.start()
             self._threads.append(thread)
         self.mqtt.start()
+        if self.options.warn_anonymous:
+            threading.Thread(
+                target=warn_if_broker_anonymous,
+                args=(self.options.mqtt_url,),
+                name="gateway-broker-check",
+                daemon=True,
+            ).start()
         log.info(
             "gateway %s started: %d known devices, prefix %s%s",
             self.options.client_id,
@@ -755,7 +768,8 @@ def gateway_options_from_settings(**overrides) -> GatewayOptions:
         client_id=settings.MQTT_CLIENT_ID,
         prefix=settings.MQTT_TOPIC_PREFIX,
         frigate_topic=settings.FRIGATE_TOPIC,
-        mqtt_protocol=getattr(settings, "MQTT_PROTOCOL", "5"),
+        mqtt_protocol=settings.MQTT_PROTOCOL,
+        warn_anonymous=not settings.MQTT_ANONYMOUS_ALLOWED,
     )
     for key, value in overrides.items():
         if value is not None:
