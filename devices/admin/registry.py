@@ -169,6 +169,8 @@ class AssetAdmin(admin.ModelAdmin):
                 details={"via": "admin"},
             )
             proximity_update_for(asset=form.instance)
+            # Inline details (a Frigate name, a controller's endpoint) reach the gateways now.
+            services.registry_changed_notify(device_ids=[form.instance.device_id])
 
     def delete_model(self, request, obj):
         try:

@@ -460,7 +460,19 @@ def commands_sweep(*, now: datetime | None = None) -> dict[str, int]:
         expired = Command.objects.select_for_update(skip_locked=True).filter(
             state__in=PENDING_COMMAND_STATES, expires_at__lte=now
         )
-        counts[CommandState.EXPIRED] = _finish(
+        # One that was never sent keeps saying why (command_routes.py) in its final error.
+        unsent = Command.objects.filter(
+            state=CommandState.QUEUED, expires_at__lte=now, error__startswith=UNSENT_PREFIX
+        )
+        counts[CommandState.EXPIRED] = 0
+        for why in unsent.order_by().values_list("error", flat=True).distinct()[:50]:
+            counts[CommandState.EXPIRED] += _finish(
+                expired.filter(state=CommandState.QUEUED, error=why),
+                CommandState.EXPIRED,
+                now,
+                error=f"expired before it was sent: {why.removeprefix(UNSENT_PREFIX)}",
+            )
+        counts[CommandState.EXPIRED] += _finish(
             expired, CommandState.EXPIRED, now, error="expired before it was confirmed"
         )
         timed_out = Command.objects.select_for_update(skip_locked=True).filter(
