@@ -1,9 +1,7 @@
 """Health, readiness and metrics endpoints for load balancers and Prometheus."""
 
 import time
-import uuid
 
-import paho.mqtt.client as mqtt
 import redis
 from django.conf import settings
 from django.db import connection
@@ -11,9 +9,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from cityplatform.mqtt import mqtt_address
+from cityplatform.mqtt import mqtt_anonymous_warning, mqtt_connect_probe
 
 CHECK_TIMEOUT_S = 2.0
+# A broker's anonymous access changes with its configuration, not from one probe to the next:
+# asked again at most once a minute, so /readyz stays one connection per call.
+ANONYMOUS_RECHECK_S = 60.0
+_anonymous_seen: dict[str, tuple[float, str | None]] = {}
 
 
 @require_GET
@@ -38,24 +40,23 @@ def check_redis() -> None:
 
 
 def check_mqtt() -> None:
-    """A real MQTT CONNECT/CONNACK exchange with the broker at MQTT_URL."""
-    host, port = mqtt_address(settings.MQTT_URL)
-    connected: list[bool] = []
-    client = mqtt.Client(
-        mqtt.CallbackAPIVersion.VERSION2, client_id=f"readyz-{uuid.uuid4().hex[:12]}"
-    )
-    client.on_connect = lambda c, u, flags, reason, props: connected.append(not reason.is_failure)
-    client.connect(host, port, keepalive=10)
-    deadline = time.monotonic() + CHECK_TIMEOUT_S
-    try:
-        while not connected and time.monotonic() < deadline:
-            client.loop(timeout=0.05)
-    finally:
-        client.disconnect()
-    if not connected:
-        raise TimeoutError("no CONNACK")
-    if not connected[0]:
+    """A real MQTT CONNECT/CONNACK exchange with the broker at MQTT_URL, signed in as the
+    gateway is (with the URL's user and password)."""
+    if not mqtt_connect_probe(settings.MQTT_URL, timeout=CHECK_TIMEOUT_S):
         raise ConnectionRefusedError("the broker refused the connection")
+
+
+def warn_mqtt_anonymous() -> str | None:
+    """Why the broker is open, when it accepts a client without credentials (and the
+    installation has not said that is fine, MQTT_ANONYMOUS_ALLOWED, as the demo does)."""
+    if settings.MQTT_ANONYMOUS_ALLOWED:
+        return None
+    url, now = settings.MQTT_URL, time.monotonic()
+    seen = _anonymous_seen.get(url)
+    if seen is None or now - seen[0] > ANONYMOUS_RECHECK_S:
+        seen = (now, mqtt_anonymous_warning(url, timeout=CHECK_TIMEOUT_S))
+        _anonymous_seen[url] = seen
+    return seen[1]
 
 
 def readiness_checks() -> dict:
@@ -67,7 +68,8 @@ def readiness_checks() -> dict:
 
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Ready when the database, Redis (when configured) and the MQTT broker answer; else 503."""
+    """Ready when the database, Redis (when configured) and the MQTT broker answer; else 503.
+    `warnings` (only when there are any) names what is up but unsafe: a broker open to anyone."""
     results, down = {}, []
     for name, check in readiness_checks().items():
         try:
@@ -78,6 +80,13 @@ def readyz(request: HttpRequest) -> JsonResponse:
         else:
             results[name] = "ok"
     body = {"status": "unavailable" if down else "ready", "checks": results, "down": down}
+    # Warnings do not make the platform unready (a load balancer must not drop it for them);
+    # they are for whoever watches it (docs/security.md, "Anonymous clients").
+    warnings = {}
+    if "mqtt" not in down and (anonymous := warn_mqtt_anonymous()):
+        warnings["mqtt_anonymous"] = anonymous
+    if warnings:
+        body["warnings"] = warnings
     return JsonResponse(body, status=503 if down else 200)
 
 

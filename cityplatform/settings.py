@@ -6,6 +6,8 @@ in-memory Channels layer and Celery tasks run in-process), `MQTT_URL` (the demo 
 embedded broker when none listens there).
 """
 
+import hashlib
+import hmac
 import logging
 import os
 import secrets
@@ -227,11 +229,24 @@ CITY_TASK_RETRY = {
 # --- MQTT -------------------------------------------------------------------------------------
 MQTT_URL = env_str("MQTT_URL", "mqtt://127.0.0.1:1883")
 MQTT_TOPIC_PREFIX = env_str("MQTT_TOPIC_PREFIX", "city/v1").strip("/")
-MQTT_CLIENT_ID = env_str("MQTT_CLIENT_ID", "cityplatform-gateway")
+
+
+def _gateway_client_id() -> str:
+    """The gateway's MQTT client id: MQTT_CLIENT_ID, else derived from SECRET_KEY (kept with the
+    installation, the same at every start, so the broker keeps the gateway's session). Never a
+    public name: a device connecting with the gateway's id would knock it off (docs/security.md)."""
+    derived = hmac.new(SECRET_KEY.encode(), b"mqtt-gateway-client-id", hashlib.sha256)
+    return env_str("MQTT_CLIENT_ID") or f"cityplatform-gw-{derived.hexdigest()[:20]}"
+
+
+MQTT_CLIENT_ID = _gateway_client_id()
 FRIGATE_TOPIC = env_str("FRIGATE_TOPIC", "frigate/events")
 MQTT_PROTOCOL = env_str("MQTT_PROTOCOL", "5")
 # Derives each device's broker password (manage.py mqtt_acl); unset: SECRET_KEY.
 MQTT_DEVICE_KEY = env_str("MQTT_DEVICE_KEY")  # "3.1.1" for brokers without MQTT 5
+# The broker may accept clients without credentials (a closed test network): no warning in the
+# gateway's start-up log nor in /readyz. `manage.py demo` sets it (its embedded broker is open).
+MQTT_ANONYMOUS_ALLOWED = env_bool("MQTT_ANONYMOUS_ALLOWED", False)
 
 # Device commands and connectivity.
 COMMAND_ACK_TIMEOUT_S = env_float("COMMAND_ACK_TIMEOUT_S", 30.0)  # then retried, with backoff

@@ -170,6 +170,8 @@ class AssetAdmin(AuditedAdmin):
                 details={"via": "admin"},
             )
             proximity_update_for(asset=form.instance)
+            # Inline details (a Frigate name, a controller's endpoint) reach the gateways now.
+            services.registry_changed_notify(device_ids=[form.instance.device_id])
 
     def delete_model(self, request, obj):
         try:

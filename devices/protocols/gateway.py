@@ -58,9 +58,17 @@ from devices.protocols.messages import (
     parse_message,
     rejected,
 )
-from devices.protocols.mqtt import GATEWAY_STATUS_ID, Inbound, MqttConnection
+from devices.protocols.mqtt import (
+    GATEWAY_STATUS_ID,
+    Inbound,
+    MqttConnection,
+    warn_if_broker_anonymous,
+)
+from devices.protocols.opcua_sessions import OpcUaSessions, SessionPlan
 from devices.selectors.gateway import KnownDevices, OpcUaController, opcua_controllers
 from devices.services import commands as command_service
+from devices.services.command_routes import commands_unsent_explain
+from devices.services.registry import REGISTRY_CHANGED
 from devices.services.status import StatusChange, status_apply
 from devices.services.telemetry import (
     LAMP_FAULT_EVENTS,
@@ -103,6 +111,7 @@ class GatewayOptions:
     opcua: bool = True
     opcua_watchdog_s: float = 60.0
     mqtt_protocol: str = "5"  # or "3.1.1"
+    warn_anonymous: bool = True  # log at start when the broker accepts anonymous clients
 
 
 def controller_owner(device_id: str, members: int) -> int:
@@ -145,9 +154,14 @@ class Gateway:
         self._nudge = threading.Event()
         self._nudged_ids: set[str] = set()
         self._nudge_lock = threading.Lock()
-        self._opcua_sessions: dict[str, object] = {}
+        # One OPC-UA session per controller of this gateway's share, kept in step with the
+        # registry (`_reconcile_opcua`); `_opcua_sessions` is its controller → session view.
+        self._sessions = OpcUaSessions(make_session=self._make_session, owns=self._owns)
+        self._opcua_sessions = self._sessions.sessions
+        self._session_class = None  # the OPC-UA transport, once imported
         self._opcua_pending: dict[str, tuple[str, float]] = {}  # device → (command id, level)
-        self._opcua_lights: dict[str, str] = {}  # luminaire device id → controller device id
+        self._registry_changed: asyncio.Event | None = None  # set by the Channels listener
+        self._reconcile_lock: asyncio.Lock | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._live_pending: dict[str, tuple[str, dict, list[str]]] = {}
         self._live_lock = threading.Lock()
@@ -184,6 +198,13 @@ class Gateway:
             thread.start()
             self._threads.append(thread)
         self.mqtt.start()
+        if self.options.warn_anonymous:
+            threading.Thread(
+                target=warn_if_broker_anonymous,
+                args=(self.options.mqtt_url,),
+                name="gateway-broker-check",
+                daemon=True,
+            ).start()
         log.info(
             "gateway %s started: %d known devices, prefix %s%s",
             self.options.client_id,
@@ -242,6 +263,17 @@ class Gateway:
             self._refresh_known(force=True)
             pk = self.known.pk(device_id)
         return pk
+
+    def _frigate_device(self, camera: str) -> str | None:
+        """The camera asset naming Frigate camera `camera`; like `_resolve`, a name not known
+        yet makes the gateway look again (at most every 5 s), should a registry change's
+        notification have been lost."""
+        device_id = self.known.frigate.get(camera)
+        if device_id is None and time.monotonic() >= self._unknown_refresh_at:
+            self._unknown_refresh_at = time.monotonic() + 5.0
+            self._refresh_known(force=True)
+            device_id = self.known.frigate.get(camera)
+        return device_id
 
     # --- the writer -------------------------------------------------------------------------
 
@@ -471,7 +503,7 @@ class Gateway:
         if isinstance(message, Rejected):
             return self._reject(batch, message, audits)
         if isinstance(message, FrigateEvent):
-            device_id = self.known.frigate.get(message.camera)
+            device_id = self._frigate_device(message.camera)
             pk = self._resolve(device_id) if device_id else None
             if pk is None:
                 return self._reject_unknown(batch, item, message.camera, "frigate camera")
@@ -590,6 +622,9 @@ class Gateway:
                     command_service.commands_sweep()
                     last_sweep = time.monotonic()
                     self.dispatch_due()  # everything due: re-sends, and any nudge lost
+                    # What is left queued for want of a route or a reachable controller
+                    # says why, on the command.
+                    commands_unsent_explain(unreachable=self._sessions.unreachable())
                 elif nudged:
                     # What the nudge named, found by key: the alert path never waits for a
                     # scan of the command table (whose state index holds every command's
@@ -621,7 +656,7 @@ class Gateway:
                 if batch is None:
                     return sent
             claimed = command_service.commands_claim_due(
-                limit=limit, ids=batch, opcua_controllers=set(self._opcua_sessions)
+                limit=limit, ids=batch, opcua_controllers=self._sessions.connected()
             )
             for command in claimed:
                 if command.protocol == ControlProtocol.OPCUA:
@@ -699,7 +734,12 @@ class Gateway:
             loop.close()
 
     async def _async_main(self) -> None:
-        tasks = [asyncio.create_task(self._listen_for_commands())]
+        self._registry_changed = asyncio.Event()
+        self._reconcile_lock = asyncio.Lock()
+        tasks = [
+            asyncio.create_task(self._listen_for_commands()),
+            asyncio.create_task(self._watch_registry()),
+        ]
         if self.options.opcua:
             tasks.append(asyncio.create_task(self._run_opcua()))
         while not self.stop_event.is_set():
@@ -725,6 +765,9 @@ class Gateway:
                     message = await layer.receive(channel)
                     if message.get("type") == "commands.due":
                         self.nudge(message.get("ids") or ())
+                    elif message.get("type") == REGISTRY_CHANGED:
+                        log.info("registry changed (%s)", ", ".join(message.get("device_ids", ())))
+                        self._registry_changed.set()
             except asyncio.CancelledError:
                 raise
             except Exception as error:
@@ -738,40 +781,60 @@ class Gateway:
         except ImportError:
             log.info("OPC-UA transport not available; no controller sessions")
             return
-        controllers: list[OpcUaController] = await asyncio.to_thread(
-            _in_db_thread, opcua_controllers
-        )
-        mine = [
-            c
-            for c in controllers
-            if controller_owner(c.device_id, self.options.members) == self.options.member
-        ]
-        tasks = []
-        for controller in mine:
-            session = OpcUaControllerSession(
-                controller_device_id=controller.device_id,
-                endpoint_url=controller.endpoint_url,
-                luminaires=list(controller.luminaires),
-                on_reading=self._on_reading,
-                browse_path_template=controller.browse_path_template,
-                watchdog_s=self.options.opcua_watchdog_s,
-            )
-            self._opcua_sessions[controller.device_id] = session
-            for light in controller.luminaires:
-                self._opcua_lights[light] = controller.device_id
-            tasks.append(asyncio.create_task(session.run(), name=f"opcua:{controller.device_id}"))
-        log.info("OPC-UA: %d of %d controllers are this gateway's", len(mine), len(controllers))
+        self._session_class = OpcUaControllerSession
+        await self._reconcile_opcua()
         self.nudge()
         try:
             while True:
-                metrics.OPCUA_SESSIONS.set(
-                    sum(1 for s in self._opcua_sessions.values() if getattr(s, "connected", False))
-                )
+                metrics.OPCUA_SESSIONS.set(len(self._sessions.connected()))
                 await asyncio.sleep(5)
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await self._sessions.close()
+
+    def _owns(self, controller_device_id: str) -> bool:
+        return controller_owner(controller_device_id, self.options.members) == self.options.member
+
+    def _make_session(self, controller: OpcUaController):
+        return self._session_class(
+            controller_device_id=controller.device_id,
+            endpoint_url=controller.endpoint_url,
+            luminaires=list(controller.luminaires),
+            on_reading=self._on_reading,
+            browse_path_template=controller.browse_path_template,
+            watchdog_s=self.options.opcua_watchdog_s,
+            on_connected=self.nudge,  # commands waiting for this controller go now
+        )
+
+    async def _reconcile_opcua(self) -> SessionPlan:
+        """Starts, reconnects or closes sessions so that they match the registry's controllers
+        (one at a time: a notification and the periodic refresh may come together)."""
+        async with self._reconcile_lock:
+            controllers: list[OpcUaController] = await asyncio.to_thread(
+                _in_db_thread, opcua_controllers
+            )
+            plan = await self._sessions.reconcile(controllers)
+        if plan.start or plan.restart:
+            self.nudge()
+        return plan
+
+    async def _watch_registry(self) -> None:
+        """Brings the registry's changes to this gateway: the known devices and Frigate names,
+        and the OPC-UA sessions. At once on a `registry.changed` notification (changes in a
+        burst are taken together), and every `known_refresh_s` in any case: a notification
+        lost with Redis only delays."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._registry_changed.wait(), self.options.known_refresh_s)
+            self._registry_changed.clear()
+            try:
+                await asyncio.to_thread(_in_db_thread, self._refresh_known, force=True)
+                if self._session_class is not None:
+                    await self._reconcile_opcua()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("registry refresh failed (%r); again at the next change", error)
+                await asyncio.sleep(1.0)
 
     async def _on_reading(self, reading) -> None:
         self.inbox.put(reading)
@@ -843,7 +906,8 @@ def gateway_options_from_settings(**overrides) -> GatewayOptions:
         client_id=settings.MQTT_CLIENT_ID,
         prefix=settings.MQTT_TOPIC_PREFIX,
         frigate_topic=settings.FRIGATE_TOPIC,
-        mqtt_protocol=getattr(settings, "MQTT_PROTOCOL", "5"),
+        mqtt_protocol=settings.MQTT_PROTOCOL,
+        warn_anonymous=not settings.MQTT_ANONYMOUS_ALLOWED,
     )
     for key, value in overrides.items():
         if value is not None:

@@ -24,6 +24,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from cityplatform.mqtt import mqtt_anonymous_warning
 from devices import metrics
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ class MqttConnection:
         self.filters = [f"$share/{share}/{f}" if share else f for f in subscriptions]
         self.status_topic = status_topic
         self.connected = threading.Event()
+        self.connects = 0  # successful connects (more than one: the broker dropped us)
         self._on_message = on_message
         self._clean_start = clean_start
         # MQTT 5 by default; "3.1.1" for brokers without it (the embedded amqtt broker), where
@@ -146,6 +148,7 @@ class MqttConnection:
         else:
             client.subscribe([(f, 1) for f in self.filters])
         client.publish(self.status_topic, b"online", qos=1, retain=True)
+        self.connects += 1
         self.connected.set()
         metrics.CONNECTED.set(1)
 
@@ -169,3 +172,12 @@ def _no_delay(client, userdata, sock) -> None:
     broker's TCP acknowledgement of the first, which Linux delays by up to 40 ms."""
     with contextlib.suppress(OSError, AttributeError):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def warn_if_broker_anonymous(url: str) -> bool:
+    """Logs a warning when the broker at `url` lets in clients without credentials; returns
+    whether it does (docs/security.md, "Anonymous clients")."""
+    warning = mqtt_anonymous_warning(url)
+    if warning:
+        log.warning("%s", warning)
+    return warning is not None

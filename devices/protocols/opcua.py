@@ -136,6 +136,7 @@ class OpcUaControllerSession:
         request_timeout_s: float = 5.0,
         backoff_initial_s: float = 0.5,
         backoff_max_s: float = 30.0,
+        on_connected: Callable[[], None] | None = None,
     ) -> None:
         self.controller_device_id = controller_device_id
         self.endpoint_url = endpoint_url
@@ -148,9 +149,11 @@ class OpcUaControllerSession:
         self.request_timeout_s = request_timeout_s
         self.backoff_initial_s = backoff_initial_s
         self.backoff_max_s = backoff_max_s
+        self.on_connected = on_connected  # e.g. the gateway's nudge: commands waited for this
 
         self.connected = False
         self.missing: set[str] = set()  # luminaires the server did not have at the last connect
+        self.last_error = ""  # why the last connection attempt failed or was lost ("" connected)
         # Counters, for the gateway's metrics and for tests.
         self.connects = 0
         self.watchdog_trips = 0
@@ -179,12 +182,14 @@ class OpcUaControllerSession:
             except asyncio.CancelledError:
                 raise
             except _Silent:
+                self.last_error = f"subscription silent for {self.watchdog_s:.0f} s"
                 log.warning(
                     "OPC-UA %s: subscription silent for %.0f s, reconnecting",
                     self.controller_device_id,
                     self.watchdog_s,
                 )
             except Exception as exc:
+                self.last_error = str(exc) or exc.__class__.__name__
                 log.warning(
                     "OPC-UA %s: connection to %s failed or lost (%s), retrying in %.1f s",
                     self.controller_device_id,
@@ -226,6 +231,9 @@ class OpcUaControllerSession:
             self._last_heard = time.monotonic()
             self.connected = True
             self.connects += 1
+            self.last_error = ""
+            if self.on_connected is not None:
+                self.on_connected()
             log.info(
                 "OPC-UA %s: connected to %s, %d luminaires (%d missing)",
                 self.controller_device_id,

@@ -32,7 +32,7 @@ from devices.geo import BoundaryError, boundary_shape
 from devices.models import Asset, Zone
 from devices.selectors.registry import site_bounds
 from devices.services.proximity import proximity_link_new
-from devices.services.registry import DETAILS, zone_index_build
+from devices.services.registry import DETAILS, registry_changed_notify, zone_index_build
 
 BATCH = 2000
 KINDS = frozenset(AssetKind.values)
@@ -403,6 +403,7 @@ def assets_import(
     if dry_run or (report.errors and not valid_only) or not good:
         return report
     _write(good, registered)
+    registry_changed_notify(device_ids=[r.asset.device_id for r in good])
     report.created = len(good)
     report.written = True
     audit_record(

@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 
 # The Channels group every gateway listens on for "new commands are due".
 GATEWAY_GROUP = "gateway.commands"
+# How an `error` saying why a queued command is not sent begins (services/command_routes.py);
+# the claim clears it when the command goes out.
+UNSENT_PREFIX = "not sent: "
 DEFAULT_COMMAND_TTL = timedelta(minutes=10)
 
 
@@ -369,6 +372,8 @@ def _claim_due_orm(*, now, limit, ids, asset_pks, opcua_controllers, timeout) ->
             sent_at=now,
             next_attempt_at=now + timedelta(seconds=timeout * 2 ** (attempt - 1)),
         )
+    claimed = [row[0] for row in rows]
+    Command.objects.filter(pk__in=claimed, error__startswith=UNSENT_PREFIX).update(error="")
     return rows
 
 
@@ -391,6 +396,7 @@ def _claim_due_postgresql(*, now, limit, ids, asset_pks, opcua_controllers, time
         "max_attempts": max_attempts(),
         "limit": limit,
         "timeout": float(timeout),
+        "unsent": UNSENT_PREFIX,
     }
     if ids is not None:
         conditions.append("c.id = ANY(%(ids)s::uuid[])")
@@ -424,7 +430,8 @@ def _claim_due_postgresql(*, now, limit, ids, asset_pks, opcua_controllers, time
             UPDATE {table} c
             SET state = %(sent)s, attempts = due.old_attempts + 1, sent_at = %(now)s,
                 next_attempt_at = %(now)s
-                    + make_interval(secs => %(timeout)s * power(2, due.old_attempts))
+                    + make_interval(secs => %(timeout)s * power(2, due.old_attempts)),
+                error = CASE WHEN starts_with(c.error, %(unsent)s) THEN '' ELSE c.error END
             FROM due
             WHERE c.id = due.id
             RETURNING c.id, c.asset_id, c.level, c.fade_s, c.expires_at, due.old_attempts,
@@ -453,7 +460,19 @@ def commands_sweep(*, now: datetime | None = None) -> dict[str, int]:
         expired = Command.objects.select_for_update(skip_locked=True).filter(
             state__in=PENDING_COMMAND_STATES, expires_at__lte=now
         )
-        counts[CommandState.EXPIRED] = _finish(
+        # One that was never sent keeps saying why (command_routes.py) in its final error.
+        unsent = Command.objects.filter(
+            state=CommandState.QUEUED, expires_at__lte=now, error__startswith=UNSENT_PREFIX
+        )
+        counts[CommandState.EXPIRED] = 0
+        for why in unsent.order_by().values_list("error", flat=True).distinct()[:50]:
+            counts[CommandState.EXPIRED] += _finish(
+                expired.filter(state=CommandState.QUEUED, error=why),
+                CommandState.EXPIRED,
+                now,
+                error=f"expired before it was sent: {why.removeprefix(UNSENT_PREFIX)}",
+            )
+        counts[CommandState.EXPIRED] += _finish(
             expired, CommandState.EXPIRED, now, error="expired before it was confirmed"
         )
         timed_out = Command.objects.select_for_update(skip_locked=True).filter(

@@ -5,10 +5,12 @@ Zone assignment is computed, never typed: an asset belongs to the smallest zone 
 contains it, recomputed when it is created, moved or imported and when a boundary changes.
 """
 
+import logging
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from channels.layers import get_channel_layer
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import ProtectedError, Q
@@ -17,6 +19,7 @@ from django.utils import timezone
 from rest_framework import status as http
 
 from cityplatform.api import ApplicationError
+from cityplatform.live import layer_run
 from cityplatform.services import Actor, audit_record
 from devices.choices import AssetKind, LifecycleStatus, MaintenanceStatus
 from devices.geo import ZoneIndex
@@ -34,7 +37,14 @@ from devices.models import (
     Zone,
 )
 from devices.selectors.registry import site_bounds
+from devices.services.commands import GATEWAY_GROUP
 from devices.services.proximity import proximity_update_for
+
+log = logging.getLogger(__name__)
+# What the gateways are told after a registry change is committed (on GATEWAY_GROUP, beside the
+# commands' nudge): they reload the devices they know, the Frigate names and their OPC-UA
+# controllers at once instead of at their next periodic refresh.
+REGISTRY_CHANGED = "registry.changed"
 
 # Kind → (details model, related name on Asset).
 DETAILS: dict[str, tuple[type[models.Model], str]] = {
@@ -98,6 +108,26 @@ def details_build(*, asset: Asset, data: Mapping[str, Any] | None) -> models.Mod
             {f"details.{field}": messages for field, messages in error.message_dict.items()}
         ) from None
     return details
+
+
+def registry_changed_notify(*, device_ids: Iterable[str] = ()) -> None:
+    """Tells every gateway, once the transaction commits, that the registry changed (assets,
+    their details, zones): a device registered through the API is known to the gateway within
+    a second, not at its next refresh. A lost notification only delays (the gateways still
+    refresh periodically); a rollback sends none."""
+    ids = sorted(set(device_ids))[:100]  # for the gateway's log; it reloads everything anyway
+    transaction.on_commit(lambda: _registry_changed_send(ids))
+
+
+def _registry_changed_send(device_ids: list[str]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    event = {"type": REGISTRY_CHANGED, "device_ids": device_ids}
+    try:
+        layer_run(layer, lambda: layer.group_send(GATEWAY_GROUP, event))
+    except Exception:
+        log.exception("could not tell the gateways that the registry changed")
 
 
 # --- zone assignment ----------------------------------------------------------------------------
@@ -164,6 +194,7 @@ def zone_create(*, actor: Actor, data: Mapping[str, Any]) -> Zone:
     zone.save()
     if zone.boundary:
         assets_zone_reassign(bounds=[_bounds(zone)])
+    registry_changed_notify()
     audit_record(
         actor=actor,
         action="zone.created",
@@ -188,6 +219,7 @@ def zone_update(*, zone: Zone, actor: Actor, data: Mapping[str, Any]) -> Zone:
     zone.save()
     if "boundary" in changes:
         assets_zone_reassign(bounds=[old_bounds, _bounds(zone)], zone_ids=[zone.pk])
+    registry_changed_notify()
     audit_record(actor=actor, action="zone.updated", target=zone, details={"changes": changes})
     return zone
 
@@ -204,6 +236,7 @@ def zone_delete(*, zone: Zone, actor: Actor) -> None:
     affected = list(Asset.objects.filter(zone=zone).values_list("pk", flat=True))
     zone.delete()
     assets_zone_reassign(bounds=[bounds], asset_ids=affected)
+    registry_changed_notify()
     audit_record(
         actor=actor,
         action="zone.deleted",
@@ -280,6 +313,7 @@ def asset_create(
         detail_row.asset = asset
         detail_row.save()
     proximity_update_for(asset=asset)
+    registry_changed_notify(device_ids=[asset.device_id])
     audit_record(
         actor=actor,
         action="asset.created",
@@ -334,6 +368,7 @@ def asset_update(
         detail_row.save()
     if moved or "status" in changes:
         proximity_update_for(asset=asset)
+    registry_changed_notify(device_ids=[asset.device_id])
     audit_record(actor=actor, action="asset.updated", target=asset, details={"changes": changes})
     return asset
 
@@ -348,6 +383,7 @@ def asset_decommission(*, asset: Asset, actor: Actor, reason: str = "") -> Asset
     asset.status = LifecycleStatus.DECOMMISSIONED
     asset.save(update_fields=["status", "updated_at"])
     proximity_update_for(asset=asset)
+    registry_changed_notify(device_ids=[asset.device_id])
     audit_record(
         actor=actor,
         action="asset.decommissioned",
@@ -391,6 +427,7 @@ def asset_delete(*, asset: Asset, actor: Actor) -> None:
             else {},
             status_code=http.HTTP_409_CONFLICT,
         ) from None
+    registry_changed_notify(device_ids=[device_id])
     audit_record(
         actor=actor,
         action="asset.deleted",

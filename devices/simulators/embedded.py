@@ -36,7 +36,8 @@ def demo_options() -> SimOptions:
         fault_rate_per_hour=4.0,
         multiplexed=True,
         connections=2,
-        client_id_prefix="demo-sim",
+        # The topic prefix names the demo in the broker's log; the simulator adds a random tag.
+        client_id_prefix=f"demo-sim-{settings.MQTT_TOPIC_PREFIX.replace('/', '-')}"[:64],
         latitude=settings.SITE_LATITUDE,
         longitude=settings.SITE_LONGITUDE,
     )

@@ -121,7 +121,7 @@ class SimOptions:
     frigate_sub_label_ratio: float = 1 / 6
     multiplexed: bool | None = None
     connections: int = 4
-    client_id_prefix: str = ""
+    client_id_prefix: str = ""  # readable start of the links' client ids (a random tag follows)
     latitude: float = 51.5155
     longitude: float = -0.0922
     seed: int | None = None
@@ -197,7 +197,9 @@ class MqttCitySimulation:
 
     def _make_links(self) -> None:
         o = self.options
-        tag = o.client_id_prefix or f"citysim-{uuid.uuid4().hex[:8]}"
+        # Unique per run: two simulators on one broker (two demos, a demo and a benchmark) must
+        # never share a client id, or the broker knocks one off each time the other connects.
+        tag = f"{o.client_id_prefix or 'citysim'}-{uuid.uuid4().hex[:8]}"
         devices = [*self.lamps, *self.cameras, *self.sensors]
         if self.multiplexed:
             count = max(1, min(o.connections, len(devices)))

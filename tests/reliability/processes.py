@@ -78,7 +78,9 @@ class DevicePublisher:
     """Devices publishing QoS 1 telemetry through one persistent paho session: unacknowledged
     messages are re-sent after a reconnect, as a device with a session does."""
 
-    def __init__(self, url: str, prefix: str) -> None:
+    def __init__(
+        self, url: str, prefix: str, *, username: str | None = None, password: str | None = None
+    ) -> None:
         self.prefix = prefix
         self.client = mqtt.Client(
             mqtt.CallbackAPIVersion.VERSION2,
@@ -86,6 +88,8 @@ class DevicePublisher:
             clean_session=False,
             protocol=mqtt.MQTTv311,
         )
+        if username is not None:
+            self.client.username_pw_set(username, password)
         self.client.max_inflight_messages_set(100)
         self.client.max_queued_messages_set(0)
         self.client.reconnect_delay_set(min_delay=0.2, max_delay=2)

@@ -62,6 +62,7 @@ class PrivateMosquitto:
     port: int = field(default_factory=free_port)
     password_file: Path | None = None
     acl_file: Path | None = None
+    extra_config: str = ""  # lines for the listener (e.g. what `manage.py mqtt_acl` renders)
     process: subprocess.Popen | None = None
 
     @property
@@ -88,10 +89,11 @@ class PrivateMosquitto:
         ]
         if self.password_file:
             lines += ["allow_anonymous false", f"password_file {self.password_file}"]
-        else:
+        elif "allow_anonymous" not in self.extra_config:
             lines.append("allow_anonymous true")
         if self.acl_file:
             lines.append(f"acl_file {self.acl_file}")
+        lines += self.extra_config.splitlines()
         return "\n".join(line for line in lines if line) + "\n"
 
     def start(self) -> PrivateMosquitto:

@@ -38,6 +38,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
+        # The demo's broker (embedded or local) is open by design: no anonymous-broker warning.
+        settings.MQTT_ANONYMOUS_ALLOWED = True
         for line in describe_runtime():
             self.stdout.write(f"-- {line}")
         call_command("migrate", interactive=False, verbosity=0)

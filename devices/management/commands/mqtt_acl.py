@@ -1,9 +1,11 @@
 """`manage.py mqtt_acl`: the Mosquitto password file and ACL for every device in the registry.
 
-    manage.py mqtt_acl --password-file /etc/mosquitto/city.passwd --acl-file /etc/mosquitto/city.acl
+    manage.py mqtt_acl --password-file /etc/mosquitto/city.passwd \
+        --acl-file /etc/mosquitto/city.acl --conf-file /etc/mosquitto/city.conf
     manage.py mqtt_acl --show-password SL-0042     # what to provision on that device
 
-Mosquitto then needs `password_file`, `acl_file` and `allow_anonymous false` (docs/security.md).
+Mosquitto then needs `password_file`, `acl_file`, `allow_anonymous false` and, on the devices'
+listener, `use_username_as_clientid true` (docs/security.md): `--conf-file` writes those lines.
 The gateway's user and password come from MQTT_URL (mqtt://user:password@host:port).
 """
 
@@ -22,6 +24,11 @@ class Command(BaseCommand):
         parser.add_argument("--password-file", type=Path)
         parser.add_argument("--acl-file", type=Path)
         parser.add_argument("--prefix", help="topic prefix (default MQTT_TOPIC_PREFIX)")
+        parser.add_argument(
+            "--conf-file",
+            type=Path,
+            help="also write the mosquitto.conf lines that use the files (after the listener)",
+        )
         parser.add_argument("--show-password", metavar="DEVICE_ID")
 
     def handle(self, *args, **options):
@@ -40,8 +47,15 @@ class Command(BaseCommand):
             gateway_user=user,
             gateway_password=password,
             prefix=options["prefix"],
+            conf_file=options["conf_file"],
         )
         self.stdout.write(
             f"{written.devices} device(s) and the gateway user {user!r}: "
             f"{written.password_file}, {written.acl_file}"
+            + (f", {written.conf_file}" if written.conf_file else "")
         )
+        if not written.conf_file:
+            self.stdout.write(
+                "mosquitto.conf needs, after the devices' listener: allow_anonymous false, "
+                "password_file, acl_file and use_username_as_clientid true (--conf-file)"
+            )

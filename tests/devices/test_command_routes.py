@@ -1,0 +1,82 @@
+"""Why a queued OPC-UA command is not sent, on the command (services/command_routes.py): each
+case of a missing route, the reason kept when the command expires, cleared when it is sent."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from devices.choices import AssetKind, CommandState, ControlProtocol, LifecycleStatus
+from devices.models import Asset, Command, ControllerDetails
+from devices.services.command_routes import commands_unsent_explain
+from devices.services.commands import commands_claim_due, commands_issue, commands_sweep
+from tests.devices.gateway_helpers import make_light
+
+pytestmark = pytest.mark.django_db
+
+
+def controller(device_id: str, *, endpoint: str = "opc.tcp://10.0.0.9:4840/", **fields) -> Asset:
+    asset = Asset.objects.create(
+        device_id=device_id, kind=AssetKind.CONTROLLER, latitude=51.5, longitude=0, **fields
+    )
+    ControllerDetails.objects.create(
+        asset=asset, protocol=ControlProtocol.OPCUA, endpoint_url=endpoint
+    )
+    return asset
+
+
+def issue(light: Asset, **options) -> Command:
+    (command,) = commands_issue(levels={light.pk: 50}, reason="test", issued_by="test", **options)
+    return command
+
+
+def error_of(command: Command) -> str:
+    return Command.objects.get(pk=command.pk).error
+
+
+def test_each_missing_route_is_named_on_the_command():
+    lost = issue(make_light("SL-1", protocol=ControlProtocol.OPCUA))
+    old = controller("CAB-OLD", status=LifecycleStatus.DECOMMISSIONED)
+    retired = issue(make_light("SL-2", protocol=ControlProtocol.OPCUA, controller=old))
+    bare = controller("CAB-BARE")
+    ControllerDetails.objects.filter(asset=bare).update(endpoint_url="")
+    blank = issue(make_light("SL-3", protocol=ControlProtocol.OPCUA, controller=bare))
+    down = issue(make_light("SL-4", protocol=ControlProtocol.OPCUA, controller=controller("CAB")))
+    mqtt = issue(make_light("SL-5"))
+
+    changed = commands_unsent_explain(unreachable={"CAB": "controller CAB is not connected (x)"})
+
+    assert changed == 4
+    assert error_of(lost) == "not sent: the light is driven over OPC-UA but has no controller"
+    assert error_of(retired) == "not sent: its controller CAB-OLD is decommissioned"
+    assert error_of(blank) == "not sent: its controller CAB-BARE has no OPC-UA endpoint URL"
+    assert error_of(down) == "not sent: controller CAB is not connected (x)"
+    assert error_of(mqtt) == ""  # an MQTT light's command is not this function's business
+    assert commands_unsent_explain(unreachable={"CAB": "controller CAB is not connected (x)"}) == 0
+
+
+def test_the_reason_goes_when_the_controller_is_back_and_the_claim_clears_it():
+    command = issue(make_light("SL-1", protocol=ControlProtocol.OPCUA, controller=controller("C")))
+    commands_unsent_explain(unreachable={"C": "controller C is not connected (refused)"})
+    assert error_of(command).startswith("not sent: ")
+
+    claimed = commands_claim_due(opcua_controllers={"C"})
+
+    assert [c.id for c in claimed] == [str(command.pk)]
+    assert Command.objects.get(pk=command.pk).state == CommandState.SENT
+    assert error_of(command) == ""
+
+
+def test_a_command_that_expires_unsent_keeps_saying_why():
+    command = issue(make_light("SL-1", protocol=ControlProtocol.OPCUA), ttl=timedelta(minutes=1))
+    plain = issue(make_light("SL-2"), ttl=timedelta(minutes=1))
+    commands_unsent_explain(unreachable={})
+
+    commands_sweep(now=timezone.now() + timedelta(minutes=2))
+
+    expired = Command.objects.get(pk=command.pk)
+    assert expired.state == CommandState.EXPIRED
+    assert expired.error == (
+        "expired before it was sent: the light is driven over OPC-UA but has no controller"
+    )
+    assert error_of(plain) == "expired before it was confirmed"
