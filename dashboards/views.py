@@ -17,7 +17,11 @@ from dashboards.context_processors import page_context
 from dashboards.navigation import landing_for
 from dashboards.permissions import page_permission
 from devices.choices import AssetKind, LifecycleStatus
-from lighting.services.override_limits import SECURITY_MIN_PRIORITY, security_boost_limits
+from lighting.services.override_limits import (
+    SECURITY_MIN_PRIORITY,
+    security_boost_limits,
+    security_boost_zone_ids,
+)
 
 
 def render_page(request: HttpRequest, template: str, context: dict, *, active: str = ""):
@@ -48,6 +52,11 @@ def security(request: HttpRequest) -> HttpResponse:
     user = request.user
     zones = selectors.zone_choices()
     boost_limits = security_boost_limits()
+    boost_zones, max_radius_m = zones, 2000.0  # lighting operators: any zone, any circle
+    if not has_perm(user, "lighting.add_override"):  # a security operator: its role's limits
+        open_zones = security_boost_zone_ids()
+        boost_zones = [(pk, name) for pk, name in zones if pk in open_zones]
+        max_radius_m = boost_limits.max_radius_m
     console = {
         "alarms": selectors.console_alarms(user),
         "overrides": selectors.active_overrides(user),
@@ -59,12 +68,17 @@ def security(request: HttpRequest) -> HttpResponse:
         "may_emergency": has_perm(user, "lighting.emergency_mode"),
         "boost_priority": SECURITY_MIN_PRIORITY,
         "boost_max_min": boost_limits.max_minutes,
-        "boost_max_radius_m": boost_limits.max_radius_m,
+        "boost_max_radius_m": max_radius_m,
     }
     return render_page(
         request,
         "dashboards/security/console.html",
-        {"zone_ids": [pk for pk, _ in zones][:200], "zones": zones, "console": console},
+        {
+            "zone_ids": [pk for pk, _ in zones][:200],
+            "zones": zones,
+            "boost_zones": boost_zones,
+            "console": console,
+        },
         active="security",
     )
 

@@ -131,7 +131,9 @@ def retention_purge(*, now: datetime | None = None, actor: Actor = "retention") 
         # or closed more recently than the cutoff).
         held_events = Event.objects.filter(holds__in=active_holds).values("pk")
         kept_by_alarms = AlarmEvent.objects.exclude(alarm_id__in=doomed_alarms).values("event_id")
-        old_events = Event.objects.filter(ts__lt=cutoff)
+        # Past retention by its time, or — an event stored dated in the future, before such
+        # times were refused (9999-12-31) — by its arrival.
+        old_events = Event.objects.filter(Q(ts__lt=cutoff) | Q(ts__gt=now, received_at__lt=cutoff))
         events_held = (
             old_events.filter(Q(pk__in=held_events) | Q(pk__in=kept_by_alarms)).distinct().count()
         )

@@ -57,6 +57,21 @@ def _zones_closed_to_boosts(zone_id: int, limits: BoostLimits) -> list[str]:
     return sorted(f"{name} ({kind})" for name, kind in closed.values_list("name", "kind"))
 
 
+def security_boost_zone_ids() -> set[int]:
+    """The zones open to security boosts: neither they nor any zone within them is of a kind
+    outside SECURITY_BOOST_ZONE_KINDS (what the console offers a security operator)."""
+    kinds = security_boost_limits().zone_kinds
+    rows = list(Zone.objects.values_list("pk", "kind", "parent_id"))
+    parent = {pk: parent_id for pk, _kind, parent_id in rows}
+    closed: set[int] = set()
+    for pk, kind, _parent_id in rows:
+        at = pk if kind not in kinds else None
+        while at is not None and at not in closed:  # a closed zone closes its ancestors
+            closed.add(at)
+            at = parent.get(at)
+    return {pk for pk, _kind, _parent_id in rows} - closed
+
+
 def security_boost_check(
     *,
     scope_kind: str,

@@ -97,3 +97,18 @@ def test_only_evidence_managers_place_holds(old, make_user, api_client):
     supervisor = api_client(make_user(Role.SECURITY_SUPERVISOR))
     created = supervisor.post("/api/v1/cctv/holds/", body, format="json")
     assert created.status_code == 201 and created.json()["events"] == [old["loose-1"].pk]
+
+
+def test_an_event_stored_dated_in_the_future_is_purged_by_its_arrival(camera, ingest):
+    """Before event times ahead of the clock were refused, one dated 9999-12-31 was stored and
+    no purge ever reached it (issue #14, item 14)."""
+    from datetime import UTC, datetime
+
+    ingest([device_event(camera, "far-future", type="motion")])
+    ingest([device_event(camera, "ahead-and-recent", type="motion")])
+    Event.objects.filter(event_id="far-future").update(
+        ts=datetime(9999, 12, 31, tzinfo=UTC), received_at=timezone.now() - timedelta(days=40)
+    )
+    Event.objects.filter(event_id="ahead-and-recent").update(ts=timezone.now() + timedelta(days=2))
+    assert retention_purge().events_deleted == 1
+    assert set(Event.objects.values_list("event_id", flat=True)) == {"ahead-and-recent"}

@@ -116,3 +116,16 @@ def test_a_security_operator_cannot_cancel_an_operators_wide_boost(
     assert security.post(f"{URL}{wide['id']}/cancel/").status_code == 403
     own = security.post(URL, boost(circle(200)), format="json").json()
     assert security.post(f"{URL}{own['id']}/cancel/").status_code == 200
+
+
+def test_the_console_offers_a_security_operator_only_the_zones_and_circle_it_may_boost(
+    make_user, client, city
+):
+    client.force_login(make_user(Role.SECURITY_OPERATOR))
+    page = client.get("/security/").content.decode()
+    brighten = page[
+        page.index('id="brighten-form"') : page.index("</form>", page.index('id="brighten-form"'))
+    ]
+    assert f'<option value="{city["street"].pk}">Cheapside</option>' in brighten
+    assert "Cheap ward" not in brighten  # the ward holds the street: boosting it is refused
+    assert 'name="radius" value="100" min="10" max="300"' in brighten
