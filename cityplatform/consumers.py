@@ -13,6 +13,7 @@ signed out or whose session is gone is disconnected (close code 4401); a user wh
 permission stops receiving what needs it, and loses the topics they may no longer subscribe to.
 """
 
+import asyncio
 import json
 import logging
 import time
@@ -76,6 +77,51 @@ def _permissions_now(user_pk, session_key: str | None) -> frozenset[str] | None:
     return _permissions_of(user)
 
 
+# The last read of each (user, session), shared by the connections of this process: a
+# thousand sockets of one control-room session read the database once per PERMISSION_TTL_S,
+# not a thousand times (each read is a hop to Channels' one database thread), and at once
+# (the reads in flight are shared too).
+_reads: dict[tuple[Any, str | None], tuple[float, frozenset[str] | None]] = {}
+_reading: dict[tuple[Any, str | None], asyncio.Task] = {}
+READS_KEPT = 10_000
+
+
+async def _read_permissions(user_pk, session_key: str | None, *, fresh: bool):
+    """(when read, the permissions: None for a superuser, empty when signed out). `fresh`
+    reads the database now, whatever was read before (an announced change)."""
+    key = (user_pk, session_key)
+    if not fresh:
+        cached = _reads.get(key)
+        if cached is not None and time.monotonic() - cached[0] <= PERMISSION_TTL_S:
+            return cached
+        if key in _reading:
+            return await asyncio.shield(_reading[key])
+    task = asyncio.ensure_future(_read_now(user_pk, session_key))
+    if not fresh:
+        _reading[key] = task
+    try:
+        result = await asyncio.shield(task)
+    finally:
+        if _reading.get(key) is task:
+            del _reading[key]
+    if len(_reads) >= READS_KEPT:
+        stale = time.monotonic() - PERMISSION_TTL_S
+        for old in [k for k, (at, _) in _reads.items() if at < stale]:
+            del _reads[old]
+    if key not in _reads or _reads[key][0] < result[0]:  # never replace a newer read
+        _reads[key] = result
+    return result
+
+
+async def _read_now(user_pk, session_key: str | None):
+    read_at = time.monotonic()
+    try:
+        permissions = await database_sync_to_async(_permissions_now)(user_pk, session_key)
+    except SignedOut:
+        permissions = frozenset()
+    return read_at, permissions
+
+
 class LiveConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -105,23 +151,19 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if message.get("type") == live.GROUP_MESSAGE_TYPE:
             await self.live_message(message)
         elif message.get("type") == live.ACCESS_CHANGED_TYPE:
-            await self.recheck()
+            await self.recheck(fresh=True)
         else:
             await super().dispatch(message)
 
-    async def recheck(self) -> bool:
-        """Reads the user's permissions again; closes the socket when the sign-in no longer holds,
-        and leaves the topics the user may no longer subscribe to. False once signed out."""
+    async def recheck(self, *, fresh: bool = False) -> bool:
+        """Reads the user's permissions again (at most PERMISSION_TTL_S old; `fresh`: now);
+        closes the socket when the sign-in no longer holds, and leaves the topics the user may
+        no longer subscribe to. False once signed out."""
         if self.signed_out:
             return False
-        try:
-            permissions = await database_sync_to_async(_permissions_now)(
-                self.user_pk, self.session_key
-            )
-        except SignedOut:
-            permissions = frozenset()
-        self.permissions = permissions
-        self.checked_at = time.monotonic()
+        self.checked_at, self.permissions = await _read_permissions(
+            self.user_pk, self.session_key, fresh=fresh
+        )
         if not self.allowed(ACCESS_PLATFORM):
             self.signed_out = True
             await self.leave(set(self.topics))

@@ -203,6 +203,8 @@ def channels_of(city, alarm, override, report) -> dict[str, str]:
         "insights page": "/insights/?type=vulnerable_person&since=2026-01-10&until=2026-01-13",
         "insights page all types": "/insights/?since=2026-01-10&until=2026-01-13",
         "overview page": "/overview/",
+        "light page": f"/assets/{light.device_id}/",
+        "map data": f"/pages/map.json?zones={city.zones[1].pk}",
     }
 
 
