@@ -2,7 +2,7 @@
 
 import time
 import uuid
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import paho.mqtt.client as mqtt
 
@@ -19,6 +19,17 @@ def mqtt_credentials(url: str) -> tuple[str | None, str | None]:
     if not parts.username:
         return None, None
     return unquote(parts.username), unquote(parts.password) if parts.password else None
+
+
+def mqtt_url_with_user(url: str, user: str) -> str:
+    """`url` signed in as `user` instead (the same password)."""
+    parts = urlsplit(url)
+    _old_user, password = mqtt_credentials(url)
+    host = parts.hostname or "127.0.0.1"
+    netloc = f"{quote(user, safe='')}:{quote(password or '', safe='')}@{host}"
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def mqtt_connect_probe(url: str, *, anonymous: bool = False, timeout: float = 2.0) -> bool:

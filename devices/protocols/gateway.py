@@ -13,6 +13,8 @@ Threads, each with one job:
   interval for everything due, so a restarted gateway re-sends what is due;
 - an asyncio loop runs the Channels listener and one OPC-UA session per controller this
   gateway owns (controllers are split between gateways by a stable hash of their device id);
+  a `registry.changed` notification (or the periodic refresh) reloads the known devices and
+  Frigate names and reconciles the sessions (opcua_sessions.py), without a restart;
 - the live publisher sends `light.state` / `device.status`, coalesced per device, so 10,000
   messages a second do not become 10,000 WebSocket messages a second.
 """
@@ -624,7 +626,10 @@ class Gateway:
                     self.dispatch_due()  # everything due: re-sends, and any nudge lost
                     # What is left queued for want of a route or a reachable controller
                     # says why, on the command.
-                    commands_unsent_explain(unreachable=self._sessions.unreachable())
+                    commands_unsent_explain(
+                        unreachable=self._sessions.unreachable(),
+                        owns=self._owns if self.options.opcua else lambda _controller: False,
+                    )
                 elif nudged:
                     # What the nudge named, found by key: the alert path never waits for a
                     # scan of the command table (whose state index holds every command's

@@ -9,7 +9,7 @@ other command update. The claim clears it when the command is finally sent.
 """
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from django.db import transaction
 
@@ -36,29 +36,34 @@ _COLUMNS = (
 )
 
 
-def unsent_reason(
+def route_missing(
     *,
     controller: str | None,
     controller_status: str | None,
     controller_protocol: str | None,
     endpoint_url: str | None,
-    unreachable: Mapping[str, str],
 ) -> str | None:
-    """Why a command for an OPC-UA light cannot be sent now, or None (it can, or another
-    gateway is to say)."""
+    """Why no gateway can send a command for an OPC-UA light (the registry gives it no
+    route), or None."""
     if controller is None:
         return "the light is driven over OPC-UA but has no controller"
     if controller_status == LifecycleStatus.DECOMMISSIONED:
         return f"its controller {controller} is decommissioned"
     if controller_protocol != ControlProtocol.OPCUA or not endpoint_url:
         return f"its controller {controller} has no OPC-UA endpoint URL"
-    return unreachable.get(controller)
+    return None
 
 
-def commands_unsent_explain(*, unreachable: Mapping[str, str]) -> int:
-    """Writes on each queued command of an OPC-UA light that cannot be sent why it is not
-    (`unreachable`: controller device id → why its session is not connected, for the
-    controllers of the calling gateway). Returns how many commands changed."""
+def commands_unsent_explain(
+    *, unreachable: Mapping[str, str], owns: Callable[[str], bool] = lambda _controller: False
+) -> int:
+    """Writes on each queued command of an OPC-UA light that cannot be sent why it is not.
+
+    A missing route any gateway may say. Whether a controller is reachable only the gateway
+    that owns its session knows: `owns(controller)` tells the caller's controllers apart, and
+    `unreachable` maps those of them not connected to why. The others' commands are left to
+    their own gateway (two gateways must not undo each other's reasons). Returns how many
+    commands changed."""
     rows = list(
         Command.objects.filter(
             state=CommandState.QUEUED, asset__streetlight__protocol=ControlProtocol.OPCUA
@@ -68,13 +73,16 @@ def commands_unsent_explain(*, unreachable: Mapping[str, str]) -> int:
     )
     by_error: dict[str, list] = defaultdict(list)
     for row in rows:
-        reason = unsent_reason(
+        reason = route_missing(
             controller=row[8],
             controller_status=row[9],
             controller_protocol=row[10],
             endpoint_url=row[11],
-            unreachable=unreachable,
         )
+        if reason is None:
+            if not owns(row[8]):
+                continue
+            reason = unreachable.get(row[8])
         error = f"{NOT_SENT}{reason}"[:1000] if reason else ""
         explained = row[7].startswith(NOT_SENT)
         if error != row[7] and (reason or explained):  # never overwrite another error

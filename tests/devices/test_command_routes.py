@@ -44,7 +44,9 @@ def test_each_missing_route_is_named_on_the_command():
     down = issue(make_light("SL-4", protocol=ControlProtocol.OPCUA, controller=controller("CAB")))
     mqtt = issue(make_light("SL-5"))
 
-    changed = commands_unsent_explain(unreachable={"CAB": "controller CAB is not connected (x)"})
+    changed = commands_unsent_explain(
+        unreachable={"CAB": "controller CAB is not connected (x)"}, owns=lambda c: True
+    )
 
     assert changed == 4
     assert error_of(lost) == "not sent: the light is driven over OPC-UA but has no controller"
@@ -55,9 +57,25 @@ def test_each_missing_route_is_named_on_the_command():
     assert commands_unsent_explain(unreachable={"CAB": "controller CAB is not connected (x)"}) == 0
 
 
+def test_a_gateway_leaves_the_reasons_of_another_gateways_controllers_alone():
+    command = issue(make_light("SL-1", protocol=ControlProtocol.OPCUA, controller=controller("C")))
+    commands_unsent_explain(
+        unreachable={"C": "controller C is not connected (x)"}, owns=lambda c: True
+    )
+
+    # Another gateway: C is not its controller, and it has no session for it.
+    assert commands_unsent_explain(unreachable={}, owns=lambda c: False) == 0
+    assert error_of(command) == "not sent: controller C is not connected (x)"
+    # The owner, once connected (nothing unreachable), clears it.
+    assert commands_unsent_explain(unreachable={}, owns=lambda c: True) == 1
+    assert error_of(command) == ""
+
+
 def test_the_reason_goes_when_the_controller_is_back_and_the_claim_clears_it():
     command = issue(make_light("SL-1", protocol=ControlProtocol.OPCUA, controller=controller("C")))
-    commands_unsent_explain(unreachable={"C": "controller C is not connected (refused)"})
+    commands_unsent_explain(
+        unreachable={"C": "controller C is not connected (refused)"}, owns=lambda c: True
+    )
     assert error_of(command).startswith("not sent: ")
 
     claimed = commands_claim_due(opcua_controllers={"C"})

@@ -147,7 +147,11 @@ def test_identity_fields_are_stripped_before_the_event_goes_anywhere(
     assert set(event.stripped) == {"attributes.face", "attributes.person_name"}
     from cityplatform.models import AuditEntry
 
-    assert AuditEntry.objects.filter(action="privacy.identity_stripped").exists()
+    # The sinks run inside the storing transaction: the audit entry is there once it commits.
+    wait_for(
+        lambda: AuditEntry.objects.filter(action="privacy.identity_stripped").exists(),
+        what="the audit entry",
+    )
 
 
 def test_frigate_events_are_resolved_to_their_camera(gateway, peer, prefix, events_seen):

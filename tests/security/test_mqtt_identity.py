@@ -20,6 +20,7 @@ from cityplatform import health
 from devices.choices import AssetKind, LifecycleStatus
 from devices.models import Asset, Telemetry
 from devices.services.mqtt_acl import mqtt_device_password
+from tests.benchmarks.common import child_env
 from tests.devices.gateway_helpers import (
     forget_session,
     gateway_options,
@@ -317,3 +318,60 @@ def test_the_gateway_logs_at_start_that_the_broker_accepts_anonymous_clients(cap
     finally:
         gateway.stop()
         forget_session(gateway.options.client_id)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_gateway_workers_with_a_user_each_share_the_stream_without_knocking_each_other_off(
+    private_mosquitto, settings
+):
+    """`run_gateway --workers 2 --user-per-worker` on the broker `mqtt_acl --gateway-workers 2`
+    configures: with user names as client ids, each worker needs its own user, or the two
+    would take each other's place on the broker in turn."""
+    make_light("SL-1")
+    folder = private_dir("acl")
+    settings.MQTT_URL = f"mqtt://{GATEWAY_USER}:{GATEWAY_SECRET}@127.0.0.1:1"
+    call_command(
+        "mqtt_acl",
+        password_file=folder / "passwd",
+        acl_file=folder / "acl",
+        conf_file=folder / "city.conf",
+        gateway_workers=2,
+        stdout=io.StringIO(),
+    )
+    broker = private_mosquitto(extra_config=(folder / "city.conf").read_text())
+    gateway_url = broker.url.replace("mqtt://", f"mqtt://{GATEWAY_USER}:{GATEWAY_SECRET}@")
+    births = Collector(
+        broker.url, f"{PREFIX}/_gateway/status", username=GATEWAY_USER, password=GATEWAY_SECRET
+    )
+    env = child_env(MQTT_URL=gateway_url, MQTT_TOPIC_PREFIX=PREFIX, FRIGATE_TOPIC="frigate/x")
+    command = [sys.executable, "manage.py", "run_gateway", "--workers", "2", "--user-per-worker"]
+    log = open(folder / "gateway.log", "w")  # noqa: SIM115 (closed below)
+    process = subprocess.Popen(
+        [*command, "--no-opcua"], cwd=settings.BASE_DIR, env=env, stdout=log, stderr=log
+    )
+    publisher = None
+    total = size(2_000, 20_000)
+    try:
+        wait_for(
+            lambda: sum(p == b"online" for _t, p in births.messages) >= 2,
+            timeout=90,
+            what="both workers online",
+        )
+        publisher = DevicePublisher(
+            broker.url, PREFIX, username="SL-1", password=mqtt_device_password(device_id="SL-1")
+        )
+        for n in range(total):
+            publisher.publish("SL-1", json.dumps({"ts": T0 + n, "level": n % 101}).encode())
+        assert publisher.wait_all_acked(timeout=120) == total
+        wait_for(lambda: Telemetry.objects.count() >= total, timeout=120, what="all stored")
+        assert Telemetry.objects.count() == total
+        # A worker knocked off comes back with a birth of its own: two births, no more.
+        assert sum(p == b"online" for _t, p in births.messages) == 2
+    finally:
+        if publisher:
+            publisher.close()
+        births.close()
+        process.terminate()
+        process.wait(30)
+        log.close()

@@ -25,6 +25,13 @@ class Command(BaseCommand):
         parser.add_argument("--acl-file", type=Path)
         parser.add_argument("--prefix", help="topic prefix (default MQTT_TOPIC_PREFIX)")
         parser.add_argument(
+            "--gateway-workers",
+            type=int,
+            default=1,
+            metavar="N",
+            help="also a broker user per worker of `run_gateway --workers N --user-per-worker`",
+        )
+        parser.add_argument(
             "--conf-file",
             type=Path,
             help="also write the mosquitto.conf lines that use the files (after the listener)",
@@ -48,6 +55,7 @@ class Command(BaseCommand):
             gateway_password=password,
             prefix=options["prefix"],
             conf_file=options["conf_file"],
+            gateway_workers=options["gateway_workers"],
         )
         self.stdout.write(
             f"{written.devices} device(s) and the gateway user {user!r}: "

@@ -1,11 +1,14 @@
 """`python manage.py run_gateway`: the device gateway, the only owner of device connections."""
 
 import logging
+import os
 import signal
 
 from django.core.management.base import BaseCommand, CommandError
 
+from cityplatform.mqtt import mqtt_credentials, mqtt_url_with_user
 from devices.protocols.gateway import Gateway, gateway_options_from_settings
+from devices.services.mqtt_acl import gateway_worker_users
 
 log = logging.getLogger("devices.gateway")
 
@@ -34,6 +37,12 @@ class Command(BaseCommand):
             type=int,
             default=1,
             help="run N gateway processes sharing the subscription (one core each)",
+        )
+        parser.add_argument(
+            "--user-per-worker",
+            action="store_true",
+            help="worker i signs in as <MQTT_URL's user>-w<i> (a broker using user names as "
+            "client ids: `mqtt_acl --gateway-workers N` writes those users)",
         )
 
     def handle(self, *args, **options):
@@ -89,6 +98,17 @@ class Command(BaseCommand):
         base_id = options["client_id"] or settings.MQTT_CLIENT_ID
         group = options["share"] or base_id.replace("/", "_")
 
+        user = mqtt_credentials(settings.MQTT_URL)[0]
+        if options["user_per_worker"] and not user:
+            raise CommandError("--user-per-worker: MQTT_URL carries no user (mqtt://user:pw@…)")
+        worker_users = gateway_worker_users(user or "", count)
+
+        def env(index: int) -> dict[str, str] | None:
+            if not options["user_per_worker"]:
+                return None  # the same environment, and broker user, as this process
+            url = mqtt_url_with_user(settings.MQTT_URL, worker_users[index])
+            return {**os.environ, "MQTT_URL": url}
+
         def argv(index: int) -> list[str]:
             args = [sys.executable, sys.argv[0], "run_gateway", "--share", group]
             args += ["--client-id", f"{base_id}-w{index}", "--member", f"{index}/{count}"]
@@ -106,7 +126,7 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        workers = {i: subprocess.Popen(argv(i)) for i in range(count)}  # noqa: S603 (own argv)
+        workers = {i: subprocess.Popen(argv(i), env=env(i)) for i in range(count)}  # noqa: S603
         log.info("gateway: %d workers in shared group %s", count, group)
         while not stopping["now"]:
             time.sleep(1)
@@ -118,7 +138,7 @@ class Command(BaseCommand):
                         process.returncode,
                     )
                     time.sleep(1)
-                    workers[index] = subprocess.Popen(argv(index))  # noqa: S603
+                    workers[index] = subprocess.Popen(argv(index), env=env(index))  # noqa: S603
         for process in workers.values():
             process.terminate()
         for process in workers.values():
