@@ -1,6 +1,7 @@
 """Root URLs: pages, the REST API under /api/v1/, its schema and docs, health and metrics."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
@@ -10,6 +11,7 @@ from cityplatform.auth import ThrottledLoginView
 
 router = DefaultRouter()
 router.register("audit", views.AuditEntryViewSet, basename="audit")
+router.register("auth/tokens", views.TokenViewSet, basename="auth-token")
 
 api_v1 = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
@@ -32,6 +34,17 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics_view, name="metrics"),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # Sign-out and password change; no password reset (no mail is set up: docs/security.md).
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password_change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("", include("dashboards.urls")),
 ]
