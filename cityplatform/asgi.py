@@ -13,10 +13,10 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs the app registry loaded)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from cityplatform.apps import describe_runtime  # noqa: E402
 from cityplatform.routing import websocket_urlpatterns  # noqa: E402
+from cityplatform.websocket_origin import SiteOriginValidator  # noqa: E402
 
 for line in describe_runtime():
     logging.getLogger("cityplatform").info("%s", line)
@@ -24,8 +24,7 @@ for line in describe_runtime():
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        # Exact origins only: the socket's own (scheme, host, port) or CSRF_TRUSTED_ORIGINS.
+        "websocket": SiteOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

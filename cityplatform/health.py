@@ -1,5 +1,6 @@
 """Health, readiness and metrics endpoints for load balancers and Prometheus."""
 
+import hmac
 import time
 
 import redis
@@ -90,7 +91,24 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=503 if down else 200)
 
 
+def metrics_allowed(request: HttpRequest) -> bool:
+    """With METRICS_TOKEN set, only `Authorization: Bearer <METRICS_TOKEN>` reads /metrics."""
+    if not settings.METRICS_TOKEN:
+        return True
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        credentials.strip().encode(), settings.METRICS_TOKEN.encode()
+    )
+
+
 @require_GET
 def metrics_view(request: HttpRequest) -> HttpResponse:
-    """Prometheus text format (this process's metrics)."""
+    """Prometheus text format (this process's metrics); 401 without the token when one is set."""
+    if not metrics_allowed(request):
+        response = JsonResponse(
+            {"message": "The metrics need `Authorization: Bearer <METRICS_TOKEN>`.", "extra": {}},
+            status=401,
+        )
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
     return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)

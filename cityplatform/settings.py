@@ -14,6 +14,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+import csp.constants as csp
 import dj_database_url
 import xstatic.pkg.leaflet
 
@@ -78,7 +79,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens: hashed at rest, expiring, one per sign-in (REST_KNOX below)
+    "axes",  # sign-in lockout per username and per address (AXES_* below)
+    "csp",  # Content-Security-Policy header (CONTENT_SECURITY_POLICY below)
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from the package: the machines are offline
@@ -101,6 +104,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into its answer
 ]
 
 ROOT_URLCONF = "cityplatform.urls"
@@ -312,13 +317,51 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Not a rule: its password_changed hook, which Django calls after every saved password
+    # change (API, admin, `changepassword`, the password-change page), revokes the API tokens.
+    {"NAME": "cityplatform.tokens.RevokeTokensOnPasswordChange"},
 ]
+# django-axes sees every authenticate() first and refuses it while locked out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# The reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks). Empty: none,
+# the client is the connection's peer (cityplatform.client_address).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+
+# Sign-in lockout (django-axes): LOGIN_FAILURE_LIMIT failed sign-ins for one username, whatever
+# the address (password spraying), or from one address, lock it for LOGIN_LOCKOUT_MINUTES.
+# An administrator unlocks sooner with `manage.py axes_reset_username <name>` (docs/security.md).
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own
+AXES_CLIENT_IP_CALLABLE = "cityplatform.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "cityplatform.auth.lockout_response"
+AXES_RESET_ON_SUCCESS = False  # a success of one account must not wipe its address's failures
+AXES_VERBOSE = False
+
+# API tokens (django-rest-knox): a new token per sign-in, only its SHA-512 kept, valid for
+# TOKEN_TTL_HOURS (default 10: one shift; a script signs in again on 401), and still sent
+# as `Authorization: Token <token>`.
+TOKEN_TTL = timedelta(hours=env_float("TOKEN_TTL_HOURS", 10))
+REST_KNOX = {
+    "TOKEN_TTL": TOKEN_TTL,
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+
+# /metrics: with METRICS_TOKEN set, only `Authorization: Bearer <METRICS_TOKEN>` (Prometheus'
+# bearer_token / authorization.credentials) reads it; unset, it is public (a private network).
+METRICS_TOKEN = env_str("METRICS_TOKEN")
 
 # --- Security (production: DEBUG off) ---------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG and env_bool("HTTPS", False):
+HTTPS = env_bool("HTTPS", False)  # the site is served over https (behind a TLS proxy)
+if not DEBUG and HTTPS:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -327,11 +370,31 @@ if not DEBUG and env_bool("HTTPS", False):
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Content-Security-Policy (django-csp): scripts, styles, images and sockets from the site itself;
+# the pages' few inline scripts carry the request's nonce. Style attributes stay allowed (level
+# bars set their width in the template). The map's tile server, when set, may serve images.
+_TILE_ORIGIN = "/".join(MAP_TILE_URL.split("/")[:3]) if "://" in MAP_TILE_URL else ""
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],  # NONCE: the request's nonce, when a page uses it
+        "style-src": [csp.SELF],
+        "style-src-attr": [csp.UNSAFE_INLINE],
+        "img-src": [csp.SELF, "data:", *([_TILE_ORIGIN] if _TILE_ORIGIN else [])],
+        "connect-src": [csp.SELF],  # the live WebSocket is same-origin
+        "font-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
+
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first, so that an anonymous request is told 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "cityplatform.token_auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["cityplatform.permissions.RolePermission"],

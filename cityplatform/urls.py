@@ -1,8 +1,11 @@
 """Root URLs: pages, the REST API under /api/v1/, its schema and docs, health and metrics."""
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from cityplatform import health, views
@@ -16,6 +19,7 @@ handler500 = "cityplatform.api.server_error"
 
 router = DefaultRouter()
 router.register("audit", views.AuditEntryViewSet, basename="audit")
+router.register("auth/tokens", views.TokenViewSet, basename="auth-token")
 
 api_v1 = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
@@ -31,13 +35,28 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
     path(
         "api/docs/",
-        SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[]),
+        # The split view serves its start-up script as a file (no inline script, for the CSP);
+        # Swagger UI's own <style> blocks are allowed on this page only.
+        csp_update({"style-src": [UNSAFE_INLINE]})(
+            SpectacularSwaggerSplitView.as_view(url_name="schema", permission_classes=[])
+        ),
         name="api-docs",
     ),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics_view, name="metrics"),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # Sign-out and password change; no password reset (no mail is set up: docs/security.md).
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password_change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("", include("dashboards.urls")),
 ]

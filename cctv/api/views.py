@@ -9,7 +9,6 @@ from rest_framework import mixins, status, viewsets
 from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from cctv import selectors
@@ -18,6 +17,7 @@ from cctv.models import Alarm, AlarmRule, Event
 from cctv.services import alarms as alarm_services
 from cctv.services import evidence, retention, rules, sources
 from cityplatform.api import FilterSet, InstantFilter
+from cityplatform.throttling import ScopedRateThrottle
 
 VIEW_EVENT = "cctv.view_event"
 VIEW_ALARM = "cctv.view_alarm"

@@ -123,6 +123,10 @@ def browser_context(tmp_path):
             viewport={"width": 1440, "height": 900},
             locale="en-GB",
             timezone_id="Europe/London",
+            # Playwright's wait_for_function compiles its predicate in the page (new Function),
+            # which the platform's CSP forbids; tests/security/test_csp_browser.py drives the
+            # pages with the policy in force.
+            bypass_csp=True,
         )
         context.set_default_timeout(15_000)
         try:
