@@ -6,7 +6,8 @@ Method as bench_ingest's: N QoS 1 telemetry messages wait in the gateway's persi
 a private Mosquitto, then one `manage.py run_gateway` process drains them; rate = messages handled
 (stored and rejected) per second from the first stored row to the last. The clean backlog and the
 hostile one (every 50th message replaced by JSON nested 400-900 deep on the same topics) are
-drained in the same run by the same code.
+drained in the same run by the same code: clean, hostile, clean again (the clean figure is the
+mean of the two, so that drift over the run, a table growing, weighs on both sides).
 
 Run alone: `DATABASE_URL=… python -m tests.benchmarks._mqtt_bench bench_ingest_hostile [--quick]`
 or `python -m tests.benchmarks --only ingest_hostile [--quick]`.
@@ -43,35 +44,41 @@ def run(*, quick: bool) -> list[dict]:
         _devices(devices, prefix_id)
         device_ids = [f"{prefix_id}{n:06d}" for n in range(devices)]
         with private_broker() as (mqtt_url, broker):
-            prefix = f"bench/{uuid.uuid4().hex[:8]}"
-            clean = _messages(prefix, device_ids, total)
-            clean_rate, clean_stored, _ = _ingest(mqtt_url, clean, prefix, total, 1)
-            _cleanup_samples(prefix_id)
-
-            prefix = f"bench/{uuid.uuid4().hex[:8]}"
-            hostile = _hostile(_messages(prefix, device_ids, total))
-            valid = sum(1 for _, p in hostile if not p.startswith(b"["))
-            before = Telemetry.objects.count()
-            valid_rate, _, _ = _ingest(mqtt_url, hostile, prefix, valid, 1)
-            hostile_stored = Telemetry.objects.count() - before
-            rejected = (
-                RejectedMessage.objects.filter(topic__startswith=prefix).aggregate(n=Sum("count"))[
-                    "n"
-                ]
-                or 0
-            )
-        hostile_rate = valid_rate * total / valid  # the rejected ones are drained in the stream
-        lost = (total - clean_stored) + (valid - hostile_stored)
+            clean_rates, lost = [], 0
+            for run_index in range(3):  # clean, hostile, clean: the same drift on both sides
+                prefix = f"bench/{uuid.uuid4().hex[:8]}"
+                messages = _messages(prefix, device_ids, total)
+                if run_index == 1:
+                    messages = _hostile(messages)
+                valid = sum(1 for _, p in messages if not p.startswith(b"["))
+                before = Telemetry.objects.count()
+                rate, _, _ = _ingest(mqtt_url, messages, prefix, valid, 1)
+                stored = Telemetry.objects.count() - before
+                lost += valid - stored
+                if run_index == 1:
+                    hostile_rate = rate * total / valid  # the rejected are drained in the stream
+                    hostile_stored = stored
+                    rejected = (
+                        RejectedMessage.objects.filter(topic__startswith=prefix).aggregate(
+                            n=Sum("count")
+                        )["n"]
+                        or 0
+                    )
+                else:
+                    clean_rates.append(rate)
+                _cleanup_samples(prefix_id)
+        clean_rate = sum(clean_rates) / len(clean_rates)
     finally:
         _cleanup(prefix_id)
     ratio = hostile_rate / clean_rate if clean_rate else 0.0
     return [
         {
-            "name": f"gateway ingest, clean ({total:,} QoS 1 msgs, one process, {broker})",
+            "name": f"gateway ingest, clean ({total:,} QoS 1 msgs, one process, {broker}; "
+            f"mean of the runs before and after: {', '.join(f'{r:,.0f}' for r in clean_rates)})",
             "value": round(clean_rate),
             "unit": "msg/s",
             "goal": "reference (same run)",
-            "ok": clean_stored == total,
+            "ok": lost == 0,
             "peer": None,
         },
         {
