@@ -57,7 +57,7 @@ def run(*, quick: bool) -> list[dict]:
                 lost += valid - stored
                 if run_index == 1:
                     hostile_rate = rate * total / valid  # the rejected are drained in the stream
-                    hostile_stored = stored
+                    hostile_stored, hostile_valid = stored, valid
                     rejected = (
                         RejectedMessage.objects.filter(topic__startswith=prefix).aggregate(
                             n=Sum("count")
@@ -82,11 +82,12 @@ def run(*, quick: bool) -> list[dict]:
             "peer": None,
         },
         {
-            "name": f"gateway ingest, 2 % nested 400-900 deep ({total - valid:,} of {total:,})",
+            "name": f"gateway ingest, 2 % nested 400-900 deep "
+            f"({total - hostile_valid:,} of {total:,})",
             "value": round(hostile_rate),
             "unit": "msg/s",
             "goal": "reference (same run)",
-            "ok": hostile_stored == valid and rejected == total - valid,
+            "ok": hostile_stored == hostile_valid and rejected == total - hostile_valid,
             "peer": None,
         },
         {
@@ -101,8 +102,8 @@ def run(*, quick: bool) -> list[dict]:
             "name": "hostile run: messages rejected (nested too deep)",
             "value": rejected,
             "unit": "messages",
-            "goal": f"{total - valid:,}",
-            "ok": rejected == total - valid,
+            "goal": f"{total - hostile_valid:,}",
+            "ok": rejected == total - hostile_valid,
             "peer": None,
         },
         {
