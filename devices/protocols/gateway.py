@@ -153,6 +153,10 @@ class Gateway:
         self.known = KnownDevices()
         self._known_loaded_at = 0.0
         self._unknown_refresh_at = 0.0
+        # Reloads of the known devices, counted; the lock makes a writer that meets an unknown
+        # device while another thread reloads wait for that reload instead of rejecting.
+        self._known_generation = 0
+        self._known_lock = threading.Lock()
         self._nudge = threading.Event()
         self._nudged_ids: set[str] = set()
         self._nudge_lock = threading.Lock()
@@ -255,26 +259,36 @@ class Gateway:
             return
         self.known = KnownDevices.load()
         self._known_loaded_at = now
+        self._known_generation += 1
         metrics.KNOWN_DEVICES.set(len(self.known))
 
+    def _look_again(self, generation: int, lookup):
+        """`lookup()` once more after reloading the known devices, at most every 5 s: a device
+        registered since the last load, should its registry notification have been lost. A
+        thread that finds another reloading waits for that reload and looks in its result."""
+        with self._known_lock:
+            if self._known_generation == generation:
+                if time.monotonic() < self._unknown_refresh_at:
+                    return None
+                self._refresh_known(force=True)
+                self._unknown_refresh_at = time.monotonic() + 5.0
+            return lookup()
+
     def _resolve(self, device_id: str) -> int | None:
+        generation = self._known_generation
         pk = self.known.pk(device_id)
-        if pk is None and time.monotonic() >= self._unknown_refresh_at:
-            # A device registered since the last refresh: look again, at most every 5 s.
-            self._unknown_refresh_at = time.monotonic() + 5.0
-            self._refresh_known(force=True)
-            pk = self.known.pk(device_id)
+        if pk is None:
+            pk = self._look_again(generation, lambda: self.known.pk(device_id))
         return pk
 
     def _frigate_device(self, camera: str) -> str | None:
         """The camera asset naming Frigate camera `camera`; like `_resolve`, a name not known
         yet makes the gateway look again (at most every 5 s), should a registry change's
         notification have been lost."""
+        generation = self._known_generation
         device_id = self.known.frigate.get(camera)
-        if device_id is None and time.monotonic() >= self._unknown_refresh_at:
-            self._unknown_refresh_at = time.monotonic() + 5.0
-            self._refresh_known(force=True)
-            device_id = self.known.frigate.get(camera)
+        if device_id is None:
+            device_id = self._look_again(generation, lambda: self.known.frigate.get(camera))
         return device_id
 
     # --- the writer -------------------------------------------------------------------------
