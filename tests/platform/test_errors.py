@@ -1,5 +1,7 @@
 """One error format: {"message", "extra"} with the right status code."""
 
+import json
+
 import pytest
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIRequestFactory
@@ -228,3 +230,20 @@ def test_wrong_methods_accept_and_content_types_answer_in_the_error_form(
     response = getattr(client, method)(url, data, **headers)
     assert response.status_code == status, response.content[:300]
     _error_form(response)
+
+
+@pytest.mark.django_db
+def test_a_suspicious_api_request_is_a_json_400(client):
+    """A Host header outside ALLOWED_HOSTS (DisallowedHost) is answered by Django's handler400."""
+    response = client.get("/api/v1/zones/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    _error_form(response)
+
+
+def test_an_unexpected_error_under_api_is_still_in_the_error_form(rf):
+    from cityplatform.api import server_error
+
+    response = server_error(rf.get("/api/v1/zones/"))
+    assert response.status_code == 500
+    assert set(json.loads(response.content)) == {"message", "extra"}
+    assert server_error(rf.get("/")).headers["Content-Type"].startswith("text/html")
