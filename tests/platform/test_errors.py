@@ -247,3 +247,11 @@ def test_an_unexpected_error_under_api_is_still_in_the_error_form(rf):
     assert response.status_code == 500
     assert set(json.loads(response.content)) == {"message", "extra"}
     assert server_error(rf.get("/")).headers["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+async def test_a_20_mb_body_is_a_json_413_through_the_asgi_stack_too(async_client):
+    body = b"{" + b" " * (20 * 1024 * 1024) + b"}"
+    response = await async_client.post("/api/v1/zones/", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["extra"] == {"max_bytes": 2_621_440}
