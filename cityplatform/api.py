@@ -11,6 +11,7 @@ from datetime import UTC, date
 from typing import Any
 
 import django_filters
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -241,22 +242,38 @@ def body_limit(request: HttpRequest) -> int:
     return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
 
+def _body_refused(request: HttpRequest) -> HttpResponse | None:
+    if not _is_api(request):
+        return None
+    raw = request.META.get("CONTENT_LENGTH") or "0"
+    if not raw.isascii() or not raw.isdigit():
+        return error_response(400, "Content-Length must be a number of bytes.")
+    limit = body_limit(request)
+    if int(raw) > limit:
+        return JsonResponse(too_big_body(limit), status=413)
+    return None
+
+
 class BodyLimitMiddleware:
     """Refuses an /api/ request whose Content-Length is over its limit with a JSON 413, before
-    anything reads the body (DRF's JSON parser reads the stream without Django's limit)."""
+    anything reads the body (DRF's JSON parser reads the stream without Django's limit). Works
+    in the sync and the async (ASGI) stack alike."""
+
+    sync_capable = True
+    async_capable = True
 
     def __init__(self, get_response):
         self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if _is_api(request):
-            raw = request.META.get("CONTENT_LENGTH") or "0"
-            if not raw.isascii() or not raw.isdigit():
-                return error_response(400, "Content-Length must be a number of bytes.")
-            limit = body_limit(request)
-            if int(raw) > limit:
-                return JsonResponse(too_big_body(limit), status=413)
-        return self.get_response(request)
+    def __call__(self, request: HttpRequest):
+        if iscoroutinefunction(self):
+            return self.__acall__(request)
+        return _body_refused(request) or self.get_response(request)
+
+    async def __acall__(self, request: HttpRequest):
+        return _body_refused(request) or await self.get_response(request)
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -167,7 +167,7 @@ class AlarmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return self._done(alarm)
 
-    @extend_schema(request=s.NoteInput, responses=s.AlarmDetailSerializer)
+    @extend_schema(request=s.NoteInput, responses={201: s.AlarmDetailSerializer})
     @action(detail=True, methods=["post"])
     def notes(self, request, pk=None):
         data = s.NoteInput(data=request.data)

@@ -4,6 +4,7 @@ Saving goes through the registry services, so that zones are computed, camera li
 date and every change audited, exactly as through the API.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -91,8 +92,21 @@ class ZoneAdmin(AuditedAdmin):
         services.zone_delete(zone=obj, actor=request.user)
 
 
+class AssetForm(forms.ModelForm):
+    """The asset form of the admin: a point outside the site's bounds is a form error here (the
+    service refuses it too, which would be a server error at save time)."""
+
+    def clean(self):
+        data = super().clean()
+        moved = {"latitude", "longitude"} & set(self.changed_data)
+        if moved and data.get("latitude") is not None and data.get("longitude") is not None:
+            services.asset_location_check(latitude=data["latitude"], longitude=data["longitude"])
+        return data
+
+
 @admin.register(Asset)
 class AssetAdmin(AuditedAdmin):
+    form = AssetForm
     list_display = [
         "device_id",
         "kind",

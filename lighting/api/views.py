@@ -315,6 +315,8 @@ class CommandViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         light = self.request.query_params.get("light")
+        if light is not None and parse_id(light) is None:  # not every light's commands instead
+            raise ApplicationError("light must be a light id.", extra={"fields": {"light": ["id"]}})
         return light_selectors.light_commands(
             asset_id=parse_id(light),
             state=self.request.query_params.get("state"),

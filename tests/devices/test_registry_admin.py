@@ -62,3 +62,23 @@ def test_adding_an_asset_in_the_admin_computes_its_zone_and_audits(admin_client)
     asset = Asset.objects.get(device_id="SL-77")
     assert asset.zone.name == "Cheap"
     assert AuditEntry.objects.filter(action="asset.created", target_id=str(asset.pk)).exists()
+
+
+def test_the_admin_refuses_an_asset_outside_the_site_with_a_form_error(admin_client):
+    """Swapped coordinates: a form error naming the bounds, not a server error at save time."""
+    make_zone("Cheap", -0.092, 51.515, 0.005, kind="ward")
+    response = admin_client.post(
+        "/admin/devices/asset/add/",
+        {
+            "device_id": "SL-78",
+            "kind": "streetlight",
+            "name": "",
+            "status": "active",
+            "latitude": "-0.1052",
+            "longitude": "51.514",
+            "attributes": "{}",
+        },
+    )
+    assert response.status_code == 200
+    assert "outside the site&#x27;s bounds" in response.content.decode()
+    assert not Asset.objects.filter(device_id="SL-78").exists()

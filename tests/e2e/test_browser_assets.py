@@ -6,6 +6,8 @@ from django.db import transaction
 
 from cityplatform.live import live_publish
 from cityplatform.roles import Role
+from devices.choices import AssetKind
+from devices.models import Asset
 from tests.dashboards.city import build_city
 from tests.e2e.conftest import off_the_browser_thread, screenshot, sign_in
 
@@ -82,3 +84,22 @@ def test_a_light_level_published_live_changes_the_map(make_user, asgi_server, br
     browser_page.wait_for_function(f"cityMap.light('{light.device_id}').level === 100")
     assert browser_page.js_errors == []
     screenshot(browser_page, "overview-live-level")
+
+
+def test_the_map_fits_the_zones_not_a_stray_asset(make_user, asgi_server, browser_page):
+    """An asset registered before the site's bounds were checked, with latitude and longitude
+    swapped, zoomed every map out to the whole world; the map fits the city's zones."""
+    build_city(lights_per_zone=4)
+    Asset.objects.create(
+        device_id="SL-STRAY", kind=AssetKind.STREETLIGHT, latitude=-0.1052, longitude=51.514
+    )
+    sign_in(browser_page, asgi_server, make_user(Role.VIEWER).username)
+    browser_page.wait_for_function("document.getElementById('map').dataset.ready === '1'")
+    view = browser_page.evaluate(
+        "(() => { const b = cityMap.leaflet.getBounds(); "
+        "return [cityMap.leaflet.getZoom(), b.getSouth(), b.getWest(), b.getNorth(), b.getEast()];"
+        " })()"
+    )
+    zoom, south, west, north, east = view
+    assert zoom >= 14, view  # a few streets, not the world
+    assert 51.50 < south < north < 51.53 and -0.12 < west < east < -0.06, view

@@ -1,5 +1,7 @@
 """One error format: {"message", "extra"} with the right status code."""
 
+import json
+
 import pytest
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIRequestFactory
@@ -132,7 +134,7 @@ def test_an_id_too_big_for_the_database_in_any_filter_is_a_400_in_the_error_form
 ):
     """?zone=1e20, ?parent=99999999999999999999 were 500s (bigint overflow)."""
     client = api_client(make_user(superuser=True))
-    parameters = _integer_query_parameters()
+    parameters = [*_integer_query_parameters(), ("/api/v1/lighting/commands/", "light")]
     assert ("/api/v1/zones/", "parent") in parameters and len(parameters) > 30
     wrong = []
     for path, name in parameters:
@@ -228,3 +230,28 @@ def test_wrong_methods_accept_and_content_types_answer_in_the_error_form(
     response = getattr(client, method)(url, data, **headers)
     assert response.status_code == status, response.content[:300]
     _error_form(response)
+
+
+@pytest.mark.django_db
+def test_a_suspicious_api_request_is_a_json_400(client):
+    """A Host header outside ALLOWED_HOSTS (DisallowedHost) is answered by Django's handler400."""
+    response = client.get("/api/v1/zones/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    _error_form(response)
+
+
+def test_an_unexpected_error_under_api_is_still_in_the_error_form(rf):
+    from cityplatform.api import server_error
+
+    response = server_error(rf.get("/api/v1/zones/"))
+    assert response.status_code == 500
+    assert set(json.loads(response.content)) == {"message", "extra"}
+    assert server_error(rf.get("/")).headers["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+async def test_a_20_mb_body_is_a_json_413_through_the_asgi_stack_too(async_client):
+    body = b"{" + b" " * (20 * 1024 * 1024) + b"}"
+    response = await async_client.post("/api/v1/zones/", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["extra"] == {"max_bytes": 2_621_440}
