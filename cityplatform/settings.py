@@ -445,6 +445,7 @@ SPECTACULAR_SETTINGS = {
         "MaintenanceStatusEnum": "devices.choices.MaintenanceStatus",
         "CommandStateEnum": "devices.choices.CommandState",
         "AlarmStateEnum": "cctv.choices.AlarmState",
+        "RuleKindEnum": "lighting.choices.RuleKind",
     },
 }
 

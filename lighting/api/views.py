@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cityplatform.api import ApplicationError, day_problem, parse_id
+from cityplatform.api import ApplicationError, FilterSet, day_problem, parse_id
 from devices.selectors import lights as light_selectors
 from lighting import selectors
 from lighting.api import serializers as s
@@ -154,7 +154,7 @@ class AssignmentViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class OverrideFilter(django_filters.FilterSet):
+class OverrideFilter(FilterSet):
     alarm_id = django_filters.CharFilter(
         method="filter_alarm_id", label="The alarm whose lighting response it is (an id)"
     )
