@@ -82,7 +82,9 @@ def _permissions_now(user_pk, session_key: str | None) -> frozenset[str] | None:
 # not a thousand times (each read is a hop to Channels' one database thread), and at once
 # (the reads in flight are shared too).
 _reads: dict[tuple[Any, str | None], tuple[float, frozenset[str] | None]] = {}
-_reading: dict[tuple[Any, str | None], asyncio.Task] = {}
+# Reads in flight, per event loop: a task belongs to the loop that made it (uvicorn has one;
+# tests and async_to_sync make a loop each, and a task awaited from another loop fails).
+_reading: dict[tuple[int, Any, str | None], asyncio.Task] = {}
 READS_KEPT = 10_000
 
 
@@ -90,20 +92,21 @@ async def _read_permissions(user_pk, session_key: str | None, *, fresh: bool):
     """(when read, the permissions: None for a superuser, empty when signed out). `fresh`
     reads the database now, whatever was read before (an announced change)."""
     key = (user_pk, session_key)
+    in_flight = (id(asyncio.get_running_loop()), *key)
     if not fresh:
         cached = _reads.get(key)
         if cached is not None and time.monotonic() - cached[0] <= PERMISSION_TTL_S:
             return cached
-        if key in _reading:
-            return await asyncio.shield(_reading[key])
+        if in_flight in _reading:
+            return await asyncio.shield(_reading[in_flight])
     task = asyncio.ensure_future(_read_now(user_pk, session_key))
     if not fresh:
-        _reading[key] = task
+        _reading[in_flight] = task
     try:
         result = await asyncio.shield(task)
     finally:
-        if _reading.get(key) is task:
-            del _reading[key]
+        if _reading.get(in_flight) is task:
+            del _reading[in_flight]
     if len(_reads) >= READS_KEPT:
         stale = time.monotonic() - PERMISSION_TTL_S
         for old in [k for k, (at, _) in _reads.items() if at < stale]:
