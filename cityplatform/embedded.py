@@ -2,11 +2,13 @@
 
 It runs the ASGI server (HTTP and WebSockets), the periodic tasks of the Celery beat schedule
 (run in-process, the same task functions on the same schedule), and every service the apps
-plug in through `demo_services` on their AppConfig (the embedded MQTT broker, the gateway, the
-simulators). SIGINT or SIGTERM stops everything and the process exits 0.
+plug in through `demo_services` on their AppConfig (the embedded MQTT broker, the simulators,
+the gateway). SIGINT or SIGTERM stops everything and the process exits 0.
 
 An app's demo service is an async callable taking the `DemoContext`; it runs until
-`ctx.stop` is set or it is cancelled:
+`ctx.stop` is set or it is cancelled. The services stop one at a time, the last started first:
+a service is listed after those it uses (the gateway after the devices it talks to), so nothing
+sees a peer vanish while it is still running:
 
     class LightingConfig(AppConfig):
         demo_services = ["lighting.demo.run_simulated_lamps"]
@@ -14,6 +16,7 @@ An app's demo service is an async callable taking the `DemoContext`; it runs unt
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -30,6 +33,9 @@ from django.utils.module_loading import import_string
 from cityplatform.celery import app as celery_app
 
 log = logging.getLogger("cityplatform.embedded")
+
+# How long one demo service may take to stop before it is cancelled.
+SERVICE_STOP_S = 10.0
 
 
 @dataclass
@@ -139,9 +145,12 @@ async def run_platform(ctx: DemoContext, ready: Callable[[], None] | None = None
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop)
 
-    tasks = [asyncio.create_task(run_beat(ctx), name="beat")]
-    for name, service in demo_services():
-        tasks.append(asyncio.create_task(service(ctx), name=name))
+    # Each service has a stop event of its own, so that they can be stopped in order.
+    services: list[tuple[asyncio.Event, asyncio.Task]] = []
+    for name, service in [("beat", run_beat), *demo_services()]:
+        own = dataclasses.replace(ctx, stop=asyncio.Event())
+        services.append((own.stop, asyncio.create_task(service(own), name=name)))
+    tasks = [task for _, task in services]
 
     async def watch(task: asyncio.Task) -> None:
         with contextlib.suppress(asyncio.CancelledError):
@@ -164,6 +173,12 @@ async def run_platform(ctx: DemoContext, ready: Callable[[], None] | None = None
     finally:
         ctx.stop.set()
         announcer.cancel()
-        for task in tasks:
-            task.cancel()
-        await asyncio.wait(watchers, timeout=10)
+        for (stop_one, task), watcher in reversed(list(zip(services, watchers, strict=True))):
+            stop_one.set()
+            done, _ = await asyncio.wait([watcher], timeout=SERVICE_STOP_S)
+            if not done:
+                log.warning(
+                    "demo service %s did not stop in %.0f s", task.get_name(), SERVICE_STOP_S
+                )
+                task.cancel()
+                await asyncio.wait([watcher], timeout=2)

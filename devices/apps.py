@@ -6,11 +6,12 @@ class DevicesConfig(AppConfig):
     verbose_name = "Devices and assets"
     # `manage.py demo` seeds the City of London layout into an empty registry.
     demo_prepare = ["devices.demo_data.seed_if_empty"]
-    # The embedded demo: a broker when none listens at MQTT_URL, the gateway, the simulated city.
+    # The embedded demo: a broker when none listens at MQTT_URL, the simulated city, the gateway
+    # (stopped in the reverse order: the gateway first, so it never sees its devices vanish).
     demo_services = [
         "devices.protocols.embedded.run_broker",
-        "devices.protocols.embedded.run_gateway",
         "devices.simulators.embedded.run_simulators",
+        "devices.protocols.embedded.run_gateway",
     ]
     # Reads are open to every role (cityplatform.access_platform); these are the writes.
     role_permissions = {

@@ -47,12 +47,22 @@ WATCHED = {"ActualLevel": "actual_level", "PowerW": "power_w", "Status": "status
 UNKNOWN_STATUS = "unknown"
 
 
+def _not_a_lost_connection(record: logging.LogRecord) -> bool:
+    """asyncua's publish loop logs a traceback at ERROR each time a controller's connection
+    closes under it; the session reports that loss itself, as one warning line."""
+    exc = record.exc_info[1] if record.exc_info else None
+    return not isinstance(exc, ConnectionError)
+
+
 def quiet_asyncua(level: int = logging.ERROR) -> None:
     """asyncua logs every reconnect attempt and revised parameter; keep it quiet unless the
     project's logging configuration names it."""
     logger = logging.getLogger("asyncua")
     if logger.level == logging.NOTSET:
         logger.setLevel(level)
+    session_logger = logging.getLogger("asyncua.client.ua_session.UaSession")
+    if _not_a_lost_connection not in session_logger.filters:
+        session_logger.addFilter(_not_a_lost_connection)
 
 
 quiet_asyncua()
