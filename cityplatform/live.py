@@ -24,6 +24,7 @@ import re
 import threading
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -327,6 +328,46 @@ def layer_run(layer, coroutine_function: Callable[[], Any]) -> Any:
         return async_to_sync(coroutine_function)()
     future = asyncio.run_coroutine_threadsafe(coroutine_function(), _layer_loop())
     return future.result(timeout=LAYER_SEND_TIMEOUT_S)
+
+
+# --- Batches: many messages of one kind in one event-loop turn ---------------------------------
+
+LivePayloads = list[tuple[dict[str, Any], list[str]]]  # (message as JSON, its Channels groups)
+
+_batch_sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-send")
+
+
+def live_publish_batch_soon(kind: str, payloads: LivePayloads) -> None:
+    """Hands a batch of live messages to a sender thread: the caller (a gateway sending
+    commands, a reconcile) never waits for WebSocket fan-out. In order: one sender."""
+    _batch_sender.submit(live_publish_batch, kind, payloads)
+
+
+def live_publish_batch(kind: str, payloads: LivePayloads) -> None:
+    """Sends many live messages of `kind` (built with `build_message`, to groups named by
+    `topic_group`) in one event-loop turn; never raises."""
+    layer = get_channel_layer()
+    if layer is None or not payloads:
+        return
+    permission = _kinds[kind].permission
+
+    async def send_all() -> None:
+        # Membership is asked once for the whole batch: a message for nobody is not even built.
+        listened = await groups_with_members(layer, {g for _, groups in payloads for g in groups})
+        sends = []
+        for message, groups in payloads:
+            wanted = groups if listened is None else [g for g in groups if g in listened]
+            if wanted:
+                event = group_event(message, [permission])
+                sends.extend((group, event) for group in wanted)
+        await group_send_many(layer, sends, members_known=True)
+
+    try:
+        layer_run(layer, send_all)
+    except Exception:  # a live update must never undo or break the work that caused it
+        log.exception("%d live %s messages could not be sent", len(payloads), kind)
+        return
+    metrics.LIVE_MESSAGES.labels(kind=kind).inc(len(payloads))
 
 
 # The platform's own topics and kinds; apps add theirs in their `live` modules.

@@ -44,6 +44,7 @@ from django.db import (
 from django.db import connection as db_connection
 from django.utils import timezone
 
+from cityplatform.live import build_message, live_publish_batch_soon, topic_group
 from devices import metrics
 from devices.choices import AssetKind, ControlProtocol, RejectReason
 from devices.events import DeviceEvent
@@ -894,8 +895,6 @@ class Gateway:
                     )
 
     def _live_publisher(self) -> None:
-        from cityplatform.live import build_message, topic_group
-
         while not self.stop_event.wait(self.options.live_interval_s):
             with self._live_lock:
                 if not self._live_pending:
@@ -908,7 +907,7 @@ class Gateway:
                 message = build_message(kind, schemas[kind](**fields)).model_dump(mode="json")
                 by_kind.setdefault(kind, []).append((message, [topic_group(t) for t in topics]))
             for kind, payloads in by_kind.items():
-                command_service.send_live_batch_soon(kind, payloads)
+                live_publish_batch_soon(kind, payloads)
 
 
 def _in_db_thread(function, *args, **kwargs):

@@ -8,7 +8,6 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,16 +18,7 @@ from django.db import connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from cityplatform.live import (
-    build_message,
-    group_event,
-    group_send_many,
-    groups_with_members,
-    kinds,
-    layer_run,
-    topic_group,
-)
-from cityplatform.metrics import LIVE_MESSAGES
+from cityplatform.live import build_message, layer_run, live_publish_batch_soon, topic_group
 from devices.choices import (
     PENDING_COMMAND_STATES,
     AssetKind,
@@ -593,7 +583,7 @@ def publish_command_updates(updates: Sequence[CommandUpdate]) -> None:
     if not updates:
         return
     payloads = command_updated_payloads(updates)
-    transaction.on_commit(lambda: send_live_batch_soon("command.updated", payloads))
+    transaction.on_commit(lambda: live_publish_batch_soon("command.updated", payloads))
 
 
 def command_updated_payloads(updates: Sequence[CommandUpdate]) -> list[tuple[dict, list[str]]]:
@@ -633,38 +623,3 @@ def _updated_data(update: CommandUpdate) -> CommandUpdated:
         error=update.error[:300],
         zone_id=update.zone_id,
     )
-
-
-_live_sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-send")
-
-
-def send_live_batch_soon(kind: str, payloads: list[tuple[dict, list[str]]]) -> None:
-    """Hands a batch of live messages to a sender thread: the caller (a gateway sending
-    commands, a reconcile) never waits for WebSocket fan-out."""
-    _live_sender.submit(send_live_batch, kind, payloads)
-
-
-def send_live_batch(kind: str, payloads: list[tuple[dict, list[str]]]) -> None:
-    """Sends many live messages in one event-loop turn; never raises."""
-    layer = get_channel_layer()
-    if layer is None or not payloads:
-        return
-    permission = kinds()[kind].permission
-
-    async def send_all() -> None:
-        # Membership is asked once for the whole batch: a message for nobody is not even built.
-        listened = await groups_with_members(layer, {g for _, groups in payloads for g in groups})
-        sends = []
-        for message, groups in payloads:
-            wanted = groups if listened is None else [g for g in groups if g in listened]
-            if wanted:
-                event = group_event(message, [permission])
-                sends.extend((group, event) for group in wanted)
-        await group_send_many(layer, sends, members_known=True)
-
-    try:
-        layer_run(layer, send_all)
-    except Exception:
-        log.exception("%d live %s messages could not be sent", len(payloads), kind)
-        return
-    LIVE_MESSAGES.labels(kind=kind).inc(len(payloads))
