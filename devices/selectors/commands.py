@@ -1,9 +1,11 @@
 """Reads of commands."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from devices.choices import PENDING_COMMAND_STATES
+from devices.choices import PENDING_COMMAND_STATES, CommandState
 from devices.models import Command
+from devices.services.commands.records import max_attempts
 
 
 def commands_pending(*, asset_ids=None) -> QuerySet[Command]:
@@ -15,12 +17,6 @@ def commands_pending(*, asset_ids=None) -> QuerySet[Command]:
 
 def commands_due_ids(*, now=None, limit: int = 10_000) -> list[str]:
     """Ids of commands due for (re)sending now (as `commands_claim_due` would claim them)."""
-    from django.db.models import Q
-    from django.utils import timezone
-
-    from devices.choices import CommandState
-    from devices.services.commands import max_attempts
-
     now = now or timezone.now()
     due = (
         commands_pending()

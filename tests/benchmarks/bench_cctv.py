@@ -125,7 +125,7 @@ def _alert_latencies(camera, *, count: int, warmup: int = 5):
         light_level=100,
         light_duration_s=120,
     )
-    import devices.services.commands as command_services
+    import devices.services.commands.issue as command_services
 
     told: list[float] = []
     real_notify = command_services.notify_gateway

@@ -21,16 +21,6 @@ from tests.devices.gateway_helpers import make_light
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(params=["one statement (PostgreSQL)", "ORM (SQLite, the embedded runner)"])
-def claim_path(request, monkeypatch):
-    """The claim has two implementations: both must claim the same commands the same way."""
-    from devices.services import commands
-
-    if request.param.startswith("ORM"):
-        monkeypatch.setattr(commands, "_claim_due_postgresql", commands._claim_due_orm)
-    return request.param
-
-
 def issue(light, level=80, **kwargs):
     (command,) = commands_issue(levels={light.pk: level}, reason="test", issued_by="test", **kwargs)
     return command
@@ -40,7 +30,7 @@ def ack(light, command, ok=True, level=None, reason=""):
     return (light.pk, Ack(light.device_id, str(command.pk), ok, level, reason, None))
 
 
-def test_claiming_marks_due_commands_sent_once(claim_path):
+def test_claiming_marks_due_commands_sent_once():
     light = make_light("SL-C1")
     command = issue(light)
     (claimed,) = commands_claim_due()
@@ -82,7 +72,7 @@ def test_an_ack_for_a_command_no_longer_pending_changes_nothing():
 
 
 @override_settings(COMMAND_ACK_TIMEOUT_S=10, COMMAND_MAX_ATTEMPTS=3)
-def test_without_an_ack_it_is_retried_with_backoff_then_timed_out(claim_path):
+def test_without_an_ack_it_is_retried_with_backoff_then_timed_out():
     light = make_light("SL-C5")
     command = issue(light, ttl=timedelta(hours=1))
     t0 = timezone.now()
@@ -139,7 +129,7 @@ def test_a_large_issue_and_claim_stays_a_few_queries(django_assert_max_num_queri
     assert len(claimed) == 300
 
 
-def test_a_claim_takes_only_what_this_gateway_may_send(claim_path):
+def test_a_claim_takes_only_what_this_gateway_may_send():
     """OPC-UA lights go through the gateway holding their controller's session; `ids` and
     `asset_pks` narrow the claim; an expired command is never claimed."""
     from devices.choices import AssetKind, ControlProtocol

@@ -1,18 +1,27 @@
-"""`commands_issue` on PostgreSQL: COPY the levels into a temporary table, then a few
-set-based statements (check, supersede, insert, link, desired level), so that a dusk
-reconcile of 100,000 lights costs seconds, not minutes. Same semantics as the ORM path in
-`devices.services.commands` (which SQLite uses): one pending command per light, the older
-pending one CANCELLED ("superseded") and pointing at the new one, the desired level set, and
-after the commit `command.updated` for both and one nudge to the gateways.
+"""Issue: one `set_level` command per light, in bulk, superseding the light's pending one.
+
+The levels are COPYed into a temporary table, then a few set-based statements (check,
+supersede, insert, link, desired level) do the rest, so that a dusk reconcile of 100,000 lights
+costs seconds, not minutes, and an alarm's five lights a few milliseconds. One pending command
+per light: the older pending one is CANCELLED ("superseded") and points at the new one, the
+light's desired level is set, and after the commit `command.updated` goes out for both and the
+gateways get one nudge. Lighting and cctv only ever call `commands_issue`.
 """
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import transaction
 from django.db.models.base import ModelState
+from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from devices.choices import PENDING_COMMAND_STATES, AssetKind, CommandState
 from devices.models import Asset, AssetState, Command
+from devices.services.commands.notify import notify_gateway
+from devices.services.commands.records import DEFAULT_COMMAND_TTL, CommandError, CommandUpdate
+from devices.services.commands.updates import publish_command_updates
 from devices.services.pg import raw_cursor
 
 _TEMP_TABLE = """
@@ -23,7 +32,46 @@ DELETE FROM issue_level;
 """
 
 
-def issue_pg(
+def commands_issue(
+    *,
+    levels: Mapping[int, float],
+    reason: str,
+    issued_by: str,
+    context: dict[str, Any] | None = None,
+    fade_s: float = 0,
+    ttl: timedelta = DEFAULT_COMMAND_TTL,
+    now: datetime | None = None,
+) -> list[Command]:
+    """Queues one `set_level` command per light (asset pk → level 0–100), in bulk.
+
+    A pending command for the same light is superseded (CANCELLED, pointing at the new one).
+    The lights' desired level is set. After the commit the gateway is told and the pages get
+    `command.updated`. Returns the new commands. Raises `CommandError` (nothing written) for a
+    level out of range or an asset that is not a streetlight.
+    """
+    if not levels:
+        return []
+    bad = {pk: level for pk, level in levels.items() if not 0 <= level <= 100}
+    if bad:
+        raise CommandError(f"levels must be within 0–100: {bad}")
+    now = now or timezone.now()
+    with transaction.atomic():
+        new, updates = _issue_rows(
+            levels={pk: float(level) for pk, level in levels.items()},
+            reason=reason[:300],
+            issued_by=issued_by[:150],
+            context=context or {},
+            fade_s=fade_s,
+            now=now,
+            expires_at=now + ttl,
+        )
+        publish_command_updates(updates)
+        ids = [u.id for u in updates if u.state == CommandState.QUEUED]
+        transaction.on_commit(lambda: notify_gateway(ids))
+    return new
+
+
+def _issue_rows(
     *,
     levels: dict[int, float],
     reason: str,
@@ -32,14 +80,10 @@ def issue_pg(
     fade_s: float,
     now: datetime,
     expires_at: datetime,
-) -> tuple[list[Command], list]:
+) -> tuple[list[Command], list[CommandUpdate]]:
     """Writes the commands (inside the caller's transaction). Returns the new commands and the
     changes to publish as `command.updated` (the superseded ones first, then the new ones).
     Raises `CommandError` (nothing written once the caller's transaction rolls back)."""
-    from psycopg.types.json import Jsonb
-
-    from devices.services.commands import CommandError, CommandUpdate
-
     command = Command._meta.db_table
     asset = Asset._meta.db_table
     state = AssetState._meta.db_table
