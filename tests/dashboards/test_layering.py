@@ -15,8 +15,8 @@ PUBLISHED = {"devices.assets_csv"}
 def _allowed(module: str) -> bool:
     """A module of an app's selectors, services or choices (`devices.selectors.registry`,
     an app's `analytics.selectors`), or a published format."""
-    app_part = set(module.split(".")[1:])
-    return module in PUBLISHED or bool(app_part & {"selectors", "services", "choices"})
+    segments = set(module.split(".")[1:])
+    return module in PUBLISHED or bool(segments & {"selectors", "services", "choices"})
 
 
 @pytest.fixture(scope="module")
