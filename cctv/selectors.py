@@ -1,11 +1,13 @@
 """Reads of the cctv app. What a user may see is decided here, once, for the API and pages."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, Func, QuerySet
 from django.utils import timezone
 
-from cctv.choices import WELFARE_EVENT_TYPES, AlarmCategory, EventStatus
+from cctv.choices import WELFARE_EVENT_TYPES, AlarmCategory, AlarmState, EventStatus
+from cctv.live import alarm_message
 from cctv.models import (
     Alarm,
     AlarmRule,
@@ -15,6 +17,7 @@ from cctv.models import (
     EvidenceExport,
     LegalHold,
     PurgeRun,
+    ZoneHour,
 )
 from cityplatform.permissions import has_perm
 
@@ -99,3 +102,52 @@ def cameras_review_overdue():
     from devices.selectors.cameras import cameras_needing_review
 
     return cameras_needing_review(today=timezone.localdate())
+
+
+# --- Reads of the pages (dashboards) ----------------------------------------------------------
+# dashboards reaches cctv through these and the functions above, never through its models or
+# its `live` module.
+
+
+def alarms_open_shown(user, *, limit: int) -> list[dict[str, Any]]:
+    """The open alarms this user may see, most urgent first, in the shape of the live alarm
+    messages (`cctv.live.alarm_message`), so that the security console renders the first load
+    and the live updates the same way."""
+    alarms = (
+        alarms_visible_to(user)
+        .exclude(state=AlarmState.CLOSED)
+        .order_by("priority", "-raised_at")[:limit]
+    )
+    return [alarm_message(alarm) for alarm in alarms]
+
+
+ZONE_HOUR_FIELDS = (
+    "hour",
+    "zone_id",
+    "events",
+    "events_dim",
+    "events_lit",
+    "events_boosted",
+    "mean_level",
+    "lights",
+)
+
+
+def zone_hour_rows(
+    *, since: datetime, until: datetime, zone_id: int | None = None
+) -> QuerySet[ZoneHour]:
+    """The stored zone-hour analytics rows of [since, until) as dicts of `ZONE_HOUR_FIELDS`,
+    oldest hour first (every count still includes every event type: the caller leaves out
+    what its viewer may not see, with `event_counts_shown`)."""
+    rows = ZoneHour.objects.filter(hour__gte=since, hour__lt=until)
+    if zone_id is not None:
+        rows = rows.filter(zone_id=zone_id)
+    return rows.order_by("hour", "zone_id").values(*ZONE_HOUR_FIELDS)
+
+
+def zone_hour_event_types(*, since: datetime, until: datetime) -> set[str]:
+    """The event types counted in the zone-hour rows of [since, until), anywhere in the city:
+    the keys of their `events` maps, collected by PostgreSQL (`jsonb_object_keys`)."""
+    rows = ZoneHour.objects.filter(hour__gte=since, hour__lt=until)
+    keys = rows.annotate(key=Func(F("events"), function="jsonb_object_keys"))
+    return set(keys.values_list("key", flat=True).distinct())

@@ -1,8 +1,10 @@
 """Reads behind the pages, built on the back-end apps' selectors.
 
 The pages' own shapes (the inventory's filters and sort, the map's compact features, per-zone
-summaries) are composed here from `devices.selectors` (the aggregates: `summaries`); dashboards
-imports devices' models for type hints only.
+summaries, the console's first load) are composed here from the selectors of `devices`
+(the aggregates: `summaries`), `lighting` and `cctv`: dashboards imports none of their models,
+`api` or `live` modules. The assets, faults and maintenance records handed to the templates are
+the instances those selectors return.
 """
 
 from dataclasses import dataclass
@@ -14,10 +16,13 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from cctv.selectors import alarms_open_shown
 from devices.choices import AssetKind, LifecycleStatus
-from devices.models import Asset, Fault, MaintenanceRecord
 from devices.selectors import registry, summaries
 from devices.selectors.gateway import telemetry_for_asset
+from devices.selectors.lights import light_commands
+from lighting.choices import OverrideState
+from lighting.selectors import overrides, overrides_shown
 
 # --- Overview ---------------------------------------------------------------------------------
 
@@ -128,7 +133,7 @@ class AssetQuery:
     descending: bool = False
 
 
-def asset_table(query: AssetQuery) -> QuerySet[Asset]:
+def asset_table(query: AssetQuery) -> QuerySet:
     assets = registry.assets_list()
     if query.q:
         term = query.q.strip()
@@ -164,23 +169,21 @@ def asset_page(query: AssetQuery, *, page: int, per_page: int = 50) -> Page:
     return Paginator(asset_table(query), per_page).get_page(page)
 
 
-def asset_detail(device_id: str) -> Asset | None:
-    try:
-        return registry.asset_get(device_id=device_id)
-    except Asset.DoesNotExist:
-        return None
+def asset_detail(device_id: str):
+    """The asset (as `registry.assets_list` reads it), or None when there is no such device."""
+    return registry.assets_list().filter(device_id=device_id).first()
 
 
-def asset_faults(asset: Asset, *, limit: int = 50) -> list[Fault]:
+def asset_faults(asset, *, limit: int = 50) -> list:
     return list(registry.faults_list().filter(asset=asset).order_by("-raised_at")[:limit])
 
 
-def asset_maintenance(asset: Asset, *, limit: int = 50) -> list[MaintenanceRecord]:
+def asset_maintenance(asset, *, limit: int = 50) -> list:
     return list(registry.maintenance_list().filter(asset=asset).order_by("-opened_at")[:limit])
 
 
 def telemetry_series(
-    asset: Asset, *, hours: int = 24, now: datetime | None = None
+    asset, *, hours: int = 24, now: datetime | None = None
 ) -> list[dict[str, Any]]:
     since = (now or timezone.now()) - timedelta(hours=hours)
     rows = (
@@ -207,16 +210,7 @@ CONSOLE_ALARM_LIMIT = 500
 def console_alarms(user) -> list[dict[str, Any]]:
     """The open alarms this user may see (welfare only for those allowed), most urgent first,
     in the shape of the live messages so that the page renders both the same way."""
-    from cctv.choices import AlarmState
-    from cctv.live import alarm_message
-    from cctv.selectors import alarms_visible_to
-
-    alarms = (
-        alarms_visible_to(user)
-        .exclude(state=AlarmState.CLOSED)
-        .order_by("priority", "-raised_at")[:CONSOLE_ALARM_LIMIT]
-    )
-    return [alarm_message(alarm) for alarm in alarms]
+    return alarms_open_shown(user, limit=CONSOLE_ALARM_LIMIT)
 
 
 OVERRIDE_PAGE_FIELDS = (
@@ -233,45 +227,33 @@ OVERRIDE_PAGE_FIELDS = (
 )
 
 
-def _override_rows(overrides, user, names=OVERRIDE_PAGE_FIELDS) -> list[dict[str, Any]]:
-    """Overrides as this user may see them (a welfare alarm's response: no reason, no alarm
-    link for those who may not see welfare alarms; `lighting.visibility` decides)."""
-    from lighting.visibility import may_see_of, override_shown
-
-    may_see = may_see_of(user)
-    rows = []
-    for o in overrides:
-        fields = {name: getattr(o, name) for name in names}
-        rows.append(
-            override_shown(fields, details_permission=o.details_permission, may_see=may_see)
-        )
-    return rows
-
-
 def active_overrides(user) -> list[dict[str, Any]]:
-    from lighting.selectors import overrides
-
-    active = overrides(state="active").order_by("priority", "-created_at")[:100]
-    return _override_rows(active, user)
+    active = overrides(state=OverrideState.ACTIVE).order_by("priority", "-created_at")[:100]
+    return overrides_shown(active, user=user, fields=OVERRIDE_PAGE_FIELDS)
 
 
 def lighting_overview(user) -> dict[str, Any]:
     """Active and scheduled overrides (as this user may see them), the latest command outcomes,
     open lamp faults."""
-    from devices.selectors.lights import light_commands
-    from lighting.selectors import overrides
-
     lamp_faults = (
         registry.faults_list()
         .filter(cleared_at__isnull=True, asset__kind=AssetKind.STREETLIGHT)
         .order_by("-raised_at")[:50]
     )
     shown = (*OVERRIDE_PAGE_FIELDS, "zone", "radius_m", "starts_at")
-    active = overrides(state="active").select_related("zone").order_by("priority", "-created_at")
-    scheduled = overrides(state="scheduled").select_related("zone")
+    active = (
+        overrides(state=OverrideState.ACTIVE)
+        .select_related("zone")
+        .order_by("priority", "-created_at")
+    )
+    scheduled = overrides(state=OverrideState.SCHEDULED).select_related("zone")
     return {  # rows read like the model's instances (`o.reason`) by the template
-        "overrides": [SimpleNamespace(**o) for o in _override_rows(active[:100], user, shown)],
-        "scheduled": [SimpleNamespace(**o) for o in _override_rows(scheduled[:50], user, shown)],
+        "overrides": [
+            SimpleNamespace(**o) for o in overrides_shown(active[:100], user=user, fields=shown)
+        ],
+        "scheduled": [
+            SimpleNamespace(**o) for o in overrides_shown(scheduled[:50], user=user, fields=shown)
+        ],
         "commands": list(light_commands()[:50]),
         "faults": list(lamp_faults),
     }

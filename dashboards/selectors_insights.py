@@ -1,6 +1,7 @@
 """Reads behind the insights page: the correlation analytics (hotspots and recommendations from
 `cctv.services.analytics_hotspots`, read as they are) and the hour-by-hour series the page's
-charts draw, aggregated from the zone-hour rows the periodic analytics store.
+charts draw, aggregated from the zone-hour rows the periodic analytics store (read through
+`cctv.selectors`).
 
 The series split each hour's events by the lighting they happened in, as the analytics did:
 dim (dark, scheduled lighting under the dim level), lit (dark, scheduled lighting at or above
@@ -12,11 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
-from django.db.models import F, Func
-
-from cctv.models import ZoneHour
-from cctv.selectors import event_counts_shown
+from cctv.selectors import event_counts_shown, zone_hour_event_types, zone_hour_rows
 from cctv.services import analytics_hotspots
 
 
@@ -42,23 +39,19 @@ def zone_hour_series(query: InsightsQuery) -> list[dict[str, Any]]:
     """One point per hour of the period (hours with no stored row are left out): events by
     lighting side, and the mean reported level (over the zone's lights, or over the city's
     lights weighted by how many each zone has)."""
-    rows = ZoneHour.objects.filter(hour__gte=query.since, hour__lt=query.until)
-    if query.zone_id is not None:
-        rows = rows.filter(zone_id=query.zone_id)
+    rows = zone_hour_rows(since=query.since, until=query.until, zone_id=query.zone_id)
     points: dict[datetime, dict[str, Any]] = {}
-    for row in rows.values_list(
-        "hour", "events", "events_dim", "events_lit", "events_boosted", "mean_level", "lights"
-    ).order_by("hour"):
-        hour, events, dim, lit, boosted, level, lights = row
+    hidden = query.hidden_types
+    for row in rows:
         point = points.setdefault(
-            hour,
+            row["hour"],
             {"dim": 0, "lit": 0, "boosted": 0, "all": 0, "_level": 0.0, "_lights": 0},
         )
-        hidden = query.hidden_types
-        point["dim"] += _count(dim, query.event_type, hidden)
-        point["lit"] += _count(lit, query.event_type, hidden)
-        point["boosted"] += _count(boosted, query.event_type, hidden)
-        point["all"] += _count(events, query.event_type, hidden)
+        point["dim"] += _count(row["events_dim"], query.event_type, hidden)
+        point["lit"] += _count(row["events_lit"], query.event_type, hidden)
+        point["boosted"] += _count(row["events_boosted"], query.event_type, hidden)
+        point["all"] += _count(row["events"], query.event_type, hidden)
+        level, lights = row["mean_level"], row["lights"]
         if level is not None and lights:
             point["_level"] += level * lights
             point["_lights"] += lights
@@ -80,15 +73,7 @@ def zone_hour_series(query: InsightsQuery) -> list[dict[str, Any]]:
 
 def event_types(query: InsightsQuery) -> list[str]:
     """The event types counted in the period, anywhere in the city (for the type filter)."""
-    rows = ZoneHour.objects.filter(hour__gte=query.since, hour__lt=query.until)
-    if connection.vendor == "postgresql":
-        keys = (
-            rows.annotate(key=Func(F("events"), function="jsonb_object_keys"))
-            .values_list("key", flat=True)
-            .distinct()
-        )
-        return sorted(set(keys) - query.hidden_types)
-    found = {key for events in rows.values_list("events", flat=True) for key in events}
+    found = zone_hour_event_types(since=query.since, until=query.until)
     return sorted(found - query.hidden_types)
 
 

@@ -1,10 +1,12 @@
 """Pages. Each view checks the role through the platform's one permission layer, reads through
-`dashboards.selectors` (or the back-end apps' selectors), and renders."""
+`dashboards.selectors` (or the back-end apps' selectors), and renders. The lighting pages are in
+`views_lighting`, the insights page in `views_insights`; both render with `render_page`."""
 
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 
@@ -16,7 +18,11 @@ from dashboards import selectors
 from dashboards.context_processors import page_context
 from dashboards.navigation import landing_for
 from dashboards.permissions import page_permission
-from devices.choices import AssetKind, LifecycleStatus
+from devices.assets_csv import COLUMNS, asset_row
+from devices.choices import AssetKind, LifecycleStatus, RejectReason
+from devices.selectors.gateway import rejected_messages_list
+from devices.selectors.registry import assets_export_rows
+from devices.services.asset_import import ImportFileError, assets_import
 from lighting.services.override_limits import (
     SECURITY_MIN_PRIORITY,
     security_boost_limits,
@@ -80,23 +86,6 @@ def security(request: HttpRequest) -> HttpResponse:
             "console": console,
         },
         active="security",
-    )
-
-
-@page_permission(perms.LIGHTING_PAGES)
-def lighting(request: HttpRequest) -> HttpResponse:
-    from dashboards.views_lighting import lighting_live_context
-
-    return render_page(
-        request,
-        "dashboards/lighting/index.html",
-        {
-            "zone_ids": selectors.zone_ids()[:200],
-            "zones": selectors.zone_light_levels(),
-            **selectors.lighting_overview(request.user),
-            **lighting_live_context(request),
-        },
-        active="lighting",
     )
 
 
@@ -201,8 +190,6 @@ def asset_import(request: HttpRequest) -> HttpResponse:
     """Upload an assets CSV: every bad row is listed with its line and reasons; nothing is
     written unless all rows are valid, or the user asks for the valid rows only, or it is a
     check (dry run)."""
-    from devices.services.asset_import import ImportFileError, assets_import
-
     may_import = has_perm(request.user, "devices.import_assets")
     context: dict = {"may_import": may_import, "max_mb": IMPORT_MAX_BYTES // (1024 * 1024)}
     if request.method == "POST":
@@ -233,9 +220,6 @@ def asset_import(request: HttpRequest) -> HttpResponse:
 @page_permission(perms.ASSET_PAGES)
 def asset_export(request: HttpRequest) -> StreamingHttpResponse:
     """The inventory as CSV, with the filters of the table (the import's format)."""
-    from devices.assets_csv import COLUMNS, asset_row
-    from devices.selectors.registry import assets_export_rows
-
     assets = selectors.asset_table(_asset_query(request))
     rows = map(asset_row, assets_export_rows(assets=assets))
     response = StreamingHttpResponse(
@@ -248,9 +232,6 @@ def asset_export(request: HttpRequest) -> StreamingHttpResponse:
 @page_permission(perms.ASSET_PAGES)
 def rejected_messages(request: HttpRequest) -> HttpResponse:
     """Device messages the gateway refused, with their reasons (never dropped in silence)."""
-    from devices.choices import RejectReason
-    from devices.selectors.gateway import rejected_messages_list
-
     if not has_perm(request.user, "devices.view_rejectedmessage"):
         raise PermissionDenied("Your role may not read rejected device messages.")
     reason = request.GET.get("reason", "")
@@ -258,8 +239,6 @@ def rejected_messages(request: HttpRequest) -> HttpResponse:
         device_id=request.GET.get("device", "")[:64] or None,
         reason_code=reason if reason in RejectReason.values else None,
     ).order_by("-received_at")
-    from django.core.paginator import Paginator
-
     page = Paginator(messages, 50).get_page(request.GET.get("page") or 1)
     return render_page(
         request,

@@ -1,4 +1,5 @@
-"""The lighting pages beyond the live overview: programmes, calendars and energy.
+"""The lighting pages: the live overview (zones, overrides, commands, lamp faults), programmes,
+calendars and energy.
 
 Every role may read them (the lighting API's reads are open to all roles); only a role that may
 change programmes, calendars or assignments gets the editors' controls. The pages render what
@@ -20,10 +21,9 @@ from dashboards import selectors
 from dashboards.navigation import NavItem
 from dashboards.permissions import page_permission
 from dashboards.views import render_page
+from devices.choices import FaultType
 from lighting import selectors as lighting_selectors
-from lighting.api.serializers import CalendarSerializer, LightGroupSerializer, ProgrammeSerializer
 from lighting.choices import RuleKind, StepTrigger
-from lighting.models import CalendarAssignment
 
 # The lighting pages' own tabs, shown to whoever may open each one.
 LIGHTING_TABS: list[NavItem] = [
@@ -54,8 +54,6 @@ def _selected(request: HttpRequest) -> int | None:
 
 def lighting_live_context(request: HttpRequest) -> dict:
     """What the live lighting page adds for its tabs, its profile chart and its live faults."""
-    from devices.choices import FaultType
-
     return {
         "tabs": lighting_tabs(request.user),
         "tab": "lighting",
@@ -71,6 +69,21 @@ def lighting_live_context(request: HttpRequest) -> dict:
     }
 
 
+@page_permission(perms.LIGHTING_PAGES)
+def lighting(request: HttpRequest) -> HttpResponse:
+    return render_page(
+        request,
+        "dashboards/lighting/index.html",
+        {
+            "zone_ids": selectors.zone_ids()[:200],
+            "zones": selectors.zone_light_levels(),
+            **selectors.lighting_overview(request.user),
+            **lighting_live_context(request),
+        },
+        active="lighting",
+    )
+
+
 @page_permission(perms.OVERVIEW)
 def programmes(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -80,7 +93,7 @@ def programmes(request: HttpRequest) -> HttpResponse:
         "programmes",
         {
             "editor": {
-                "programmes": ProgrammeSerializer(lighting_selectors.programmes(), many=True).data,
+                "programmes": lighting_selectors.programmes_as_api(),
                 "selected": _selected(request),
                 "may_add": has_perm(user, "lighting.add_programme"),
                 "may_change": has_perm(user, "lighting.change_programme"),
@@ -96,19 +109,16 @@ def programmes(request: HttpRequest) -> HttpResponse:
 @page_permission(perms.OVERVIEW)
 def calendars(request: HttpRequest) -> HttpResponse:
     user = request.user
-    assignments = CalendarAssignment.objects.select_related("zone", "group").order_by("pk")
+    assignments = lighting_selectors.calendar_assignments()
     return _page(
         request,
         "dashboards/lighting/calendars.html",
         "calendars",
         {
             "editor": {
-                "calendars": CalendarSerializer(lighting_selectors.calendars(), many=True).data,
+                "calendars": lighting_selectors.calendars_as_api(),
                 "programmes": list(lighting_selectors.programmes().values("id", "name")),
-                "groups": [
-                    {"id": g["id"], "name": g["name"]}
-                    for g in LightGroupSerializer(lighting_selectors.light_groups(), many=True).data
-                ],
+                "groups": lighting_selectors.light_group_names(),
                 "zones": selectors.zone_choices(),
                 "assignments": [
                     {

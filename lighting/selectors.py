@@ -1,8 +1,12 @@
 """Reads of the lighting app."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from lighting.api.serializers import CalendarSerializer, ProgrammeSerializer
 from lighting.choices import OverrideState
 from lighting.models import (
     Calendar,
@@ -12,6 +16,7 @@ from lighting.models import (
     Override,
     Programme,
 )
+from lighting.visibility import may_see_of, override_shown
 
 
 def programmes() -> QuerySet[Programme]:
@@ -131,3 +136,48 @@ def zone_calendar(*, zone_id: int) -> Calendar | None:
             return calendars().filter(pk=own[current]).first()
         current = zones[current].parent_id if current in zones else None
     return None
+
+
+# --- Reads of the pages (dashboards) ----------------------------------------------------------
+# dashboards reaches lighting through these and the functions above, never through its models,
+# its API's serializers or `lighting.visibility`.
+
+
+def programmes_as_api() -> list[dict[str, Any]]:
+    """Every programme as the lighting API lists it (GET /api/v1/lighting/programmes/): the
+    programmes page's editor starts from the same shape it then saves and reloads."""
+    return ProgrammeSerializer(programmes(), many=True).data
+
+
+def calendars_as_api() -> list[dict[str, Any]]:
+    """Every calendar with its rules as the lighting API lists it (the calendars page's
+    editor, as `programmes_as_api`)."""
+    return CalendarSerializer(calendars(), many=True).data
+
+
+def light_group_names() -> list[dict[str, Any]]:
+    """`{"id", "name"}` of every light group, by name (for a page's pickers)."""
+    return list(LightGroup.objects.order_by("name").values("id", "name"))
+
+
+def calendar_assignments() -> QuerySet[CalendarAssignment]:
+    """Every calendar assignment with its zone or group, oldest first."""
+    return CalendarAssignment.objects.select_related("zone", "group").order_by("pk")
+
+
+def overrides_shown(
+    overrides: Iterable[Override], *, user, fields: Iterable[str]
+) -> list[dict[str, Any]]:
+    """`fields` of each override as this user may see them (a welfare alarm's response: no
+    reason, no alarm link for whoever may not see welfare alarms; `lighting.visibility`
+    decides, as it does for the API and the live messages)."""
+    may_see = may_see_of(user)
+    names = tuple(fields)
+    return [
+        override_shown(
+            {name: getattr(o, name) for name in names},
+            details_permission=o.details_permission,
+            may_see=may_see,
+        )
+        for o in overrides
+    ]
