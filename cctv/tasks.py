@@ -69,7 +69,7 @@ def analytics_report(since: str | None = None, until: str | None = None) -> int:
     instants. Idempotent. Returns the report's id."""
     from datetime import datetime
 
-    from cctv.services.analytics_hotspots import (
+    from cctv.analytics.reports import (
         analytics_report_compute,
         analytics_report_nightly,
     )
@@ -86,7 +86,7 @@ def analytics_report(since: str | None = None, until: str | None = None) -> int:
 @shared_task(base=RetryingTask, name="cctv.tasks.latency_published")
 def latency_published() -> int:
     """Completes alarms' latency records with the instant their commands were sent."""
-    from cctv.services.correlation import latency_fill_published
+    from cctv.analytics.latency import latency_fill_published
 
     return latency_fill_published()
 
@@ -97,7 +97,7 @@ def analytics_zone_hours(start: str | None = None, end: str | None = None) -> in
     complete hours when none is given (beat, hourly). Idempotent."""
     from django.utils.dateparse import parse_datetime
 
-    from cctv.services.analytics import zone_hours_compute, zone_hours_recent
+    from cctv.analytics.zone_hours import zone_hours_compute, zone_hours_recent
 
     if start and end:
         return zone_hours_compute(start=parse_datetime(start), end=parse_datetime(end))
@@ -112,7 +112,7 @@ def analytics_day(day: str | None = None) -> int:
 
     from django.utils import timezone
 
-    from cctv.services.analytics import zone_hours_compute
+    from cctv.analytics.zone_hours import zone_hours_compute
 
     when = date.fromisoformat(day) if day else timezone.now().date() - timedelta(days=1)
     start = datetime(when.year, when.month, when.day, tzinfo=UTC)

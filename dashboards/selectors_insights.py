@@ -1,5 +1,5 @@
 """Reads behind the insights page: the correlation analytics (hotspots and recommendations from
-`cctv.services.analytics_hotspots`, read as they are) and the hour-by-hour series the page's
+`cctv.analytics.hotspots`, read as they are) and the hour-by-hour series the page's
 charts draw, aggregated from the zone-hour rows the periodic analytics store.
 
 The series split each hour's events by the lighting they happened in, as the analytics did:
@@ -15,9 +15,9 @@ from typing import Any
 from django.db import connection
 from django.db.models import F, Func
 
+from cctv.analytics import hotspots as analytics_hotspots
 from cctv.models import ZoneHour
 from cctv.selectors import event_counts_shown
-from cctv.services import analytics_hotspots
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework import status
 
+from cctv.analytics.context import events_contextualise
+from cctv.analytics.latency import alarm_latency_record
 from cctv.choices import (
     OPEN_ALARM_STATES,
     TECHNICAL_EVENT_TYPES,
@@ -27,7 +29,6 @@ from cctv.choices import (
     EventStatus,
 )
 from cctv.models import Alarm, AlarmEvent, AlarmLog, AlarmRule, Event
-from cctv.services.correlation import alarm_latency_record, events_contextualise
 from cctv.services.ingest import events_mark_evaluated
 from cctv.services.rules import rule_matches, rules_for_types
 from cityplatform.api import ApplicationError

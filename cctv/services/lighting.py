@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from cctv.analytics.core.context import context_allows_response
 from cctv.choices import AlarmAction, AlarmCategory, LightScope
 from cctv.models import Alarm, AlarmLog, AlarmRule
 from cctv.selectors import WELFARE_PERMISSION
@@ -89,8 +90,6 @@ def lighting_respond(
     if alarm.override_id is not None or not rule.has_lighting:
         return
     if rule.respond_only_when_dim:
-        from cctv.services.correlation import context_allows_response
-
         allowed, why = context_allows_response(context=context, threshold=rule.dim_level)
         if not allowed:
             _record(alarm, {"skipped": why}, f"No lighting response: {why}.")
