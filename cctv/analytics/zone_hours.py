@@ -33,6 +33,7 @@ from cityplatform.api import ApplicationError
 from devices.choices import AssetKind
 from devices.selectors import lights as light_selectors
 from devices.selectors.cameras import camera_offline_spells, cameras_by_zone
+from lighting.choices import Operation, ScopeKind
 from lighting.selectors import override_covers, override_end, overrides_in_force_between
 
 log = logging.getLogger(__name__)
@@ -57,12 +58,12 @@ def _boosts_by_light(lights, start: datetime, end: datetime) -> dict[int, list[t
     """light pk → [(from, to)] of the `max` overrides in force on it within [start, end)."""
     found: dict[int, list[tuple]] = defaultdict(list)
     known = {light.pk for light in lights}
-    for override in overrides_in_force_between(start=start, end=end, operation="max"):
+    for override in overrides_in_force_between(start=start, end=end, operation=Operation.MAX):
         a = max(override.starts_at, start)
         b = min(override_end(override) or end, end)
         if b <= a:
             continue
-        if override.scope_kind == "lights":  # the usual alarm boost: no scan of every light
+        if override.scope_kind == ScopeKind.LIGHTS:  # the usual alarm boost: no scan of every light
             members = known.intersection(override.light_ids)
         else:
             members = override_covers(override, lights)

@@ -19,6 +19,7 @@ from cctv.models import (
 from cctv.services.rules import RULE_FIELDS
 from cityplatform.api import InstantInput
 from devices.models import Asset, Zone
+from devices.selectors.cameras import commands_of_override
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -152,8 +153,6 @@ class AlarmDetailSerializer(AlarmSerializer):
         return list(alarm.events.order_by("ts").values_list("pk", flat=True))
 
     def get_commands(self, alarm) -> list[dict]:
-        from devices.selectors.cameras import commands_of_override
-
         if alarm.override_id is None:
             return []
         return commands_of_override(override_id=alarm.override_id)
