@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from cctv import selectors
 from cctv.api import serializers as s
+from cctv.choices import AlarmState
 from cctv.models import Alarm, AlarmRule, Event
 from cctv.services import alarms as alarm_services
 from cctv.services import rules, sources
@@ -95,7 +96,11 @@ class AlarmFilter(FilterSet):
         fields = ["state", "category", "priority", "zone", "camera", "rule", "assignee"]
 
     def filter_open(self, queryset, name, value):
-        return queryset.exclude(state="closed") if value else queryset.filter(state="closed")
+        return (
+            queryset.exclude(state=AlarmState.CLOSED)
+            if value
+            else queryset.filter(state=AlarmState.CLOSED)
+        )
 
 
 class AlarmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

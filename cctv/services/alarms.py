@@ -16,6 +16,7 @@ from django.utils import timezone
 from rest_framework import status
 
 from cctv.choices import (
+    VULNERABLE_PERSON,
     AlarmAction,
     AlarmCategory,
     AlarmResolution,
@@ -48,7 +49,7 @@ def camera_may_alarm(info: CameraInfo) -> bool:
 
 def alarm_category_for(rule: AlarmRule, event: Event, info: CameraInfo) -> str:
     """A vulnerable person seen at a high-risk site is a welfare alarm whatever the rule says."""
-    if event.type == "vulnerable_person" and info.zone_kind == ZoneKind.HIGH_RISK_SITE:
+    if event.type == VULNERABLE_PERSON and info.zone_kind == ZoneKind.HIGH_RISK_SITE:
         return AlarmCategory.WELFARE
     return rule.category
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from cctv.analytics.core.context import context_allows_response
-from cctv.choices import AlarmAction, AlarmCategory, LightScope
+from cctv.choices import AlarmAction, AlarmCategory, AlarmState, LightScope
 from cctv.models import Alarm, AlarmLog, AlarmRule
 from cctv.selectors import WELFARE_PERMISSION
 from cityplatform.services import Actor
@@ -155,7 +155,7 @@ def lighting_extend_open(*, now: datetime | None = None) -> int:
     count = 0
     alarms = (
         Alarm.objects.filter(override_id__isnull=False, rule__light_extend=True)
-        .exclude(state="closed")
+        .exclude(state=AlarmState.CLOSED)
         .select_related("rule")
     )
     for alarm in alarms:
