@@ -32,6 +32,7 @@ class CctvConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        # deferred: the app registry is not ready while apps.py is imported (models load later)
         from cctv.services.ingest import events_ingest
         from devices.events import register_event_sink
 

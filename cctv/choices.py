@@ -75,4 +75,5 @@ TECHNICAL_EVENT_TYPES = frozenset({TechnicalCondition.TAMPER, TechnicalCondition
 
 # Event types that are welfare matters (early warning at high-risk sites): seen only by those
 # allowed to handle welfare alarms, in the API and on the live channel.
-WELFARE_EVENT_TYPES = frozenset({"vulnerable_person"})
+VULNERABLE_PERSON = "vulnerable_person"  # an analytics event type (camera allowlists name it)
+WELFARE_EVENT_TYPES = frozenset({VULNERABLE_PERSON})

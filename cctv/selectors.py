@@ -20,6 +20,7 @@ from cctv.models import (
     ZoneHour,
 )
 from cityplatform.permissions import has_perm
+from devices.selectors.cameras import cameras_needing_review
 
 WELFARE_PERMISSION = "cctv.view_welfare_alarm"
 
@@ -99,8 +100,6 @@ def purge_runs() -> QuerySet[PurgeRun]:
 def cameras_review_overdue():
     """Cameras whose purpose review is overdue (Surveillance Camera Code, principle 1), and
     cameras with no recorded purpose: shown on the pages."""
-    from devices.selectors.cameras import cameras_needing_review
-
     return cameras_needing_review(today=timezone.localdate())
 
 

@@ -2,8 +2,21 @@
 cityplatform/celery.py); the housekeeping ones on `default`. Each takes ids, calls one service,
 and is idempotent."""
 
-from celery import shared_task
+from datetime import UTC, date, datetime, timedelta
 
+from celery import shared_task
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from cctv.analytics.latency import latency_fill_published
+from cctv.analytics.reports import analytics_report_compute, analytics_report_nightly
+from cctv.analytics.zone_hours import zone_hours_compute, zone_hours_recent
+from cctv.selectors import events_unevaluated
+from cctv.services import retention as retention_services
+from cctv.services.announce import events_announce
+from cctv.services.evaluation import alarms_evaluate
+from cctv.services.lighting import lighting_extend_open
+from cctv.services.technical import technical_reconcile
 from cityplatform.taskbase import RetryingTask
 
 
@@ -11,9 +24,6 @@ from cityplatform.taskbase import RetryingTask
 def event_evaluate(event_ids: list[int], announce_ids: list[int] | None = None) -> int:
     """Runs the alarm rules over newly stored (or updated) events, then tells the pages about
     the new ones (`event.received`)."""
-    from cctv.services.alarms import alarms_evaluate
-    from cctv.services.ingest import events_announce
-
     touched = alarms_evaluate(event_ids=event_ids) if event_ids else []
     if announce_ids:
         events_announce(event_ids=announce_ids)
@@ -23,9 +33,6 @@ def event_evaluate(event_ids: list[int], announce_ids: list[int] | None = None) 
 @shared_task(base=RetryingTask, name="cctv.tasks.event_evaluate_pending")
 def event_evaluate_pending() -> int:
     """Evaluates accepted events whose evaluation never ran (a lost task): beat, every minute."""
-    from cctv.selectors import events_unevaluated
-    from cctv.services.alarms import alarms_evaluate
-
     ids = events_unevaluated()
     return len(alarms_evaluate(event_ids=ids)) if ids else 0
 
@@ -33,8 +40,6 @@ def event_evaluate_pending() -> int:
 @shared_task(base=RetryingTask, name="cctv.tasks.alert_technical_reconcile")
 def alert_technical_reconcile() -> dict[str, int]:
     """Technical alarms follow the cameras' open faults (offline, tamper, video loss)."""
-    from cctv.services.technical import technical_reconcile
-
     raised, closed = technical_reconcile()
     return {"raised": len(raised), "closed": len(closed)}
 
@@ -42,17 +47,13 @@ def alert_technical_reconcile() -> dict[str, int]:
 @shared_task(base=RetryingTask, name="cctv.tasks.alert_lighting_extend")
 def alert_lighting_extend() -> int:
     """Keeps the lights up for open alarms whose rule says so, within its bound."""
-    from cctv.services.lighting import lighting_extend_open
-
     return lighting_extend_open()
 
 
 @shared_task(base=RetryingTask, name="cctv.tasks.retention_purge")
 def retention_purge() -> dict[str, int]:
     """The nightly purge of events and closed alarms past retention (legal holds kept)."""
-    from cctv.services.retention import retention_purge as purge
-
-    run = purge()
+    run = retention_services.retention_purge()
     return {
         "events_deleted": run.events_deleted,
         "alarms_deleted": run.alarms_deleted,
@@ -67,13 +68,6 @@ def analytics_report(since: str | None = None, until: str | None = None) -> int:
     """Stores the hotspots and recommendations of a period (beat, nightly after
     `analytics_day`: the 28 days to today's midnight, UTC). Any past period by its ISO
     instants. Idempotent. Returns the report's id."""
-    from datetime import datetime
-
-    from cctv.services.analytics_hotspots import (
-        analytics_report_compute,
-        analytics_report_nightly,
-    )
-
     if since and until:
         report = analytics_report_compute(
             since=datetime.fromisoformat(since), until=datetime.fromisoformat(until)
@@ -86,8 +80,6 @@ def analytics_report(since: str | None = None, until: str | None = None) -> int:
 @shared_task(base=RetryingTask, name="cctv.tasks.latency_published")
 def latency_published() -> int:
     """Completes alarms' latency records with the instant their commands were sent."""
-    from cctv.services.correlation import latency_fill_published
-
     return latency_fill_published()
 
 
@@ -95,10 +87,6 @@ def latency_published() -> int:
 def analytics_zone_hours(start: str | None = None, end: str | None = None) -> int:
     """Recomputes the zone-hour analytics of [start, end) (ISO instants), or of the last
     complete hours when none is given (beat, hourly). Idempotent."""
-    from django.utils.dateparse import parse_datetime
-
-    from cctv.services.analytics import zone_hours_compute, zone_hours_recent
-
     if start and end:
         return zone_hours_compute(start=parse_datetime(start), end=parse_datetime(end))
     return zone_hours_recent()
@@ -108,12 +96,6 @@ def analytics_zone_hours(start: str | None = None, end: str | None = None) -> in
 def analytics_day(day: str | None = None) -> int:
     """Recomputes one UTC day of zone-hour analytics (default: yesterday), catching late
     events and level changes (beat, nightly). Idempotent."""
-    from datetime import UTC, date, datetime, timedelta
-
-    from django.utils import timezone
-
-    from cctv.services.analytics import zone_hours_compute
-
     when = date.fromisoformat(day) if day else timezone.now().date() - timedelta(days=1)
     start = datetime(when.year, when.month, when.day, tzinfo=UTC)
     return zone_hours_compute(start=start, end=start + timedelta(days=1))

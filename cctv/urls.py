@@ -3,16 +3,16 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from cctv.api import analytics_views, views
+from cctv.api import analytics_views, evidence_views, views
 
 router = DefaultRouter()
 router.register("cctv/events", views.EventViewSet, basename="cctv-event")
 router.register("cctv/alarms", views.AlarmViewSet, basename="cctv-alarm")
 router.register("cctv/rules", views.AlarmRuleViewSet, basename="cctv-rule")
 router.register("cctv/sources", views.EventSourceViewSet, basename="cctv-source")
-router.register("cctv/holds", views.LegalHoldViewSet, basename="cctv-hold")
-router.register("cctv/exports", views.EvidenceExportViewSet, basename="cctv-export")
-router.register("cctv/purges", views.PurgeRunViewSet, basename="cctv-purge")
+router.register("cctv/holds", evidence_views.LegalHoldViewSet, basename="cctv-hold")
+router.register("cctv/exports", evidence_views.EvidenceExportViewSet, basename="cctv-export")
+router.register("cctv/purges", evidence_views.PurgeRunViewSet, basename="cctv-purge")
 
 urlpatterns = [
     path("cctv/events/ingest/", views.WebhookIngestView.as_view(), name="cctv-webhook-ingest"),

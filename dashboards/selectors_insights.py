@@ -1,5 +1,5 @@
 """Reads behind the insights page: the correlation analytics (hotspots and recommendations from
-`cctv.services.analytics_hotspots`, read as they are) and the hour-by-hour series the page's
+`cctv.analytics.hotspots`, read as they are) and the hour-by-hour series the page's
 charts draw, aggregated from the zone-hour rows the periodic analytics store (read through
 `cctv.selectors`).
 
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from cctv.analytics import hotspots as analytics_hotspots
 from cctv.selectors import event_counts_shown, zone_hour_event_types, zone_hour_rows
-from cctv.services import analytics_hotspots
 
 
 @dataclass(frozen=True)

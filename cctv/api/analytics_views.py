@@ -15,9 +15,11 @@ from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cctv.analytics import hotspots as analytics_hotspots
+from cctv.analytics.latency import latency_summary
+from cctv.analytics.reports import recommendation_draft
 from cctv.models import AnalyticsReport, ZoneHour
 from cctv.selectors import event_counts_shown, event_types_hidden_from
-from cctv.services import analytics_hotspots
 from cityplatform.api import MAX_ID
 from cityplatform.csvsafe import SafeWriter
 
@@ -348,7 +350,7 @@ class RecommendationDraftView(APIView):
         data = DraftInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        result = analytics_hotspots.recommendation_draft(
+        result = recommendation_draft(
             zone_id=v["zone"],
             event_type=v["type"],
             since=v["since"],
@@ -368,8 +370,6 @@ class LatencySummaryView(APIView):
 
     @extend_schema(parameters=PERIOD_PARAMETERS[:2], responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
-        from cctv.services.analytics import latency_summary
-
         p = _period(request)
         return Response(
             latency_summary(since=p["since"], until=p["until"], hidden_types=_hidden(request))

@@ -18,7 +18,9 @@ from cctv.models import (
 )
 from cctv.services.rules import RULE_FIELDS
 from cityplatform.api import InstantInput
-from devices.models import Asset, Zone
+from devices.choices import AssetKind
+from devices.selectors.cameras import commands_of_override
+from devices.selectors.registry import assets_list, zones_list
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -152,8 +154,6 @@ class AlarmDetailSerializer(AlarmSerializer):
         return list(alarm.events.order_by("ts").values_list("pk", flat=True))
 
     def get_commands(self, alarm) -> list[dict]:
-        from devices.selectors.cameras import commands_of_override
-
         if alarm.override_id is None:
             return []
         return commands_of_override(override_id=alarm.override_id)
@@ -181,13 +181,11 @@ class AssignInput(serializers.Serializer):
 class AlarmRuleSerializer(serializers.ModelSerializer):
     cameras = serializers.SlugRelatedField(
         slug_field="device_id",
-        queryset=Asset.objects.filter(kind="camera"),
+        queryset=assets_list().filter(kind=AssetKind.CAMERA),
         many=True,
         required=False,
     )
-    zones = serializers.PrimaryKeyRelatedField(
-        queryset=Zone.objects.all(), many=True, required=False
-    )
+    zones = serializers.PrimaryKeyRelatedField(queryset=zones_list(), many=True, required=False)
     event_types = serializers.ListField(child=serializers.CharField(max_length=64), min_length=1)
     window = serializers.ChoiceField(choices=TimeWindow.choices, default=TimeWindow.ALWAYS)
     light_scope = serializers.ChoiceField(
@@ -265,7 +263,7 @@ class LegalHoldInput(serializers.Serializer):
     events = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
     alarms = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
     camera = serializers.SlugRelatedField(
-        slug_field="device_id", queryset=Asset.objects.all(), required=False, allow_null=True
+        slug_field="device_id", queryset=assets_list(), required=False, allow_null=True
     )
     start = InstantInput(required=False, allow_null=True)
     end = InstantInput(required=False, allow_null=True)
@@ -302,7 +300,7 @@ class ExportInput(serializers.Serializer):
     requested_by = serializers.CharField(max_length=200)
     alarm = serializers.IntegerField(required=False, allow_null=True)
     camera = serializers.SlugRelatedField(
-        slug_field="device_id", queryset=Asset.objects.all(), required=False, allow_null=True
+        slug_field="device_id", queryset=assets_list(), required=False, allow_null=True
     )
     start = InstantInput(required=False, allow_null=True)
     end = InstantInput(required=False, allow_null=True)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
+from cctv.choices import VULNERABLE_PERSON
 from cctv.models import AlarmRule
 from cctv.services.rules import alarm_rule_create
 from cityplatform.services import Actor
@@ -55,7 +56,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "name": "Early warning at high-risk sites",
-        "event_types": ["vulnerable_person"],
+        "event_types": [VULNERABLE_PERSON],
         "priority": 1,
         "category": "welfare",
         "retrigger_s": 600,

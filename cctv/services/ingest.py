@@ -18,20 +18,17 @@ from django.utils import timezone
 
 from cctv.choices import (
     TECHNICAL_EVENT_TYPES,
-    WELFARE_EVENT_TYPES,
     EventRejectReason,
     EventStatus,
 )
 from cctv.models import Event
 from cctv.tasks import event_evaluate as event_evaluate_task
-from cityplatform.live import live_publish
 from cityplatform.services import audit_record
 from devices.events import IDENTITY_EVENT_TYPES, DeviceEvent, strip_identity
 from devices.selectors.cameras import CameraInfo, asset_ids_by_device_id, cameras_info
 
 log = logging.getLogger(__name__)
 
-WELFARE_PERMISSION = "cctv.view_welfare_alarm"
 SNAPSHOT_KEYS = ("snapshot_ref", "snapshot_url", "snapshot")
 
 
@@ -204,36 +201,11 @@ def _audit_strippings(items: Sequence[DeviceEvent], pks: dict[str, int]) -> None
 
 def _after_commit(created: list[Event], changed: list[Event], infos: dict[int, CameraInfo]):
     """One task per batch on the `alerts` queue: the rules, then the pages' `event.received`
-    (published by the worker, so the gateway's loop never waits on the live layer)."""
+    (`cctv.services.announce`, published by the worker, so the gateway's loop never waits on
+    the live layer)."""
     accepted = [e.pk for e in (*created, *changed) if e.status == EventStatus.ACCEPTED]
     announce = [e.pk for e in created]
     if accepted or announce:
         # robust: a broker that is down must not break the gateway after its commit; the
         # periodic catch-up (event_evaluate_pending) evaluates what was missed.
         transaction.on_commit(lambda: event_evaluate_task.delay(accepted, announce), robust=True)
-
-
-def events_announce(*, event_ids: Sequence[int]) -> int:
-    """Publishes `event.received` for these events (to their device and zone topics)."""
-    from cctv.live import event_message
-
-    events = Event.objects.filter(pk__in=event_ids).select_related("device")
-    count = 0
-    for event in events:
-        topics = [f"device:{event.device.device_id}"]
-        if event.zone_id:
-            topics.append(f"zone:{event.zone_id}")
-        live_publish(
-            kind="event.received",
-            data=event_message(event, event.device.device_id),
-            topics=topics,
-            permission=WELFARE_PERMISSION if event.type in WELFARE_EVENT_TYPES else None,
-        )
-        count += 1
-    return count
-
-
-def events_mark_evaluated(*, event_ids: Sequence[int], now: datetime | None = None) -> int:
-    return Event.objects.filter(pk__in=event_ids, evaluated_at__isnull=True).update(
-        evaluated_at=now or timezone.now()
-    )

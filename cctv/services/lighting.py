@@ -17,11 +17,20 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from cctv.choices import AlarmAction, AlarmCategory, LightScope
+from cctv.analytics.core.context import context_allows_response
+from cctv.choices import AlarmAction, AlarmCategory, AlarmState, LightScope
 from cctv.models import Alarm, AlarmLog, AlarmRule
 from cctv.selectors import WELFARE_PERMISSION
 from cityplatform.services import Actor
 from devices.selectors.cameras import CameraInfo, camera_linked_light_ids
+from lighting.choices import Operation, Priority
+from lighting.selectors import overrides
+from lighting.services.overrides import (
+    OverrideScope,
+    override_cancel,
+    override_create,
+    override_extend,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +39,11 @@ LIGHTING_ACTOR = "alarm-rules"
 
 def override_priority() -> int:
     """The override priority of alarm responses: lighting's "security response" level (4)."""
-    from lighting.choices import Priority
-
     return int(getattr(settings, "CCTV_OVERRIDE_PRIORITY", Priority.SECURITY))
 
 
 def lighting_scope(*, rule: AlarmRule, info: CameraInfo):
     """The OverrideScope of a rule's response at this camera, or None when it covers no light."""
-    from lighting.services.overrides import OverrideScope
-
     if rule.light_scope == LightScope.LINKED:
         light_ids = tuple(camera_linked_light_ids(camera_id=info.pk, controlled=True))
         return OverrideScope(light_ids=light_ids) if light_ids else None
@@ -89,8 +94,6 @@ def lighting_respond(
     if alarm.override_id is not None or not rule.has_lighting:
         return
     if rule.respond_only_when_dim:
-        from cctv.services.correlation import context_allows_response
-
         allowed, why = context_allows_response(context=context, threshold=rule.dim_level)
         if not allowed:
             _record(alarm, {"skipped": why}, f"No lighting response: {why}.")
@@ -100,8 +103,6 @@ def lighting_respond(
         return
     expires_at = now + timedelta(seconds=rule.light_duration_s)
     try:
-        from lighting.services.overrides import override_create
-
         scope = lighting_scope(rule=rule, info=info)
         if scope is None:
             _record(alarm, {"skipped": "no lights in the response's scope"}, "No lights to raise.")
@@ -110,7 +111,7 @@ def lighting_respond(
             override = override_create(
                 scope=scope,
                 level=float(rule.light_level),
-                operation="max",
+                operation=Operation.MAX,
                 priority=override_priority(),
                 expires_at=expires_at,
                 reason=f"Alarm #{alarm.pk}: {alarm.title}"[:300],
@@ -144,21 +145,17 @@ def lighting_respond(
 
 
 def _override(alarm: Alarm):
-    from lighting.selectors import overrides
-
     return overrides().filter(pk=alarm.override_id).first() if alarm.override_id else None
 
 
 def lighting_extend_open(*, now: datetime | None = None) -> int:
     """Extends the responses of open alarms whose rule says so, up to their bound. Returns how
     many overrides were extended. Idempotent (run every minute by beat)."""
-    from lighting.services.overrides import override_extend
-
     now = now or timezone.now()
     count = 0
     alarms = (
         Alarm.objects.filter(override_id__isnull=False, rule__light_extend=True)
-        .exclude(state="closed")
+        .exclude(state=AlarmState.CLOSED)
         .select_related("rule")
     )
     for alarm in alarms:
@@ -187,8 +184,6 @@ def lighting_end(*, alarm: Alarm, actor: Actor) -> None:
     if alarm.override_id is None or lighting.get("state") != "active":
         return
     try:
-        from lighting.services.overrides import override_cancel
-
         with transaction.atomic():
             override = _override(alarm)
             if override is not None:

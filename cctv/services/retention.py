@@ -19,12 +19,17 @@ from django.utils import timezone
 from rest_framework import status
 
 from cctv.choices import AlarmState
-from cctv.models import Alarm, AlarmEvent, Event, LegalHold, PurgeRun
-from cctv.services.sources import webhook_receipts_purge
+from cctv.models import Alarm, AlarmEvent, Event, LegalHold, PurgeRun, WebhookReceipt
 from cityplatform.api import ApplicationError
 from cityplatform.services import Actor, _actor_fields, audit_record
 
 MAX_HOLD_REVIEW_DAYS = 366  # "at most 12 months ahead"
+
+
+# Receipts are kept this much longer than the events' retention: a body signed in the legacy
+# form stays refused by its receipt until its event time is older than the retention (then it is
+# refused for that), whatever the skew of its first arrival.
+RECEIPT_MARGIN = timedelta(days=1)
 
 
 def retention_days() -> int:
@@ -167,3 +172,13 @@ def retention_purge(*, now: datetime | None = None, actor: Actor = "retention") 
             },
         )
     return run
+
+
+def webhook_receipts_purge(*, before: datetime) -> int:
+    """Deletes the receipts older than `before` (the events' retention cutoff) less
+    RECEIPT_MARGIN: a receipt outlives every request it can still refuse (a timestamped
+    signature is refused after CCTV_WEBHOOK_MAX_SKEW_S anyway, a legacy one once its event is
+    older than the retention)."""
+    cutoff = before - RECEIPT_MARGIN
+    deleted, _ = WebhookReceipt.objects.filter(received_at__lt=cutoff).delete()
+    return deleted

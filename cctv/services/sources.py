@@ -42,12 +42,6 @@ DEFAULT_ROTATION_GRACE = timedelta(hours=24)
 DEVICE_ID = r"^[A-Za-z0-9_.-]{1,64}$"
 
 
-# Receipts are kept this much longer than the events' retention: a body signed in the legacy
-# form stays refused by its receipt until its event time is older than the retention (then it is
-# refused for that), whatever the skew of its first arrival.
-RECEIPT_MARGIN = timedelta(days=1)
-
-
 class SignatureForm(models.TextChoices):
     TIMESTAMPED = "timestamped", "HMAC of timestamp + '.' + body"
     LEGACY_BODY = "legacy_body", "HMAC of the body alone (deprecated)"
@@ -373,13 +367,3 @@ def webhook_ingest(
                 status_code=status.HTTP_409_CONFLICT,
             ) from None
         return events_ingest([event], now=now)
-
-
-def webhook_receipts_purge(*, before: datetime) -> int:
-    """Deletes the receipts older than `before` (the events' retention cutoff) less
-    RECEIPT_MARGIN: a receipt outlives every request it can still refuse (a timestamped
-    signature is refused after CCTV_WEBHOOK_MAX_SKEW_S anyway, a legacy one once its event is
-    older than the retention)."""
-    cutoff = before - RECEIPT_MARGIN
-    deleted, _ = WebhookReceipt.objects.filter(received_at__lt=cutoff).delete()
-    return deleted

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 
 from cctv.choices import OPEN_ALARM_STATES, AlarmCategory, AlarmResolution, TechnicalCondition
 from cctv.models import Alarm, Event
+from cctv.services.alarms import alarm_close, alarm_raise_technical, camera_may_alarm
 from devices.selectors.cameras import asset_get, camera_open_faults, cameras_info
 from devices.services.faults import fault_clear, fault_raise
 
@@ -59,8 +60,6 @@ def technical_reconcile(
     *, camera_ids: Iterable[int] | None = None
 ) -> tuple[list[Alarm], list[Alarm]]:
     """Open technical alarms ↔ open camera faults. Returns (raised, closed)."""
-    from cctv.services.alarms import alarm_close, alarm_raise_technical, camera_may_alarm
-
     camera_ids = set(camera_ids) if camera_ids is not None else None
     faults = camera_open_faults(types=CONDITIONS, camera_ids=camera_ids)
     wanted = {(asset_id, kind): raised_at for asset_id, kind, raised_at in faults}

@@ -197,7 +197,7 @@ def _analyze() -> None:
 
 
 def _analytics_day() -> tuple[float, int]:
-    from cctv.services.analytics import zone_hours_compute
+    from cctv.analytics.zone_hours import zone_hours_compute
 
     started = time.perf_counter()
     rows = zone_hours_compute(start=DAY, end=DAY + timedelta(days=1))

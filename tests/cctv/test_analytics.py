@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.management import call_command
 
+from cctv.analytics.zone_hours import zone_hours_compute
 from cctv.models import ZoneHour
-from cctv.services.analytics import zone_hours_compute
 from devices.models import Fault, LevelChange
 from lighting.models import Override
 from tests.cctv.conftest import device_event

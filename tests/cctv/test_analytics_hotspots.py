@@ -6,15 +6,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from cctv.correlation_hotspots import (
-    Thresholds,
-    ZoneTypeStats,
-    controls_of,
-    hotspots_find,
-    proposed_floor,
-    steps_with_floor,
-    window_of,
-)
+from cctv.analytics.core.hotspots import Thresholds, ZoneTypeStats, controls_of, hotspots_find
+from cctv.analytics.core.recommendations import proposed_floor, steps_with_floor, window_of
 from cctv.models import ZoneHour
 from cityplatform.roles import Role
 from devices.choices import ZoneKind

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from cctv.analytics.hotspots import hotspots_list, recommendations_list
 from cctv.models import AnalyticsReport
-from cctv.services.analytics_hotspots import hotspots_list, recommendations_list
 from cctv.tasks import analytics_report
 from cityplatform.celery import app
 from cityplatform.roles import Role

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from cctv.models import Alarm, AlarmLatency, Event
-from cctv.services.alarms import alarms_evaluate
+from cctv.services.evaluation import alarms_evaluate
 from cctv.services.rules import alarm_rule_create
 from cityplatform.roles import Role
 from devices.choices import AssetKind

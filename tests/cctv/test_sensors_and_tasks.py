@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from cctv.models import Alarm, Event
-from cctv.services.ingest import events_announce, events_ingest
+from cctv.services.announce import events_announce
+from cctv.services.ingest import events_ingest
 from cctv.services.rules import alarm_rule_create
 from cctv.tasks import event_evaluate_pending
 from devices.choices import AssetKind
@@ -54,7 +55,7 @@ def test_new_events_are_announced_live(camera, django_capture_on_commit_callback
     from unittest import mock
 
     events_ingest([device_event(camera, "seen")])
-    with mock.patch("cctv.services.ingest.live_publish") as publish:
+    with mock.patch("cctv.services.announce.live_publish") as publish:
         assert events_announce(event_ids=list(Event.objects.values_list("pk", flat=True))) == 1
     kwargs = publish.call_args.kwargs
     assert kwargs["kind"] == "event.received"

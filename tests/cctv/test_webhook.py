@@ -341,7 +341,7 @@ def test_a_legacy_signed_body_replayed_with_a_new_timestamp_is_refused_by_its_re
 
 
 def test_receipts_outlive_the_retention_so_a_legacy_replay_stays_refused(camera, source):
-    from cctv.services.sources import webhook_receipts_purge
+    from cctv.services.retention import webhook_receipts_purge
 
     src, secret = source
     body = body_of(payload())

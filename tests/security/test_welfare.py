@@ -21,9 +21,9 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
+from cctv.analytics.reports import analytics_report_compute
 from cctv.models import Alarm, ZoneHour
 from cctv.services.alarms import alarm_close
-from cctv.services.analytics_hotspots import analytics_report_compute
 from cctv.services.rules import alarm_rule_create
 from cityplatform.asgi import application
 from cityplatform.celery import app as celery_app

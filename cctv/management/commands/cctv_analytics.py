@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from cctv.services.analytics import hour_floor, zone_hours_compute
+from cctv.analytics.core.exposure import hour_floor
+from cctv.analytics.zone_hours import zone_hours_compute
 
 
 class Command(BaseCommand):

@@ -1,36 +1,26 @@
-"""Hotspots and recommendations over the zone-hour analytics, and the draft of a programme
-change from a recommendation (never applied: the draft programme is assigned to no calendar).
+"""Hotspots and recommendations over the zone-hour analytics (reads).
 
-The rules are the pure functions of `cctv.correlation_hotspots`; this module gathers their
-inputs from `ZoneHour` rows (and the events of a hotspot's cameras) and writes the draft.
+The rules are the pure functions of `cctv.analytics.core.hotspots` and `.recommendations`;
+this module gathers their inputs from `ZoneHour` rows (and the events of a hotspot's cameras).
+The stored report and the draft programme are written by `cctv.analytics.reports`.
 """
 
 from collections import Counter, defaultdict
 from dataclasses import asdict
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
 
+from cctv.analytics.context import dim_level as default_dim_level
+from cctv.analytics.core.exposure import hour_floor
+from cctv.analytics.core.hotspots import Hotspot, Thresholds, ZoneTypeStats, hotspots_find
+from cctv.analytics.core.recommendations import Recommendation, recommendation_for
 from cctv.choices import EventStatus
-from cctv.correlation_hotspots import (
-    Hotspot,
-    Recommendation,
-    Thresholds,
-    ZoneTypeStats,
-    hotspots_find,
-    recommendation_for,
-    steps_with_floor,
-)
-from cctv.models import AnalyticsReport, Event, ZoneHour
+from cctv.models import Event, ZoneHour
 from cctv.selectors import event_counts_shown
-from cctv.services.analytics import hour_floor
-from cctv.services.correlation import dim_level as default_dim_level
 from cityplatform.api import ApplicationError
-from cityplatform.services import Actor, audit_record
 from devices.selectors.registry import zones_list
 
 HISTORY = timedelta(days=28)
@@ -43,7 +33,8 @@ def thresholds() -> Thresholds:
     )
 
 
-def _zones() -> dict[int, dict[str, Any]]:
+def zones_by_pk() -> dict[int, dict[str, Any]]:
+    """Zone pk → its name, kind, time zone and parent (what the reports name and group by)."""
     return {
         row["pk"]: row for row in zones_list().values("pk", "name", "kind", "time_zone", "parent")
     }
@@ -89,7 +80,7 @@ def zone_type_stats(
 ) -> list[ZoneTypeStats]:
     """Every zone's numbers for each event type over [start, end), with its own history (the
     28 days before `start`); the `hidden_types` (what the caller may not see) left out."""
-    zones = _zones()
+    zones = zones_by_pk()
     current: dict[int, dict] = defaultdict(
         lambda: {
             "dim": Counter(),
@@ -143,7 +134,8 @@ def zone_type_stats(
     return out
 
 
-def _period(since: datetime, until: datetime) -> tuple[datetime, datetime]:
+def analytics_period(*, since: datetime, until: datetime) -> tuple[datetime, datetime]:
+    """The whole UTC hours of a requested period; an empty one is a 400."""
     start, end = hour_floor(since), hour_floor(until)
     if end <= start:
         raise ApplicationError(
@@ -183,7 +175,7 @@ def hotspots_list(
 ) -> list[dict[str, Any]]:
     """Low-light hotspots of the period (all zones compared; `zone_id` filters the answer),
     without the event types the caller may not see (`hidden_types`)."""
-    start, end = _period(since, until)
+    start, end = analytics_period(since=since, until=until)
     stats = zone_type_stats(
         start=start, end=end, event_type=event_type or None, hidden_types=hidden_types
     )
@@ -215,8 +207,8 @@ def recommendations_list(
 ) -> list[dict[str, Any]]:
     """One recommendation per hotspot, with its numbers and the draft endpoint's request
     (without the event types the caller may not see)."""
-    start, end = _period(since, until)
-    zones = _zones()
+    start, end = analytics_period(since=since, until=until)
+    zones = zones_by_pk()
     out = []
     stats = zone_type_stats(
         start=start, end=end, event_type=event_type or None, hidden_types=hidden_types
@@ -224,48 +216,23 @@ def recommendations_list(
     for spot in hotspots_find(stats, thresholds()):
         if zone_id is not None and spot.zone_id != zone_id:
             continue
-        recommendation = _recommend(spot, start, end, zones)
+        recommendation = hotspot_recommendation(hotspot=spot, start=start, end=end, zones=zones)
         if recommendation is not None:
             out.append(_render(recommendation, start, end))
     return out
 
 
-REPORT_DAYS = 28
-
-
-def analytics_report_compute(*, since: datetime, until: datetime) -> AnalyticsReport:
-    """Computes and stores the period's hotspots and recommendations (all zones, every event
-    type). Idempotent: a re-run for the same period replaces its report with the same rows."""
-    start, end = _period(since, until)
-    hotspots = hotspots_list(since=start, until=end)
-    recommendations = recommendations_list(since=start, until=end)
-    report, _ = AnalyticsReport.objects.update_or_create(
-        since=start,
-        until=end,
-        defaults={
-            "hotspots": hotspots,
-            "recommendations": recommendations,
-            "dim_level": default_dim_level(),
-            "computed_at": timezone.now(),
-        },
+def hotspot_recommendation(
+    *, hotspot: Hotspot, start: datetime, end: datetime, zones: dict[int, dict[str, Any]]
+) -> Recommendation | None:
+    """The recommendation for one hotspot over [start, end), from its zone's hours in the
+    zone's local time."""
+    tz_name = zones[hotspot.zone_id]["time_zone"] or settings.TIME_ZONE
+    dim_by_hour, level_by_hour = _by_local_hour(
+        hotspot.zone_id, hotspot.event_type, start, end, tz_name
     )
-    return report
-
-
-def analytics_report_nightly(*, until: datetime | None = None) -> AnalyticsReport:
-    """The report of the `REPORT_DAYS` days before `until` (default: today's midnight, UTC,
-    after the nightly recomputation of yesterday's zone-hours)."""
-    if until is None:
-        today = timezone.now().date()
-        until = datetime(today.year, today.month, today.day, tzinfo=UTC)
-    return analytics_report_compute(since=until - timedelta(days=REPORT_DAYS), until=until)
-
-
-def _recommend(spot: Hotspot, start, end, zones) -> Recommendation | None:
-    tz_name = zones[spot.zone_id]["time_zone"] or settings.TIME_ZONE
-    dim_by_hour, level_by_hour = _by_local_hour(spot.zone_id, spot.event_type, start, end, tz_name)
     return recommendation_for(
-        spot,
+        hotspot,
         dim_by_local_hour=dim_by_hour,
         level_by_local_hour=level_by_hour,
         dim_level=default_dim_level(),
@@ -288,80 +255,3 @@ def _render(rec: Recommendation, start: datetime, end: datetime) -> dict[str, An
             "body": body,
         },
     }
-
-
-def recommendation_draft(
-    *,
-    zone_id: int,
-    event_type: str,
-    since: datetime,
-    until: datetime,
-    actor: Actor,
-    hidden_types: frozenset[str] = frozenset(),
-) -> dict[str, Any]:
-    """Drafts the programme change of a recommendation: a copy of the zone's programme with the
-    raised floor, as a new programme named "DRAFT …" and assigned to no calendar (so nothing
-    changes until an officer assigns it). Idempotent: the same recommendation drafts once."""
-    from lighting.selectors import programmes, zone_calendar
-    from lighting.services.programmes import programme_create
-
-    start, end = _period(since, until)
-    zones = _zones()
-    if zone_id not in zones:
-        raise ApplicationError("No such zone.", extra={"fields": {"zone": ["not found"]}})
-    spots = [
-        s
-        for s in hotspots_find(
-            zone_type_stats(start=start, end=end, event_type=event_type, hidden_types=hidden_types)
-        )
-        if s.zone_id == zone_id
-    ]
-    rec = _recommend(spots[0], start, end, zones) if spots else None
-    if rec is None:
-        raise ApplicationError(
-            "There is no recommendation for this zone, type and period.",
-            extra={"fields": {"zone": ["no hotspot for this type and period"]}},
-            status_code=409,
-        )
-    calendar = zone_calendar(zone_id=zone_id)
-    programme = calendar.default_programme if calendar else None
-    if programme is None:
-        raise ApplicationError(
-            "The zone follows no calendar with a default programme: nothing to draft from.",
-            extra={"fields": {"zone": ["no programme"]}},
-            status_code=409,
-        )
-    name = (
-        f"DRAFT {rec.zone_name}: {programme.name} floor {rec.proposed_level:.0f} % "
-        f"{rec.start_hour:02d}–{rec.end_hour:02d} ({rec.event_type}, {start:%Y-%m-%d})"
-    )[:200]
-    existing = programmes().filter(name=name).first()
-    if existing is not None:
-        return {"programme": existing.pk, "name": existing.name, "created": False}
-    zone = zones[zone_id]
-    steps = steps_with_floor(
-        programme.steps,
-        start=time(rec.start_hour),
-        end=time(rec.end_hour),
-        floor=rec.proposed_level,
-        night=(end - timedelta(hours=12)).date(),
-        tz_name=zone["time_zone"] or settings.TIME_ZONE,
-        latitude=settings.SITE_LATITUDE,
-        longitude=settings.SITE_LONGITUDE,
-    )
-    with transaction.atomic():
-        draft = programme_create(
-            name=name,
-            steps=steps,
-            description=f"Draft from a correlation recommendation (not applied). {rec.text}. "
-            f"Based on programme '{programme.name}' of calendar '{calendar.name}'.",
-            actor=actor,
-        )
-        audit_record(
-            actor=actor,
-            action="cctv.recommendation_drafted",
-            target_type="lighting.programme",
-            target_id=str(draft.pk),
-            details={"recommendation": rec.text, "numbers": rec.numbers, "from": programme.pk},
-        )
-    return {"programme": draft.pk, "name": draft.name, "created": True, "steps": steps}

@@ -7,8 +7,6 @@ under a boost (a `max` override in force at that instant), the nearest lux senso
 within a bound, the sun's elevation at the camera and whether it was dark (civil twilight), and
 whether the scene was dim (dark, and the mean level under `CORRELATION_DIM_LEVEL`). Stored on
 the event only where none is stored yet, so a second run changes nothing.
-
-Also here: the latency record of an alarm (see `AlarmLatency`).
 """
 
 import logging
@@ -16,14 +14,12 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from astral import Observer
-from astral.sun import elevation
 from django.conf import settings
-from django.db.models import Count, Max
 from django.utils import timezone
 
-from cctv.models import Alarm, AlarmLatency, Event
-from cctv.services.rules import CIVIL_DEPRESSION
+from cctv.analytics.core.context import sun_elevation
+from cctv.analytics.core.exposure import CIVIL_DEPRESSION
+from cctv.models import Event
 from devices.choices import LifecycleStatus
 from devices.selectors.cameras import CameraInfo
 from devices.selectors.levels import levels_at
@@ -44,10 +40,6 @@ def _lux_bounds() -> tuple[float, timedelta]:
     radius = float(getattr(settings, "CORRELATION_LUX_RADIUS_M", 200))
     age = int(getattr(settings, "CORRELATION_LUX_MAX_AGE_S", 1800))
     return radius, timedelta(seconds=age)
-
-
-def sun_elevation(*, latitude: float, longitude: float, at: datetime) -> float:
-    return float(elevation(Observer(latitude=latitude, longitude=longitude), at))
 
 
 def lighting_context_compute(*, camera: CameraInfo, at: datetime) -> dict[str, Any]:
@@ -139,81 +131,3 @@ def events_contextualise(
         event.lighting_context = context
         contexts[event.pk] = context
     return contexts
-
-
-def context_allows_response(*, context: dict | None, threshold: float) -> tuple[bool, str]:
-    """Whether a rule that brightens only dark, dim scenes should respond to this context, and
-    why. Unknown lighting (no linked lights, no reported levels) responds: the platform does not
-    know the street is lit, so it errs towards light."""
-    if not context:
-        return True, "no lighting context: responding"
-    if not context.get("dark"):
-        return False, "daylight at the camera: no lighting response"
-    mean = context.get("mean")
-    if mean is None:
-        return True, "no reported levels at the camera: responding"
-    if mean >= threshold:
-        return False, f"scene lit: mean {mean:g} % ≥ {threshold:g} %"
-    return True, f"dark and dim: mean {mean:g} % < {threshold:g} %"
-
-
-# --- Latency ----------------------------------------------------------------------------------
-
-
-def alarm_latency_record(
-    *,
-    alarm: Alarm,
-    event: Event,
-    context_at: datetime | None,
-    raised_at: datetime,
-    override_at: datetime | None,
-    commands_queued_at: datetime | None,
-) -> AlarmLatency:
-    """Stores the alert path's instants for a newly raised alarm (once per alarm). The number
-    of commands is counted later, off the alert path, with the instant they were sent."""
-    # A new alarm (its row was just inserted): one INSERT, no look-up.
-    return AlarmLatency.objects.create(
-        alarm=alarm,
-        event=event,
-        event_ts=event.ts,
-        received_at=event.received_at,
-        context_at=context_at,
-        raised_at=raised_at,
-        override_at=override_at,
-        commands_queued_at=commands_queued_at,
-    )
-
-
-def latency_fill_published(*, limit: int = 1000, within: timedelta = timedelta(days=1)) -> int:
-    """Completes the latency records of recent alarms whose override issued commands: how many
-    commands, and `commands_published_at`, the last `sent_at` of them once the gateway has
-    marked them all sent. Idempotent; run by beat (off the alert path: commands are found by
-    their JSON context, which has no index)."""
-    from devices.models import Command
-
-    since = timezone.now() - within
-    pending = (
-        AlarmLatency.objects.filter(
-            commands_published_at__isnull=True,
-            override_at__isnull=False,
-            raised_at__gte=since,
-        )
-        .select_related("alarm")
-        .order_by("-raised_at")[:limit]
-    )
-    filled = 0
-    for latency in pending:
-        override_id = latency.alarm.override_id
-        if override_id is None:
-            continue
-        commands = Command.objects.filter(context__override_id=override_id)
-        total = commands.count()
-        sent = commands.filter(sent_at__isnull=False).aggregate(n=Count("pk"), last=Max("sent_at"))
-        latency.commands = total
-        fields = ["commands"]
-        if total and sent["n"] == total:
-            latency.commands_published_at = sent["last"]
-            fields.append("commands_published_at")
-            filled += 1
-        latency.save(update_fields=fields)
-    return filled

@@ -1,11 +1,11 @@
-"""Pure pieces of the correlation of events with lighting: darkness intervals, time-weighted
-light shares per hour, the classification of an event by its lighting context. No database;
-table-testable. The hotspot and recommendation rules are in `cctv.correlation_hotspots`."""
+"""Exposure, as pure functions: darkness intervals, time-weighted light shares per hour, the
+side an event falls on by its lighting context. No database; table-testable. The hotspot rules
+are in `cctv.analytics.core.hotspots`, the recommendations in `.recommendations`."""
 
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
 from astral import Observer
@@ -13,6 +13,11 @@ from astral.sun import dawn, dusk, elevation
 
 CIVIL_DEPRESSION = 6.0
 HOUR = timedelta(hours=1)
+
+
+def hour_floor(t: datetime) -> datetime:
+    """The UTC hour `t` falls in: zone-hour rows and analytics periods are whole UTC hours."""
+    return t.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def dark_intervals(
@@ -38,8 +43,6 @@ def dark_intervals(
 
 
 def _dark_by_elevation(observer: Observer, day: date) -> list[tuple[datetime, datetime]]:
-    from datetime import UTC
-
     # from this day's noon (UTC) to the next day's: 24 hours judged at their middles
     t = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
     out = []

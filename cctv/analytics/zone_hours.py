@@ -9,38 +9,36 @@ the same rows (only `computed_at` moves). Any past period can be recomputed.
 
 import logging
 from collections import Counter, defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from cctv.choices import AlarmCategory, EventStatus
-from cctv.correlation_core import (
+from cctv.analytics.context import dim_level as default_dim_level
+from cctv.analytics.core.exposure import (
     HOUR,
     HourShares,
     LightTimeline,
     dark_intervals,
     event_side,
+    hour_floor,
     interval_overlap,
     light_shares,
 )
-from cctv.correlation_selectors import footfall_by_zone_hour
+from cctv.analytics.footfall import footfall_by_zone_hour
+from cctv.choices import EventStatus
 from cctv.models import Event, ZoneHour
-from cctv.services.correlation import dim_level as default_dim_level
 from cityplatform.api import ApplicationError
 from devices.choices import AssetKind
 from devices.selectors import lights as light_selectors
 from devices.selectors.cameras import camera_offline_spells, cameras_by_zone
+from lighting.choices import Operation, ScopeKind
 from lighting.selectors import override_covers, override_end, overrides_in_force_between
 
 log = logging.getLogger(__name__)
 
 MAX_PERIOD = timedelta(days=31)
-
-
-def hour_floor(t: datetime) -> datetime:
-    return t.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def _check_period(start: datetime, end: datetime) -> tuple[datetime, datetime]:
@@ -60,12 +58,12 @@ def _boosts_by_light(lights, start: datetime, end: datetime) -> dict[int, list[t
     """light pk → [(from, to)] of the `max` overrides in force on it within [start, end)."""
     found: dict[int, list[tuple]] = defaultdict(list)
     known = {light.pk for light in lights}
-    for override in overrides_in_force_between(start=start, end=end, operation="max"):
+    for override in overrides_in_force_between(start=start, end=end, operation=Operation.MAX):
         a = max(override.starts_at, start)
         b = min(override_end(override) or end, end)
         if b <= a:
             continue
-        if override.scope_kind == "lights":  # the usual alarm boost: no scan of every light
+        if override.scope_kind == ScopeKind.LIGHTS:  # the usual alarm boost: no scan of every light
             members = known.intersection(override.light_ids)
         else:
             members = override_covers(override, lights)
@@ -121,16 +119,6 @@ def _event_rows(start: datetime, end: datetime):
     )
 
 
-def _as_bool(value) -> bool | None:
-    if isinstance(value, str):  # SQLite hands JSON booleans back as text in some versions
-        return value.lower() == "true"
-    return value
-
-
-def _as_number(value) -> float | None:
-    return None if value is None else float(value)
-
-
 def zone_hours_compute(
     *, start: datetime, end: datetime, dim_level: float | None = None, now: datetime | None = None
 ) -> int:
@@ -181,9 +169,7 @@ def zone_hours_compute(
         key = (zone_id, int((ts - start) / HOUR))
         zone_ids.add(zone_id)
         counts[key]["all"][type_] += 1
-        side = event_side(
-            dark=_as_bool(dark_), boosted=_as_number(boosted), mean=_as_number(mean), dim_level=dim
-        )
+        side = event_side(dark=dark_, boosted=boosted, mean=mean, dim_level=dim)
         if side in ("dim", "lit", "boosted"):
             counts[key][side][type_] += 1
 
@@ -238,53 +224,3 @@ def zone_hours_recent(*, now: datetime | None = None, hours: int | None = None) 
     hours = hours or int(getattr(settings, "CORRELATION_RECENT_HOURS", 3))
     end = hour_floor(now)
     return zone_hours_compute(start=end - hours * HOUR, end=end)
-
-
-LATENCY_STAGES = (
-    ("context", "received_at", "context_at"),
-    ("rules_to_alarm", "context_at", "raised_at"),
-    ("alarm_to_commands", "raised_at", "commands_queued_at"),
-    ("stored_to_commands", "received_at", "commands_queued_at"),
-    ("stored_to_published", "received_at", "commands_published_at"),
-)
-
-
-def _percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100
-    low, high = int(position), min(int(position) + 1, len(ordered) - 1)
-    return round(ordered[low] + (ordered[high] - ordered[low]) * (position - low), 2)
-
-
-def latency_summary(
-    *, since: datetime, until: datetime, hidden_types: frozenset[str] = frozenset()
-) -> dict:
-    """p50/p95/p99 (ms) of each stage of the alert path over the alarms raised in the period,
-    from their latency records (without the alarms of events of the `hidden_types`: how many
-    welfare alarms there were is welfare data)."""
-    from cctv.models import AlarmLatency
-
-    latencies = AlarmLatency.objects.filter(raised_at__gte=since, raised_at__lt=until)
-    if hidden_types:
-        latencies = latencies.exclude(alarm__category=AlarmCategory.WELFARE).exclude(
-            event__type__in=hidden_types
-        )
-    rows = list(
-        latencies.values(
-            "received_at", "context_at", "raised_at", "commands_queued_at", "commands_published_at"
-        )[:100_000]
-    )
-    stages = {}
-    for name, start, end in LATENCY_STAGES:
-        values = [
-            (row[end] - row[start]).total_seconds() * 1000
-            for row in rows
-            if row[start] is not None and row[end] is not None
-        ]
-        stages[name] = {
-            "count": len(values),
-            **{f"p{q}": _percentile(values, q) for q in (50, 95, 99)},
-        }
-    return {"alarms": len(rows), "stages": stages}

@@ -6,17 +6,15 @@ devices.selectors.cameras)."""
 from datetime import datetime, timedelta
 
 from django.db.models import Sum
+from django.db.models.functions import TruncHour
 
+from cctv.models import Event
 from devices.selectors.sensors import footfall_sensor_zones
 
 
 def footfall_by_zone_hour(*, start: datetime, end: datetime) -> dict[tuple[int, datetime], float]:
     """(zone pk, hour) → people counted by footfall sensors, from their events' `count`; zones
     with a footfall sensor get 0 for hours without a count (absent zones have no sensor)."""
-    from django.db.models.functions import TruncHour
-
-    from cctv.models import Event
-
     sensors = footfall_sensor_zones()
     found: dict[tuple[int, datetime], float] = {}
     if not sensors:
