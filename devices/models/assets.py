@@ -141,8 +141,8 @@ class Asset(models.Model):
     attributes = models.JSONField(default=dict, blank=True)
     # A copy of `state.online` in the asset's own row, so that the list's `online` filter and
     # its count read one table (an index-only scan) instead of joining every asset's state.
-    # PostgreSQL triggers keep it in step with AssetState whoever writes it (migration 0005);
-    # elsewhere it stays NULL and the filter joins the state. Never set it from Python.
+    # PostgreSQL triggers keep it in step with AssetState whoever writes it (migration 0005).
+    # Never set it from Python.
     online_copy = models.BooleanField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
