@@ -19,6 +19,7 @@ from devices.choices import (
     LifecycleStatus,
     ZoneKind,
 )
+from devices.geo import BoundaryError, area_m2, boundary_shape
 
 DEVICE_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 device_id_validator = RegexValidator(
@@ -70,8 +71,6 @@ class Zone(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        from devices.geo import BoundaryError, boundary_shape
-
         errors = {}
         if self.boundary is not None:
             try:
@@ -95,8 +94,6 @@ class Zone(models.Model):
 
     def refresh_extent(self) -> None:
         """Computes the bounding box and area from the boundary (None without one)."""
-        from devices.geo import BoundaryError, area_m2, boundary_shape
-
         try:
             geometry = boundary_shape(self.boundary) if self.boundary else None
         except BoundaryError:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import shapely
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -211,8 +212,6 @@ class _Zones:
         geometry = self._prepared[zone.pk]
         if geometry is None:
             return True
-        import shapely
-
         return geometry.covers(shapely.Point(longitude, latitude))
 
 
