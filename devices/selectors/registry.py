@@ -11,6 +11,7 @@ from django.db.models import BooleanField, Max, Min, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from cityplatform.api import ApplicationError
+from devices.asset_fields import DETAILS
 from devices.choices import AssetKind, LifecycleStatus
 from devices.geo import SiteBounds
 from devices.models import Asset, CameraLight, Fault, MaintenanceRecord, Zone
@@ -19,11 +20,11 @@ from devices.models import Asset, CameraLight, Fault, MaintenanceRecord, Zone
 ASSET_RELATED = (
     "zone",
     "state",
-    "streetlight",
-    "streetlight__controller",
-    "camera",
-    "sensor",
-    "controller",
+    *(
+        path
+        for spec in DETAILS.values()
+        for path in (spec.related, *(f"{spec.related}__{name}" for name in spec.references))
+    ),
 )
 
 
@@ -32,31 +33,9 @@ def assets_list() -> QuerySet[Asset]:
     return Asset.objects.select_related(*ASSET_RELATED).defer("zone__boundary")
 
 
-# What an asset's API representation shows, by kind: the details relation and its fields.
-DETAIL_FIELDS = {
-    AssetKind.STREETLIGHT: (
-        "streetlight",
-        (
-            "lamp_technology",
-            "rated_power_w",
-            "colour_temperature_k",
-            "column_height_m",
-            "protocol",
-            "min_level",
-            "max_level",
-            "date_last_lamp_change",
-        ),
-    ),
-    AssetKind.CAMERA: (
-        "camera",
-        ("ptz", "analytics_allowlist", "frigate_camera", "purpose", "review_due"),
-    ),
-    AssetKind.SENSOR: ("sensor", ("measures", "unit")),
-    AssetKind.CONTROLLER: (
-        "controller",
-        ("protocol", "endpoint_url", "mqtt_prefix", "browse_path_template"),
-    ),
-}
+# What an asset's API representation shows, by kind: the details relation and the fields with
+# a value of their own (a reference to another asset is shown as its device id).
+DETAIL_FIELDS = {kind: (spec.related, spec.values) for kind, spec in DETAILS.items()}
 STATE_FIELDS = (
     "online",
     "last_seen_at",
@@ -82,7 +61,11 @@ ASSET_ROW_FIELDS = (
     "state__pk",
     *(f"state__{name}" for name in STATE_FIELDS),
     *(f"{related}__{name}" for related, names in DETAIL_FIELDS.values() for name in ("pk", *names)),
-    "streetlight__controller__device_id",
+    *(
+        f"{spec.related}__{name}__device_id"
+        for spec in DETAILS.values()
+        for name in spec.references
+    ),
 )
 
 
