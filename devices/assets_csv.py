@@ -37,6 +37,17 @@ COLUMNS = COMMON_COLUMNS + list(DETAIL_COLUMNS)
 REQUIRED_COLUMNS = ("device_id", "kind", "latitude", "longitude")
 
 
+# The asset's text columns are written as they are; the others (dates, …) through _text; the
+# point, the zone and the attributes have their own form.
+_OWN_FORM = ("latitude", "longitude", "zone", "attributes")
+_TEXT_COLUMNS = tuple(
+    name
+    for name in COMMON_COLUMNS
+    if name not in _OWN_FORM and isinstance(Asset._meta.get_field(name), models.CharField)
+)
+_OTHER_COLUMNS = tuple(c for c in COMMON_COLUMNS if c not in _OWN_FORM and c not in _TEXT_COLUMNS)
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -49,7 +60,9 @@ def _text(value: Any) -> str:
 
 def asset_row(asset: Asset) -> list[str]:
     """The CSV row of an asset (with its zone and details selected)."""
-    row = {name: _text(getattr(asset, name)) for name in COMMON_COLUMNS if name != "zone"}
+    row = {name: getattr(asset, name) for name in _TEXT_COLUMNS}
+    for name in _OTHER_COLUMNS:
+        row[name] = _text(getattr(asset, name))
     row["latitude"] = repr(asset.latitude)
     row["longitude"] = repr(asset.longitude)
     row["zone"] = asset.zone.name if asset.zone_id else ""

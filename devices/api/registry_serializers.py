@@ -5,6 +5,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from django.conf import settings
+from django.db.models import DateField
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -91,6 +92,21 @@ class ZoneInputSerializer(serializers.Serializer):
 # --- assets -------------------------------------------------------------------------------------
 
 
+def _asset_output() -> tuple[tuple[str, str, bool], ...]:
+    """(output name, flat row key, rendered by _plain) of the declared asset fields: the zone as
+    its id and name; dates rendered, the other values JSON as they are."""
+    output = []
+    for name in ASSET_FIELD_NAMES:
+        if name == "zone":
+            output += [("zone", "zone_id", False), ("zone_name", "zone__name", False)]
+        else:
+            output.append((name, name, isinstance(Asset._meta.get_field(name), DateField)))
+    return tuple(output)
+
+
+_ASSET_OUTPUT = _asset_output()
+
+
 class AssetSerializer(serializers.ModelSerializer):
     """An asset with its zone, kind-specific details and live state (all in one query)."""
 
@@ -122,12 +138,8 @@ class AssetSerializer(serializers.ModelSerializer):
         row = asset if isinstance(asset, Mapping) else asset_row(asset)
         tz = _current_timezone()
         data: dict[str, Any] = {"id": row["id"]}
-        for name in ASSET_FIELD_NAMES:
-            if name == "zone":
-                data["zone"] = row["zone_id"]
-                data["zone_name"] = row["zone__name"]
-            else:
-                data[name] = _plain(row[name], tz)
+        for name, key, plain in _ASSET_OUTPUT:
+            data[name] = _plain(row[key], tz) if plain else row[key]
         data["details"] = self.get_details(row, tz)
         data["state"] = self.get_state(row, tz)
         data["created_at"] = _datetime(row["created_at"], tz)
