@@ -25,7 +25,7 @@ from shapely import transform
 from shapely.geometry import LineString, MultiPoint, Point, mapping
 
 from devices.assets_csv import COLUMNS
-from devices.geo import METRES_PER_DEGREE_LAT
+from devices.geo import METRES_PER_DEGREE_LAT, boundary_shape
 from devices.models import Asset, Zone
 from devices.services.asset_import import assets_import
 from devices.services.registry import zone_create
@@ -411,8 +411,6 @@ class Plan:
 
 def _zone_plan() -> list[dict[str, Any]]:
     """Zones in creation order (parents first); `parent` names a zone planned before."""
-    from devices.geo import boundary_shape
-
     zones = [
         {
             "name": "City of London",

@@ -13,41 +13,34 @@ from django.http import HttpRequest
 from cityplatform.api import ApplicationError
 from cityplatform.audit_admin import AuditedAdmin
 from cityplatform.services import audit_record
-from devices.models import (
-    Asset,
-    CameraDetails,
-    CameraLight,
-    ControllerDetails,
-    Fault,
-    MaintenanceRecord,
-    SensorDetails,
-    StreetlightDetails,
-    Zone,
+from devices.asset_fields import (
+    ASSET_COMPUTED_FIELDS,
+    ASSET_EDITABLE_FIELDS,
+    ASSET_IDENTITY_FIELDS,
+    DETAILS,
+    KindDetails,
+    asset_fieldsets,
 )
+from devices.choices import AssetKind
+from devices.models import Asset, CameraLight, Fault, MaintenanceRecord, Zone
 from devices.services import registry as services
 from devices.services.proximity import proximity_update_for
 
 
-class StreetlightInline(admin.StackedInline):
-    model = StreetlightDetails
-    fk_name = "asset"
-    can_delete = False
-    raw_id_fields = ["controller"]
-
-
-class CameraInline(admin.StackedInline):
-    model = CameraDetails
-    can_delete = False
-
-
-class SensorInline(admin.StackedInline):
-    model = SensorDetails
-    can_delete = False
-
-
-class ControllerInline(admin.StackedInline):
-    model = ControllerDetails
-    can_delete = False
+def _details_inline(spec: KindDetails) -> type[admin.StackedInline]:
+    """The inline of a kind's details: the declared fields, a referenced asset by its id."""
+    return type(
+        f"{spec.model.__name__}Inline",
+        (admin.StackedInline,),
+        {
+            "__module__": __name__,
+            "model": spec.model,
+            "fk_name": "asset",
+            "fields": spec.fields,
+            "raw_id_fields": spec.references,
+            "can_delete": False,
+        },
+    )
 
 
 class CameraLightInline(admin.TabularInline):
@@ -60,12 +53,8 @@ class CameraLightInline(admin.TabularInline):
     verbose_name = "linked light"
 
 
-INLINES = {
-    "streetlight": [StreetlightInline],
-    "camera": [CameraInline, CameraLightInline],
-    "sensor": [SensorInline],
-    "controller": [ControllerInline],
-}
+INLINES = {kind: [_details_inline(spec)] for kind, spec in DETAILS.items()}
+INLINES[AssetKind.CAMERA].append(CameraLightInline)
 
 
 @admin.register(Zone)
@@ -121,26 +110,11 @@ class AssetAdmin(AuditedAdmin):
     list_filter = ["kind", "status", "zone__kind", "manufacturer", "state__online", "zone"]
     search_fields = ["device_id", "name", "serial"]
     list_select_related = ["zone", "state"]
-    readonly_fields = ["zone", "created_at", "updated_at"]
+    readonly_fields = [*ASSET_COMPUTED_FIELDS, "created_at", "updated_at"]
     list_per_page = 100
     actions = ["decommission"]
     fieldsets = [
-        (None, {"fields": ["device_id", "kind", "name", "status"]}),
-        ("Location", {"fields": ["latitude", "longitude", "zone"]}),
-        (
-            "Asset",
-            {
-                "fields": [
-                    "manufacturer",
-                    "model",
-                    "serial",
-                    "firmware_version",
-                    "installed_on",
-                    "warranty_until",
-                    "attributes",
-                ]
-            },
-        ),
+        *((name, {"fields": fields}) for name, fields in asset_fieldsets()),
         ("Record", {"fields": ["created_at", "updated_at"]}),
     ]
 
@@ -154,12 +128,12 @@ class AssetAdmin(AuditedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        return [*fields, "device_id", "kind"] if obj is not None else fields
+        return [*fields, *ASSET_IDENTITY_FIELDS] if obj is not None else fields
 
     def save_model(self, request, obj, form, change):
         data = {
             name: form.cleaned_data[name]
-            for name in services.ASSET_FIELDS
+            for name in ASSET_EDITABLE_FIELDS
             if name in form.cleaned_data
         }
         if change:

@@ -5,14 +5,17 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from django.conf import settings
+from django.db.models import DateField
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cityplatform.api import InstantInput
-from devices.choices import AssetKind, FaultType, LifecycleStatus, MaintenanceKind, ZoneKind
+from devices.asset_fields import ASSET_FIELD_NAMES, ASSET_INPUT_FIELDS, DETAILS, details_text
+from devices.choices import AssetKind, FaultType, MaintenanceKind, ZoneKind
 from devices.models import Asset, CameraLight, Fault, MaintenanceRecord, Zone
+from devices.models.assets import DEVICE_ID_PATTERN
 from devices.selectors.registry import DETAIL_FIELDS, STATE_FIELDS, asset_row
 
 _SCALARS = (str, int, float, bool, list, dict)
@@ -89,6 +92,21 @@ class ZoneInputSerializer(serializers.Serializer):
 # --- assets -------------------------------------------------------------------------------------
 
 
+def _asset_output() -> tuple[tuple[str, str, bool], ...]:
+    """(output name, flat row key, rendered by _plain) of the declared asset fields: the zone as
+    its id and name; dates rendered, the other values JSON as they are."""
+    output = []
+    for name in ASSET_FIELD_NAMES:
+        if name == "zone":
+            output += [("zone", "zone_id", False), ("zone_name", "zone__name", False)]
+        else:
+            output.append((name, name, isinstance(Asset._meta.get_field(name), DateField)))
+    return tuple(output)
+
+
+_ASSET_OUTPUT = _asset_output()
+
+
 class AssetSerializer(serializers.ModelSerializer):
     """An asset with its zone, kind-specific details and live state (all in one query)."""
 
@@ -102,21 +120,11 @@ class AssetSerializer(serializers.ModelSerializer):
         model = Asset
         fields = [
             "id",
-            "device_id",
-            "kind",
-            "name",
-            "latitude",
-            "longitude",
-            "zone",
-            "zone_name",
-            "status",
-            "manufacturer",
-            "model",
-            "serial",
-            "firmware_version",
-            "installed_on",
-            "warranty_until",
-            "attributes",
+            *(
+                name
+                for field in ASSET_FIELD_NAMES
+                for name in ((field, "zone_name") if field == "zone" else (field,))
+            ),
             "details",
             "state",
             "created_at",
@@ -129,28 +137,14 @@ class AssetSerializer(serializers.ModelSerializer):
         field-by-field path over model instances costs several times more."""
         row = asset if isinstance(asset, Mapping) else asset_row(asset)
         tz = _current_timezone()
-        return {
-            "id": row["id"],
-            "device_id": row["device_id"],
-            "kind": row["kind"],
-            "name": row["name"],
-            "latitude": row["latitude"],
-            "longitude": row["longitude"],
-            "zone": row["zone_id"],
-            "zone_name": row["zone__name"],
-            "status": row["status"],
-            "manufacturer": row["manufacturer"],
-            "model": row["model"],
-            "serial": row["serial"],
-            "firmware_version": row["firmware_version"],
-            "installed_on": _plain(row["installed_on"], tz),
-            "warranty_until": _plain(row["warranty_until"], tz),
-            "attributes": row["attributes"],
-            "details": self.get_details(row, tz),
-            "state": self.get_state(row, tz),
-            "created_at": _datetime(row["created_at"], tz),
-            "updated_at": _datetime(row["updated_at"], tz),
-        }
+        data: dict[str, Any] = {"id": row["id"]}
+        for name, key, plain in _ASSET_OUTPUT:
+            data[name] = _plain(row[key], tz) if plain else row[key]
+        data["details"] = self.get_details(row, tz)
+        data["state"] = self.get_state(row, tz)
+        data["created_at"] = _datetime(row["created_at"], tz)
+        data["updated_at"] = _datetime(row["updated_at"], tz)
+        return data
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_details(self, row: Mapping[str, Any], tz: tzinfo | None) -> dict[str, Any] | None:
@@ -161,8 +155,8 @@ class AssetSerializer(serializers.ModelSerializer):
         if row[f"{related}__pk"] is None:
             return None
         data = {name: _plain(row[f"{related}__{name}"], tz) for name in names}
-        if row["kind"] == AssetKind.STREETLIGHT:
-            data["controller"] = row["streetlight__controller__device_id"]
+        for name in DETAILS[row["kind"]].references:
+            data[name] = row[f"{related}__{name}__device_id"]
         return data
 
     @extend_schema_field(OpenApiTypes.OBJECT)
@@ -172,30 +166,20 @@ class AssetSerializer(serializers.ModelSerializer):
         return {name: _plain(row[f"state__{name}"], tz) for name in STATE_FIELDS}
 
 
-class AssetInputSerializer(serializers.Serializer):
-    device_id = serializers.RegexField(r"^[A-Za-z0-9_.-]{1,64}$", max_length=64)
-    kind = serializers.ChoiceField(choices=AssetKind.choices)
-    name = serializers.CharField(max_length=200, allow_blank=True, required=False)
+class AssetInputSerializer(serializers.ModelSerializer):
+    # What registration and changes take: the fields declared in devices/asset_fields.py, typed
+    # from the model, with the API's own rules where they are stricter or say more. The views
+    # pass the validated data to the registry services (this serializer never saves).
+
+    device_id = serializers.RegexField(DEVICE_ID_PATTERN, max_length=64)
     latitude = serializers.FloatField(min_value=-90, max_value=90)
     longitude = serializers.FloatField(min_value=-180, max_value=180)
-    status = serializers.ChoiceField(choices=LifecycleStatus.choices, required=False)
-    manufacturer = serializers.CharField(max_length=100, allow_blank=True, required=False)
-    model = serializers.CharField(max_length=100, allow_blank=True, required=False)
-    serial = serializers.CharField(max_length=100, allow_blank=True, required=False)
-    firmware_version = serializers.CharField(max_length=50, allow_blank=True, required=False)
-    installed_on = serializers.DateField(allow_null=True, required=False)
-    warranty_until = serializers.DateField(allow_null=True, required=False)
     attributes = serializers.JSONField(required=False, help_text="A JSON object")
-    details = serializers.JSONField(
-        required=False,
-        help_text=(
-            "Kind-specific fields. streetlight: lamp_technology, rated_power_w, "
-            "colour_temperature_k, column_height_m, controller (a controller's device_id), "
-            "protocol (mqtt|opcua), min_level, max_level; camera: ptz, analytics_allowlist, "
-            "frigate_camera, purpose, review_due; sensor: measures, unit; controller: protocol, "
-            "endpoint_url, mqtt_prefix, browse_path_template."
-        ),
-    )
+    details = serializers.JSONField(required=False, help_text=details_text())
+
+    class Meta:
+        model = Asset
+        fields = [*ASSET_INPUT_FIELDS, "details"]
 
     def validate_attributes(self, value: Any) -> dict:
         if not isinstance(value, dict):

@@ -19,6 +19,7 @@ from devices.choices import (
     LifecycleStatus,
     ZoneKind,
 )
+from devices.geo import BoundaryError, area_m2, boundary_shape
 
 DEVICE_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 device_id_validator = RegexValidator(
@@ -70,8 +71,6 @@ class Zone(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        from devices.geo import BoundaryError, boundary_shape
-
         errors = {}
         if self.boundary is not None:
             try:
@@ -95,8 +94,6 @@ class Zone(models.Model):
 
     def refresh_extent(self) -> None:
         """Computes the bounding box and area from the boundary (None without one)."""
-        from devices.geo import BoundaryError, area_m2, boundary_shape
-
         try:
             geometry = boundary_shape(self.boundary) if self.boundary else None
         except BoundaryError:
@@ -141,8 +138,8 @@ class Asset(models.Model):
     attributes = models.JSONField(default=dict, blank=True)
     # A copy of `state.online` in the asset's own row, so that the list's `online` filter and
     # its count read one table (an index-only scan) instead of joining every asset's state.
-    # PostgreSQL triggers keep it in step with AssetState whoever writes it (migration 0005);
-    # elsewhere it stays NULL and the filter joins the state. Never set it from Python.
+    # PostgreSQL triggers keep it in step with AssetState whoever writes it (migration 0005).
+    # Never set it from Python.
     online_copy = models.BooleanField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -9,7 +9,8 @@ from datetime import datetime
 from django.db.models import Q
 
 from devices.choices import AssetKind, FaultType, LifecycleStatus
-from devices.models import Asset, CameraLight, Fault, Zone
+from devices.models import Asset, CameraLight, Command, Fault, Zone
+from devices.selectors.lights import CONTROLLED_STATUSES
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,6 @@ def camera_linked_light_ids(*, camera_id: int, controlled: bool = False) -> list
     links = CameraLight.objects.filter(camera_id=camera_id).order_by("distance_m", "light_id")
     if not controlled:
         return list(links.values_list("light_id", flat=True))
-    from devices.selectors.lights import CONTROLLED_STATUSES
-
     # Filtered here, not in SQL: with the light's kind and status in the WHERE clause the
     # planner walks every streetlight and probes the links index for each (12,000 probes).
     return [
@@ -157,8 +156,6 @@ def asset_get(*, pk: int) -> Asset | None:
 
 def cameras_needing_review(*, today) -> list[dict]:
     """Cameras without a recorded purpose or whose purpose review is overdue."""
-    from django.db.models import Q
-
     rows = (
         Asset.objects.filter(kind=AssetKind.CAMERA)
         .filter(
@@ -185,8 +182,6 @@ def cameras_needing_review(*, today) -> list[dict]:
 
 def commands_of_override(*, override_id: int) -> list[dict]:
     """The outcomes of the light commands issued for an override (an alarm's response)."""
-    from devices.models import Command
-
     return [
         {
             "id": str(row["id"]),

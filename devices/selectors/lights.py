@@ -8,8 +8,8 @@ from datetime import datetime
 
 from django.db.models import OuterRef, Q, Subquery
 
-from devices.choices import AssetKind, LifecycleStatus
-from devices.models import Asset, AssetState, LevelChange, Telemetry, Zone
+from devices.choices import AssetKind, CommandState, LifecycleStatus
+from devices.models import Asset, AssetState, Command, Fault, LevelChange, Telemetry, Zone
 
 EARTH_RADIUS_M = 6_371_000.0
 # Lights that take commands; decommissioned and planned ones are left alone.
@@ -203,8 +203,6 @@ def telemetry_samples(
 
 def light_faults_open(*, types: Iterable[str]) -> dict[tuple[int, str], int]:
     """Open faults of these types on streetlights: (asset pk, type) → fault pk."""
-    from devices.models import Fault
-
     rows = Fault.objects.filter(
         type__in=list(types), cleared_at__isnull=True, asset__kind=AssetKind.STREETLIGHT
     ).values_list("asset_id", "type", "pk")
@@ -213,8 +211,6 @@ def light_faults_open(*, types: Iterable[str]) -> dict[tuple[int, str], int]:
 
 def light_commands(*, asset_id: int | None = None, state: str | None = None):
     """Commands to streetlights, newest first (read-only for lighting's API)."""
-    from devices.models import Command
-
     qs = Command.objects.filter(asset__kind=AssetKind.STREETLIGHT).select_related("asset")
     if asset_id is not None:
         qs = qs.filter(asset_id=asset_id)
@@ -228,9 +224,6 @@ def commanded_levels(
 ) -> list[tuple[int, datetime, float]]:
     """Levels commanded to lights (not superseded) in [start, end) plus the last one before
     `start`, ordered per light: the level timeline of lamps that report nothing."""
-    from devices.choices import CommandState
-    from devices.models import Command
-
     kept = Command.objects.exclude(state=CommandState.CANCELLED)
     lights = _lights()
     if pks is not None:

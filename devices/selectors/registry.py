@@ -2,7 +2,6 @@
 maintenance; the lights near a camera."""
 
 import functools
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +11,7 @@ from django.db.models import BooleanField, Max, Min, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from cityplatform.api import ApplicationError
+from devices.asset_fields import DETAILS
 from devices.choices import AssetKind, LifecycleStatus
 from devices.geo import SiteBounds
 from devices.models import Asset, CameraLight, Fault, MaintenanceRecord, Zone
@@ -20,11 +20,11 @@ from devices.models import Asset, CameraLight, Fault, MaintenanceRecord, Zone
 ASSET_RELATED = (
     "zone",
     "state",
-    "streetlight",
-    "streetlight__controller",
-    "camera",
-    "sensor",
-    "controller",
+    *(
+        path
+        for spec in DETAILS.values()
+        for path in (spec.related, *(f"{spec.related}__{name}" for name in spec.references))
+    ),
 )
 
 
@@ -33,31 +33,9 @@ def assets_list() -> QuerySet[Asset]:
     return Asset.objects.select_related(*ASSET_RELATED).defer("zone__boundary")
 
 
-# What an asset's API representation shows, by kind: the details relation and its fields.
-DETAIL_FIELDS = {
-    AssetKind.STREETLIGHT: (
-        "streetlight",
-        (
-            "lamp_technology",
-            "rated_power_w",
-            "colour_temperature_k",
-            "column_height_m",
-            "protocol",
-            "min_level",
-            "max_level",
-            "date_last_lamp_change",
-        ),
-    ),
-    AssetKind.CAMERA: (
-        "camera",
-        ("ptz", "analytics_allowlist", "frigate_camera", "purpose", "review_due"),
-    ),
-    AssetKind.SENSOR: ("sensor", ("measures", "unit")),
-    AssetKind.CONTROLLER: (
-        "controller",
-        ("protocol", "endpoint_url", "mqtt_prefix", "browse_path_template"),
-    ),
-}
+# What an asset's API representation shows, by kind: the details relation and the fields with
+# a value of their own (a reference to another asset is shown as its device id).
+DETAIL_FIELDS = {kind: (spec.related, spec.values) for kind, spec in DETAILS.items()}
 STATE_FIELDS = (
     "online",
     "last_seen_at",
@@ -83,7 +61,11 @@ ASSET_ROW_FIELDS = (
     "state__pk",
     *(f"state__{name}" for name in STATE_FIELDS),
     *(f"{related}__{name}" for related, names in DETAIL_FIELDS.values() for name in ("pk", *names)),
-    "streetlight__controller__device_id",
+    *(
+        f"{spec.related}__{name}__device_id"
+        for spec in DETAILS.values()
+        for name in spec.references
+    ),
 )
 
 
@@ -205,31 +187,24 @@ def parse_bbox(value: str) -> tuple[float, float, float, float]:
 
 
 def bbox_q(bbox: tuple[float, float, float, float]) -> Q:
-    """Assets inside the box. On PostgreSQL through the GiST index on the asset's point
-    (migration 0003); elsewhere through the (latitude, longitude) B-tree."""
+    """Assets inside the box, through the GiST index on the asset's point (migration 0003)."""
     min_lon, min_lat, max_lon, max_lat = bbox
-    if connection.vendor == "postgresql":
-        inside = RawSQL(
-            'point("devices_asset"."longitude", "devices_asset"."latitude") '
-            "<@ box(point(%s, %s), point(%s, %s))",
-            (min_lon, min_lat, max_lon, max_lat),
-            output_field=BooleanField(),
-        )
-        return Q(inside)
-    return Q(latitude__range=(min_lat, max_lat), longitude__range=(min_lon, max_lon))
+    inside = RawSQL(
+        'point("devices_asset"."longitude", "devices_asset"."latitude") '
+        "<@ box(point(%s, %s), point(%s, %s))",
+        (min_lon, min_lat, max_lon, max_lat),
+        output_field=BooleanField(),
+    )
+    return Q(inside)
 
 
 def online_q(*, online: bool) -> Q:
-    """Assets online (True), or offline or never heard from (False). On PostgreSQL through the
-    asset row's copy of its state (`online_copy`, kept in step by triggers, migration 0005):
-    one table and an index-only count instead of a join with every asset's state."""
-    if connection.vendor == "postgresql":
-        if online:
-            return Q(online_copy=True)
-        return Q(online_copy=False) | Q(online_copy__isnull=True)
+    """Assets online (True), or offline or never heard from (False), through the asset row's
+    copy of its state (`online_copy`, kept in step by triggers, migration 0005): one table and
+    an index-only count instead of a join with every asset's state."""
     if online:
-        return Q(state__online=True)
-    return Q(state__online=False) | Q(state__online__isnull=True)
+        return Q(online_copy=True)
+    return Q(online_copy=False) | Q(online_copy__isnull=True)
 
 
 def zones_in_bbox_q(bbox: tuple[float, float, float, float]) -> Q:
@@ -301,11 +276,8 @@ FROM (SELECT s.*, row_number() OVER () AS rn FROM ({inner}) s) t
 
 
 def assets_geojson_text(*, assets: QuerySet[Asset], limit: int) -> str:
-    """The same FeatureCollection as `assets_geojson`, as JSON text. On PostgreSQL the
-    database builds it (json_agg), several times faster than Python for thousands of
-    features; elsewhere it is built in Python."""
-    if connection.vendor != "postgresql":
-        return json.dumps(assets_geojson(assets=assets, limit=limit))
+    """The same FeatureCollection as `assets_geojson`, as JSON text, built by the database
+    (json_agg): several times faster than Python for thousands of features."""
     inner = assets.order_by().values(*GEOJSON_ASSET_FIELDS)[: limit + 1]
     sql, params = inner.query.sql_with_params()
     with connection.cursor() as cursor:

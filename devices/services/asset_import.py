@@ -9,50 +9,44 @@ one vectorised pass, and one audit entry records the import. Cells neutralised b
 (cityplatform.csvsafe: `'=…`) are read back as they were.
 """
 
-import csv
-import io
-import json
-import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
+import shapely
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
-from django.utils import timezone
-from psycopg.types.json import Jsonb
+from django.db import models, transaction
 from shapely import prepared
 
 from cityplatform.csvsafe import cell_restore
 from cityplatform.services import Actor, audit_record
-from devices.assets_csv import COLUMNS, DETAIL_COLUMNS, REQUIRED_COLUMNS
+from devices.asset_fields import ASSET_INPUT_FIELDS, DETAILS
+from devices.assets_csv import DETAIL_COLUMNS, ImportFileError, cell_float, cell_value, csv_read
 from devices.choices import AssetKind
 from devices.geo import BoundaryError, boundary_shape
 from devices.models import Asset, Zone
 from devices.selectors.registry import site_bounds
+from devices.services.pg import copy_insert
 from devices.services.proximity import proximity_link_new
-from devices.services.registry import DETAILS, registry_changed_notify, zone_index_build
+from devices.services.registry import registry_changed_notify, zone_index_build
 
-BATCH = 2000
+# ImportFileError is the format's (devices/assets_csv.py); callers take it from here.
+__all__ = ["ImportFileError", "ImportReport", "RowError", "assets_import"]
+
 KINDS = frozenset(AssetKind.values)
 KINDS_TEXT = ", ".join(AssetKind.values)
+# Read with their own rules (required, WGS84), not as their field's type.
+OWN_RULES = ("device_id", "kind", "latitude", "longitude")
 # Fields the parser has already checked (type and range): the model's clean skips them.
 PARSED_ASSET_FIELDS = [
-    "latitude",
-    "longitude",
-    "installed_on",
-    "warranty_until",
-    "attributes",
     "kind",
+    *(
+        name
+        for name in ASSET_INPUT_FIELDS
+        if not isinstance(Asset._meta.get_field(name), models.CharField)
+    ),
 ]
 PARSED_DETAIL_FIELDS = ["ptz", "review_due"]
-TRUE = {"true", "yes", "1", "y"}
-FALSE = {"false", "no", "0", "n", ""}
-
-
-class ImportFileError(ValueError):
-    """The file itself cannot be read as an assets CSV (encoding, header)."""
 
 
 @dataclass
@@ -97,88 +91,6 @@ class _Row:
     zone_hint: Zone | None
 
 
-def _float(value: str, name: str, errors: dict[str, str]) -> float | None:
-    try:
-        number = float(value)
-    except ValueError:
-        errors[name] = f"not a number: {value!r}"
-        return None
-    if not math.isfinite(number):
-        errors[name] = f"not a finite number: {value!r}"
-        return None
-    return number
-
-
-def _date(value: str, name: str, errors: dict[str, str]) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors[name] = f"not a date (YYYY-MM-DD): {value!r}"
-        return None
-
-
-def _details_value(column: str, value: str, errors: dict[str, str]) -> Any:
-    if column in ("rated_power_w", "column_height_m"):
-        return _float(value, column, errors)
-    if column == "colour_temperature_k":
-        try:
-            return int(value)
-        except ValueError:
-            errors[column] = f"not a whole number: {value!r}"
-            return None
-    if column == "ptz":
-        lowered = value.lower()
-        if lowered in TRUE:
-            return True
-        if lowered in FALSE:
-            return False
-        errors[column] = f"not true/false: {value!r}"
-        return None
-    if column == "analytics_allowlist":
-        if value.startswith("["):
-            try:
-                return json.loads(value)
-            except json.JSONDecodeError:
-                errors[column] = "not a JSON list"
-                return None
-        return [t.strip() for t in value.replace(",", ";").split(";") if t.strip()]
-    if column == "review_due":
-        return _date(value, column, errors)
-    return value
-
-
-def _read(data: bytes | str) -> tuple[list[str], Iterable[tuple[int, dict[str, str]]]]:
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise ImportFileError(f"The file is not UTF-8 text ({error.reason}).") from None
-    reader = csv.DictReader(io.StringIO(data, newline=""))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    if not header:
-        raise ImportFileError("The file is empty: a header row is needed.")
-    reader.fieldnames = header
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    unknown = [c for c in header if c not in COLUMNS]
-    if missing or unknown:
-        parts = []
-        if missing:
-            parts.append(f"missing columns {missing}")
-        if unknown:
-            parts.append(f"unknown columns {unknown}")
-        raise ImportFileError("Bad header: " + "; ".join(parts) + f". Known columns: {COLUMNS}.")
-
-    def rows():
-        for row in reader:
-            if not any((v or "").strip() for k, v in row.items() if k is not None):
-                continue  # a blank line
-            yield reader.line_num, row
-
-    return header, rows()
-
-
 class _Zones:
     """Zone lookups by id or name, and point-in-boundary checks of a named zone."""
 
@@ -212,8 +124,6 @@ class _Zones:
         geometry = self._prepared[zone.pk]
         if geometry is None:
             return True
-        import shapely
-
         return geometry.covers(shapely.Point(longitude, latitude))
 
 
@@ -235,21 +145,12 @@ def _validate_row(line: int, raw: dict[str, str], zones: _Zones) -> tuple[_Row |
     kind = values.get("kind", "")
     if kind not in KINDS:
         errors["kind"] = f"unknown kind {kind!r} (one of {KINDS_TEXT})"
-    latitude = _float(values.get("latitude", ""), "latitude", errors)
-    longitude = _float(values.get("longitude", ""), "longitude", errors)
+    latitude = cell_float(values.get("latitude", ""), "latitude", errors)
+    longitude = cell_float(values.get("longitude", ""), "longitude", errors)
     if latitude is not None and not -90 <= latitude <= 90:
         errors["latitude"] = f"outside WGS84 (-90 to 90): {latitude}"
     if longitude is not None and not -180 <= longitude <= 180:
         errors["longitude"] = f"outside WGS84 (-180 to 180): {longitude}"
-    attributes: Any = {}
-    if values.get("attributes"):
-        try:
-            attributes = json.loads(values["attributes"])
-        except json.JSONDecodeError:
-            errors["attributes"] = "not valid JSON"
-        else:
-            if not isinstance(attributes, dict):
-                errors["attributes"] = "must be a JSON object"
     zone_hint = None
     if values.get("zone"):
         zone_hint, problem = zones.find(values["zone"])
@@ -258,19 +159,14 @@ def _validate_row(line: int, raw: dict[str, str], zones: _Zones) -> tuple[_Row |
     asset = Asset(
         device_id=device_id,
         kind=kind,
-        name=values.get("name", ""),
         latitude=latitude if latitude is not None else 0.0,
         longitude=longitude if longitude is not None else 0.0,
-        manufacturer=values.get("manufacturer", ""),
-        model=values.get("model", ""),
-        serial=values.get("serial", ""),
-        firmware_version=values.get("firmware_version", ""),
-        installed_on=_date(values.get("installed_on", ""), "installed_on", errors),
-        warranty_until=_date(values.get("warranty_until", ""), "warranty_until", errors),
-        attributes=attributes if isinstance(attributes, dict) else {},
     )
-    if values.get("status"):
-        asset.status = values["status"]
+    for name in ASSET_INPUT_FIELDS:  # an empty cell takes the default
+        if name not in OWN_RULES and (value := values.get(name)):
+            parsed = cell_value(Asset._meta.get_field(name), value, errors)
+            if parsed is not None:
+                setattr(asset, name, parsed)
     try:
         asset.full_clean(
             exclude=[*errors, *PARSED_ASSET_FIELDS, "zone"],
@@ -283,20 +179,21 @@ def _validate_row(line: int, raw: dict[str, str], zones: _Zones) -> tuple[_Row |
     details = None
     controller = ""
     if kind in DETAILS:
-        model, _related = DETAILS[kind]
-        details = model(asset=asset)
+        spec = DETAILS[kind]
+        details = spec.model(asset=asset)
         for column, (kinds, name) in DETAIL_COLUMNS.items():
             value = values.get(column, "")
             if not value or kind not in kinds:
                 continue
-            if column == "controller":
+            if name in spec.references:  # a device id, looked up once the file is read
                 controller = value
                 continue
-            parsed = _details_value(column, value, errors)
+            parsed = cell_value(spec.model._meta.get_field(name), value, errors)
             if parsed is not None:
                 setattr(details, name, parsed)
+        exclude = ["asset", *spec.references, *PARSED_DETAIL_FIELDS, *errors]
         try:
-            details.full_clean(exclude=["asset", "controller", *PARSED_DETAIL_FIELDS, *errors])
+            details.full_clean(exclude=exclude)
         except ValidationError as error:
             for name, messages in error.message_dict.items():
                 errors.setdefault(name, " ".join(messages))
@@ -336,7 +233,7 @@ def assets_import(
     """Validates and imports an assets CSV; see the module's docstring. ImportFileError when
     the file cannot be read at all (encoding, header)."""
     report = ImportReport(dry_run=dry_run, valid_only=valid_only)
-    _header, rows = _read(data)
+    _header, rows = csv_read(data)
     zones = _Zones()
     good: list[_Row] = []
     first_line: dict[str, int] = {}
@@ -421,35 +318,6 @@ def assets_import(
     return report
 
 
-def _bulk_insert(model, objects: list) -> None:
-    """Inserts rows fast: COPY on PostgreSQL (ten times Django's bulk_create at 100,000 rows),
-    bulk_create elsewhere. Objects get no primary keys back from COPY."""
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(objects, batch_size=BATCH)
-        return
-    fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
-    now = timezone.now()
-    for model_field in fields:
-        if getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False):
-            for obj in objects:
-                setattr(obj, model_field.attname, now)
-    json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
-    names = [f.attname for f in fields]
-    quote = connection.ops.quote_name
-    sql = (
-        f"COPY {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        "FROM STDIN"
-    )
-    with connection.cursor() as cursor, cursor.copy(sql) as copy:
-        for obj in objects:
-            copy.write_row(
-                [
-                    Jsonb(getattr(obj, name)) if name in json_fields else getattr(obj, name)
-                    for name in names
-                ]
-            )
-
-
 @transaction.atomic
 def _write(rows: list[_Row], registered_controllers: dict[str, int]) -> None:
     index = zone_index_build()
@@ -457,7 +325,7 @@ def _write(rows: list[_Row], registered_controllers: dict[str, int]) -> None:
     for row, zone_id in zip(rows, located, strict=True):
         row.asset.zone_id = zone_id or (row.zone_hint.pk if row.zone_hint else None)
     assets = [r.asset for r in rows]
-    _bulk_insert(Asset, assets)
+    copy_insert(Asset, assets)
     ids: dict[str, int] = {}
     device_ids = [a.device_id for a in assets]
     for start in range(0, len(device_ids), 10_000):
@@ -474,7 +342,7 @@ def _write(rows: list[_Row], registered_controllers: dict[str, int]) -> None:
             row.details.controller_id = controllers[row.controller]
         by_model.setdefault(type(row.details), []).append(row.details)
     for model, details in by_model.items():
-        _bulk_insert(model, details)
+        copy_insert(model, details)
     proximity_link_new(
         camera_ids={a.pk for a in assets if a.kind == AssetKind.CAMERA},
         light_ids={a.pk for a in assets if a.kind == AssetKind.STREETLIGHT},

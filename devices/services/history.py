@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from devices.models import LevelChange, Telemetry
@@ -18,23 +18,14 @@ def telemetry_purge(
     cut-off, so that the level at any instant still inside the window stays answerable."""
     cutoff = (now or timezone.now()) - timedelta(days=days)
     telemetry = _delete_in_batches(Telemetry.objects.filter(ts__lt=cutoff), batch)
+    # DISTINCT ON (PostgreSQL): the latest change of each light before the cut-off is kept.
     keep = (
         LevelChange.objects.filter(at__lt=cutoff)
         .order_by("asset_id", "-at")
         .distinct("asset_id")
         .values("pk")
-        if connection.vendor == "postgresql"
-        else None
     )
-    old_changes = LevelChange.objects.filter(at__lt=cutoff)
-    if keep is not None:
-        old_changes = old_changes.exclude(pk__in=keep)
-    else:  # SQLite (the demo): the latest change before the cut-off per light, in Python
-        latest: dict[int, tuple] = {}
-        for pk, asset_id, at in old_changes.values_list("pk", "asset_id", "at"):
-            if asset_id not in latest or at > latest[asset_id][1]:
-                latest[asset_id] = (pk, at)
-        old_changes = old_changes.exclude(pk__in=[pk for pk, _ in latest.values()])
+    old_changes = LevelChange.objects.filter(at__lt=cutoff).exclude(pk__in=keep)
     changes = _delete_in_batches(old_changes, batch)
     return {"telemetry": telemetry, "level_changes": changes}
 

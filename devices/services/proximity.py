@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
+from cityplatform.api import ApplicationError
 from devices.choices import AssetKind, LifecycleStatus
 from devices.geo import Located, bbox_around, distance_m, pairs_within
 from devices.models import Asset, CameraLight
@@ -147,8 +148,6 @@ def proximity_update_for(*, asset: Asset) -> None:
 def camera_light_link(*, camera: Asset, light: Asset) -> CameraLight:
     """Links a light to a camera by hand; the link survives recomputation."""
     if camera.kind != AssetKind.CAMERA or light.kind != AssetKind.STREETLIGHT:
-        from cityplatform.api import ApplicationError
-
         raise ApplicationError("A manual link joins a camera to a streetlight.")
     link, _ = CameraLight.objects.update_or_create(
         camera=camera,

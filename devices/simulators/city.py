@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from devices.choices import AssetKind, ControlProtocol, LifecycleStatus
+from devices.models import Asset
 from devices.protocols.opcua import DEFAULT_BROWSE_PATH
 from devices.simulators.mqtt_devices import (
     CameraSpec,
@@ -55,9 +57,6 @@ class CitySpec:
 
 def city_from_registry() -> CitySpec:
     """Every asset in service in the registry (not planned, not decommissioned)."""
-    from devices.choices import AssetKind, ControlProtocol, LifecycleStatus
-    from devices.models import Asset
-
     assets = Asset.objects.exclude(
         status__in=[LifecycleStatus.PLANNED, LifecycleStatus.DECOMMISSIONED]
     ).order_by("device_id")

@@ -1,6 +1,8 @@
 """Simulated MQTT devices speaking device protocol v1 (CONTRACT.md, "MQTT"): streetlights,
 cameras (contract events or Frigate's `frigate/events`) and lux sensors, all driven from one
-asyncio loop; MQTT I/O runs on paho's network threads (`MqttLink`).
+asyncio loop; MQTT I/O runs on paho's network threads (`MqttLink`). What to simulate is in
+`specs`, a lamp's state and its reading of a command in `lamps`, what cameras send in
+`camera_events`; this module runs them and publishes.
 
     sim = MqttCitySimulation(lamps=[LampSpec("SL-1")], options=SimOptions(prefix="t/abc"))
     await sim.run(stop_event)
@@ -38,119 +40,27 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from devices.simulators.camera_events import camera_event, frigate_messages
+from devices.simulators.lamps import LAMP_FAULTS, Lamp, command_read
 from devices.simulators.mqtt_link import MqttLink
-from devices.simulators.physics import (
-    ambient_temperature_c,
-    daylight_lux,
-    lamp_temperature_c,
-    led_power_w,
-    sun_elevation,
-)
+from devices.simulators.physics import ambient_temperature_c, daylight_lux, sun_elevation
+from devices.simulators.specs import CameraSpec, LampSpec, SensorSpec, SimOptions, now_iso
+
+# The specs are the simulation's public API: callers take them from here.
+__all__ = [
+    "CameraSpec",
+    "LampSpec",
+    "MqttCitySimulation",
+    "SensorSpec",
+    "SimOptions",
+    "run_until",
+]
 
 log = logging.getLogger("devices.simulators")
 
-CAMERA_EVENT_TYPES = (
-    "motion",
-    "intrusion",
-    "line_crossing",
-    "loitering",
-    "crowd",
-    "person_down",
-    "vulnerable_person",
-    "tamper",
-    "video_loss",
-)
-# How often each type happens relative to the others: motion is common, tamper rare.
-EVENT_WEIGHTS = {
-    "motion": 40,
-    "intrusion": 6,
-    "line_crossing": 10,
-    "loitering": 6,
-    "crowd": 4,
-    "person_down": 1,
-    "vulnerable_person": 1,
-    "tamper": 1,
-    "video_loss": 1,
-}
-LAMP_FAULTS = ("lamp_failure", "dimming_failure")
-FRIGATE_LABELS = (("person", 6), ("car", 3), ("bicycle", 1), ("dog", 1))
 PER_DEVICE_LIMIT = 50
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-@dataclass(frozen=True)
-class LampSpec:
-    device_id: str
-    rated_w: float = 60.0
-    level: float | None = None  # None: lit at night, off by day (a photocell's default)
-
-
-@dataclass(frozen=True)
-class CameraSpec:
-    device_id: str
-    event_types: tuple[str, ...] = ()  # empty: every camera analytics type
-    frigate_camera: str = ""
-
-
-@dataclass(frozen=True)
-class SensorSpec:
-    device_id: str
-    measures: str = "lux"
-
-
-@dataclass
-class SimOptions:
-    broker_url: str = "mqtt://127.0.0.1:1883"
-    prefix: str = "city/v1"
-    telemetry_interval_s: float = 60.0
-    sensor_interval_s: float = 60.0
-    ack_delay_s: float = 0.2
-    drop_ack_ratio: float = 0.0
-    garbage_ratio: float = 0.0
-    disconnect_every_s: float = 0.0
-    fault_rate_per_hour: float = 0.0
-    event_rate_per_s: float = 0.2
-    frigate: bool = False
-    frigate_topic: str = "frigate/events"
-    frigate_sub_label_ratio: float = 1 / 6
-    multiplexed: bool | None = None
-    connections: int = 4
-    client_id_prefix: str = ""  # readable start of the links' client ids (a random tag follows)
-    latitude: float = 51.5155
-    longitude: float = -0.0922
-    seed: int | None = None
-
-
-@dataclass
-class _Lamp:
-    spec: LampSpec
-    level: float
-    energy_wh: float = 0.0
-    energy_at: float = field(default_factory=time.monotonic)
-    fault: str | None = None
-    fault_until: float = 0.0
-    link: MqttLink | None = None
-
-    @property
-    def light(self) -> float:
-        """The light actually given: none with a failed lamp."""
-        return 0.0 if self.fault == "lamp_failure" else self.level
-
-    def power_w(self) -> float:
-        return led_power_w(self.spec.rated_w, self.light)
-
-    def meter(self) -> float:
-        """Advances the energy meter to now at the power in effect since the last reading."""
-        now = time.monotonic()
-        self.energy_wh += self.power_w() * (now - self.energy_at) / 3600.0
-        self.energy_at = now
-        return round(self.energy_wh, 3)
 
 
 class MqttCitySimulation:
@@ -171,8 +81,8 @@ class MqttCitySimulation:
         self._tasks: set[asyncio.Task] = set()
         self._cloud: dict[str, float] = {}
         night = self._is_night()
-        self.lamps: dict[str, _Lamp] = {
-            s.device_id: _Lamp(s, s.level if s.level is not None else (100.0 if night else 0.0))
+        self.lamps: dict[str, Lamp] = {
+            s.device_id: Lamp(s, s.level if s.level is not None else (100.0 if night else 0.0))
             for s in lamps
         }
         self.cameras = {c.device_id: c for c in cameras}
@@ -285,27 +195,18 @@ class MqttCitySimulation:
 
     # --- lamps -------------------------------------------------------------------------------
 
-    def telemetry_of(self, lamp: _Lamp) -> dict:
-        power = lamp.power_w()
-        ambient = ambient_temperature_c(
-            datetime.now(UTC), self.options.latitude, self.options.longitude
-        )
-        return {
-            "ts": now_iso(),
-            "level": round(lamp.light, 1),
-            "power_w": power,
-            "energy_wh": lamp.meter(),
-            "temp_c": lamp_temperature_c(ambient, power),
-        }
+    def telemetry_of(self, lamp: Lamp) -> dict:
+        o = self.options
+        return lamp.telemetry(ambient_temperature_c(datetime.now(UTC), o.latitude, o.longitude))
 
-    def _send_telemetry(self, lamp: _Lamp) -> None:
+    def _send_telemetry(self, lamp: Lamp) -> None:
         if self.options.garbage_ratio and self.random.random() < self.options.garbage_ratio:
             self._send_garbage(lamp)
             return
         self._publish(lamp.spec.device_id, "telemetry", self.telemetry_of(lamp))
         self.stats["telemetry"] += 1
 
-    def _send_garbage(self, lamp: _Lamp) -> None:
+    def _send_garbage(self, lamp: Lamp) -> None:
         device_id = lamp.spec.device_id
         kind = self.random.choice(("json", "schema", "unknown_device"))
         if kind == "json":
@@ -347,28 +248,16 @@ class MqttCitySimulation:
         if lamp is None:
             return
         self.stats["commands"] += 1
-        try:
-            cmd = json.loads(payload)
-        except ValueError:
-            return  # not JSON: no id to acknowledge
-        if not isinstance(cmd, dict) or not cmd.get("id"):
-            return
-        command_id = str(cmd["id"])
-        try:
-            level = float(cmd["level"])
-            if cmd.get("op", "set_level") != "set_level" or not 0 <= level <= 100:
-                raise ValueError("unsupported op or level")
-        except (ValueError, KeyError, TypeError) as exc:
-            self._ack(lamp, command_id, status="error", reason=f"bad command: {exc}")
-            return
-        expires = cmd.get("expires")
-        if expires is not None and _is_past(expires):
-            self._ack(lamp, command_id, status="error", reason="expired")
+        command = command_read(payload)
+        if command is None:
+            return  # not JSON, or no id: nothing to acknowledge
+        if command.refusal:
+            self._ack(lamp, command.id, status="error", reason=command.refusal)
             return
         delay = self.options.ack_delay_s
-        self._loop.call_later(delay, self._apply, lamp, command_id, level)
+        self._loop.call_later(delay, self._apply, lamp, command.id, command.level)
 
-    def _apply(self, lamp: _Lamp, command_id: str, level: float) -> None:
+    def _apply(self, lamp: Lamp, command_id: str, level: float) -> None:
         lamp.meter()
         if lamp.fault == "dimming_failure":
             self._ack(lamp, command_id, status="error", reason="dimming_failure")
@@ -383,11 +272,10 @@ class MqttCitySimulation:
         self._publish(lamp.spec.device_id, "telemetry", self.telemetry_of(lamp))
         self.stats["telemetry"] += 1
 
-    def _ack(self, lamp: _Lamp, command_id: str, *, status: str, reason: str = "") -> None:
-        ack = {"id": command_id, "status": status, "level": round(lamp.light, 1), "ts": now_iso()}
-        if reason:
-            ack["reason"] = reason
-        self._publish(lamp.spec.device_id, "ack", ack)
+    def _ack(self, lamp: Lamp, command_id: str, *, status: str, reason: str = "") -> None:
+        self._publish(
+            lamp.spec.device_id, "ack", lamp.ack(command_id, status=status, reason=reason)
+        )
         self.stats["acks"] += 1
 
     async def _fault_loop(self) -> None:
@@ -431,21 +319,7 @@ class MqttCitySimulation:
     # --- cameras -----------------------------------------------------------------------------
 
     def camera_event(self, camera: CameraSpec) -> dict:
-        types = camera.event_types or CAMERA_EVENT_TYPES
-        weights = [EVENT_WEIGHTS.get(t, 2) for t in types]
-        kind = self.random.choices(types, weights)[0]
-        event = {
-            "id": uuid.uuid4().hex,
-            "ts": now_iso(),
-            "type": kind,
-            "confidence": round(self.random.uniform(0.55, 0.99), 2),
-            "count": self.random.randint(8, 60) if kind == "crowd" else 1,
-            "attributes": {"object": "person", "region": f"R{self.random.randint(1, 4)}"},
-        }
-        if kind in ("tamper", "video_loss"):
-            event["attributes"] = {"cause": self.random.choice(("blur", "dark", "moved"))}
-            event.pop("count")
-        return event
+        return camera_event(self.random, camera)
 
     async def _camera_loop(self) -> None:
         rate = self.options.event_rate_per_s
@@ -463,56 +337,8 @@ class MqttCitySimulation:
 
     def frigate_messages(self, camera: CameraSpec, updates: int = 2) -> list[dict]:
         """A Frigate event's life: new, `updates` updates, end (the `before`/`after` shape)."""
-        start = time.time()
-        labels, weights = zip(*FRIGATE_LABELS, strict=True)
-        label = self.random.choices(labels, weights)[0]
-        suffix = "".join(self.random.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=6))
-        zone = self.random.choice(("entrance", "street", "crossing", "square"))
-        identity = label == "person" and self.random.random() < self.options.frigate_sub_label_ratio
-        after = {
-            "id": f"{start:.6f}-{suffix}",
-            "camera": camera.frigate_camera,
-            "frame_time": start,
-            "label": label,
-            "sub_label": None,
-            "score": round(self.random.uniform(0.6, 0.8), 2),
-            "top_score": 0.0,
-            "false_positive": False,
-            "start_time": start,
-            "end_time": None,
-            "current_zones": [],
-            "entered_zones": [],
-            "has_clip": True,
-            "has_snapshot": True,
-            "attributes": {},
-            "current_attributes": [],
-        }
-        after["top_score"] = after["score"]
-        messages = [{"type": "new", "before": dict(after), "after": dict(after)}]
-        for step in range(updates):
-            before = messages[-1]["after"]
-            now = start + step + 1
-            current = dict(before)
-            current.update(
-                frame_time=now,
-                score=round(min(0.99, before["score"] + self.random.uniform(0, 0.1)), 2),
-                current_zones=[zone],
-                entered_zones=[zone],
-            )
-            current["top_score"] = max(before["top_score"], current["score"])
-            if identity and step == 0:
-                # What a Frigate with face recognition adds: the platform must strip it.
-                current["sub_label"] = ["Jane Example", 0.91]
-                current["attributes"] = {"face": 0.88}
-                current["current_attributes"] = [
-                    {"label": "face", "score": 0.88, "box": [10, 10, 40, 40]}
-                ]
-            messages.append({"type": "update", "before": before, "after": current})
-        last = messages[-1]["after"]
-        end = dict(last)
-        end.update(end_time=last["frame_time"] + 1, current_zones=[])
-        messages.append({"type": "end", "before": last, "after": end})
-        return messages
+        ratio = self.options.frigate_sub_label_ratio
+        return frigate_messages(self.random, camera, updates=updates, sub_label_ratio=ratio)
 
     async def _frigate_sequence(self, camera: CameraSpec) -> None:
         link = self._device_link.get(camera.device_id) or self.links[0]
@@ -547,17 +373,6 @@ class MqttCitySimulation:
                 self._publish(sensor.device_id, "telemetry", payload)
                 self.stats["telemetry"] += 1
             await asyncio.sleep(interval)
-
-
-def _is_past(expires) -> bool:
-    try:
-        if isinstance(expires, int | float):
-            when = datetime.fromtimestamp(expires, UTC)
-        else:
-            when = datetime.fromisoformat(str(expires).replace("Z", "+00:00"))
-        return when < datetime.now(UTC)
-    except (ValueError, OverflowError, OSError):
-        return False
 
 
 async def run_until(sim: MqttCitySimulation, seconds: float) -> None:
