@@ -33,7 +33,7 @@ from cctv.services.rules import rule_matches, rules_for_types
 from cityplatform.api import ApplicationError
 from cityplatform.live import live_publish
 from cityplatform.permissions import has_perm
-from cityplatform.services import Actor, _actor_fields, audit_record
+from cityplatform.services import Actor, actor_fields, audit_record
 from devices.choices import ZoneKind
 from devices.selectors.cameras import CameraInfo, cameras_info
 
@@ -237,11 +237,11 @@ def _refuse(alarm: Alarm, action: str) -> ApplicationError:
 
 
 def _label(actor: Actor) -> str:
-    return _actor_fields(actor)[1]
+    return actor_fields(actor)[1]
 
 
 def _log(alarm: Alarm, action: str, actor: Actor, *, text: str = "", details=None) -> None:
-    user, label = _actor_fields(actor)
+    user, label = actor_fields(actor)
     AlarmLog.objects.create(
         alarm=alarm,
         at=timezone.now(),
