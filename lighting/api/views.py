@@ -19,10 +19,11 @@ from lighting import selectors
 from lighting.api import serializers as s
 from lighting.models import CalendarAssignment, Override
 from lighting.services import energy as energy_services
+from lighting.services import override_limits
 from lighting.services import overrides as override_services
 from lighting.services import programmes as programme_services
-from lighting.services.overrides import OverrideScope
 from lighting.services.resolver import light_explain
+from lighting.services.scopes import OverrideScope
 from lighting.visibility import may_see_of, overrides_details_visible_to
 
 
@@ -201,7 +202,7 @@ class OverrideViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         expires_at = data["expires_at"]
         if expires_at is None and data.get("duration_min"):
             expires_at = (data["starts_at"] or now) + timedelta(minutes=data["duration_min"])
-        override_services.override_check_allowed(
+        override_limits.override_check_allowed(
             user=request.user,
             scope=scope,
             operation=data["operation"],
@@ -228,7 +229,7 @@ class OverrideViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def cancel(self, request, pk=None):
         data = _valid(s.CancelInput, request.data)
         override = self.get_object()
-        override_services.override_check_cancel_allowed(user=request.user, override=override)
+        override_limits.override_check_cancel_allowed(user=request.user, override=override)
         override = override_services.override_cancel(
             override=override, actor=request.user, reason=data["reason"]
         )

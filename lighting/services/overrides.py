@@ -7,103 +7,24 @@ a light never waits for the sweep to stop following an expired override.
 """
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from cityplatform.api import ApplicationError
 from cityplatform.live import live_publish
-from cityplatform.services import audit_record
-from devices.selectors import lights as light_selectors
-from lighting.choices import Operation, OverrideState, ScopeKind
+from cityplatform.services import Actor, actor_fields, audit_record
+from lighting.choices import Operation, OverrideState, Priority, ScopeKind
 from lighting.live import OverrideEnded, OverrideStarted
-from lighting.models import LightGroup, Override
-from lighting.services.override_limits import (
-    security_boost_check,
-    security_boost_is_within_limits,
-)
+from lighting.models import Override
 from lighting.services.reconcile import ReconcileResult, reconcile_lights
+from lighting.services.scopes import OverrideScope, override_lights, scope_check_exists
 from lighting.visibility import override_neutral_fields
 
 log = logging.getLogger(__name__)
-
-Actor = AbstractBaseUser | str
-EMERGENCY_PRIORITY = 1
-
-
-@dataclass(frozen=True)
-class OverrideScope:
-    """Exactly one of: listed lights (asset pks), a group, a zone (and the zones within it), a
-    radius around a point, or the whole city."""
-
-    light_ids: tuple[int, ...] | None = None
-    group_id: int | None = None
-    zone_id: int | None = None
-    point: tuple[float, float] | None = None  # (latitude, longitude)
-    radius_m: float | None = None
-    city: bool = False
-
-    def __post_init__(self):
-        given = [
-            self.light_ids is not None,
-            self.group_id is not None,
-            self.zone_id is not None,
-            self.point is not None or self.radius_m is not None,
-            self.city,
-        ]
-        if sum(given) != 1:
-            raise ApplicationError(
-                "An override's scope is exactly one of: lights, a group, a zone, a radius "
-                "around a point, or the whole city.",
-                extra={"fields": {"scope": ["exactly one kind of scope"]}},
-            )
-        if (self.point is None) != (self.radius_m is None):
-            raise ApplicationError(
-                "A radius scope needs both a point and a radius.",
-                extra={"fields": {"scope": ["point and radius_m go together"]}},
-            )
-
-    @property
-    def kind(self) -> str:
-        if self.light_ids is not None:
-            return ScopeKind.LIGHTS
-        if self.group_id is not None:
-            return ScopeKind.GROUP
-        if self.zone_id is not None:
-            return ScopeKind.ZONE
-        if self.point is not None:
-            return ScopeKind.RADIUS
-        return ScopeKind.CITY
-
-
-def _actor_fields(actor: Actor) -> tuple[AbstractBaseUser | None, str]:
-    if isinstance(actor, str):
-        return None, actor[:150]
-    return actor, actor.get_username()
-
-
-def override_lights(override: Override) -> list[int]:
-    """The controlled lights an override covers now (scopes are resolved when used, so a light
-    added to a zone or group is covered)."""
-    kind = override.scope_kind
-    if kind == ScopeKind.LIGHTS:
-        return light_selectors.light_ids_existing(override.light_ids)
-    if kind == ScopeKind.ZONE:
-        zones = light_selectors.zone_descendants(override.zone_id)
-        return light_selectors.light_ids_in_zones(zones)
-    if kind == ScopeKind.RADIUS:
-        return light_selectors.light_ids_within(
-            latitude=override.latitude, longitude=override.longitude, radius_m=override.radius_m
-        )
-    if kind == ScopeKind.GROUP:
-        ids = LightGroup.lights.through.objects.filter(lightgroup_id=override.group_id)
-        return light_selectors.light_ids_existing(ids.values_list("asset_id", flat=True))
-    return light_selectors.light_ids_all()
 
 
 def _data(override: Override, light_count: int) -> dict:
@@ -203,7 +124,7 @@ def override_create(
     refuses it). With `details_permission`, only holders of that permission see the reason,
     the alarm link and how it ended (`lighting.visibility`): a welfare alarm's response."""
     now = now or timezone.now()
-    user, label = _actor_fields(actor)
+    user, label = actor_fields(actor)
     if operation not in Operation.values:
         raise ApplicationError(
             f"operation must be one of {Operation.values}",
@@ -232,7 +153,7 @@ def override_create(
         raise ApplicationError(
             "The expiry must be in the future.", extra={"fields": {"expires_at": ["in the past"]}}
         )
-    listed = _check_scope_exists(scope)
+    listed = scope_check_exists(scope)
     # The two check constraints (expiry below emergency, level 0–100) are the field validators
     # and clean() again: validating them in the database would cost a query each.
     override.full_clean(validate_constraints=False)
@@ -261,40 +182,6 @@ def override_create(
             },
         )
     return override
-
-
-def _check_scope_exists(scope: OverrideScope) -> list[int] | None:
-    """Refuses a scope naming what does not exist; for a list of lights, returns them (the
-    controlled ones, as `override_lights` would)."""
-    from devices.models import Zone
-
-    if scope.zone_id is not None and not Zone.objects.filter(pk=scope.zone_id).exists():
-        raise ApplicationError("No such zone.", extra={"fields": {"zone_id": ["unknown zone"]}})
-    if scope.group_id is not None and not LightGroup.objects.filter(pk=scope.group_id).exists():
-        raise ApplicationError(
-            "No such light group.", extra={"fields": {"group_id": ["unknown group"]}}
-        )
-    if scope.light_ids is not None:
-        if not scope.light_ids:
-            raise ApplicationError(
-                "List at least one light.", extra={"fields": {"light_ids": ["empty"]}}
-            )
-        existing = light_selectors.light_ids_existing(scope.light_ids)
-        missing = set(scope.light_ids) - set(existing)
-        if missing:
-            raise ApplicationError(
-                "Some of the lights are not controlled streetlights.",
-                extra={"fields": {"light_ids": sorted(missing)}},
-            )
-        return existing
-    if scope.point is not None:
-        lat, lon = scope.point
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180) or scope.radius_m <= 0:
-            raise ApplicationError(
-                "The point or the radius is out of range.",
-                extra={"fields": {"point": ["latitude, longitude and a positive radius"]}},
-            )
-    return None
 
 
 def override_extend(
@@ -347,7 +234,7 @@ def override_cancel(
     """Ends an override now; its lights go straight to the next-winning override or their
     programme (one command each, no gap). Cancelling an ended override changes nothing."""
     now = now or timezone.now()
-    _user, label = _actor_fields(actor)
+    _user, label = actor_fields(actor)
     with transaction.atomic():
         override = Override.objects.select_for_update().get(pk=override.pk)
         if override.state_at(now) in (OverrideState.EXPIRED, OverrideState.CANCELLED):
@@ -421,7 +308,7 @@ def emergency_start(
         scope=scope,
         level=100,
         operation=Operation.SET,
-        priority=EMERGENCY_PRIORITY,
+        priority=Priority.EMERGENCY,
         expires_at=None,
         reason=f"EMERGENCY: {reason}",
         actor=actor,
@@ -442,7 +329,7 @@ def emergency_clear(
     """Clears emergency lighting of a zone (or of the whole city)."""
     now = now or timezone.now()
     active = Override.objects.filter(
-        priority=EMERGENCY_PRIORITY, ended_at__isnull=True, starts_at__lte=now
+        priority=Priority.EMERGENCY, ended_at__isnull=True, starts_at__lte=now
     ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
     if zone_id is None:
         active = active.filter(scope_kind=ScopeKind.CITY)
@@ -460,50 +347,3 @@ def emergency_clear(
             topics=["system", "overrides"],
         )
     return cleared
-
-
-# --- Who may do what ------------------------------------------------------------------------
-
-
-def override_check_allowed(
-    *,
-    user,
-    scope: OverrideScope,
-    operation: str,
-    priority: int,
-    starts_at: datetime | None,
-    expires_at: datetime | None,
-    now: datetime | None = None,
-) -> None:
-    """Lighting operators may create any override; security operators only a boost within their
-    role's limits (lighting.services.override_limits: a 403 naming the rule, a 400 the limit)."""
-    from cityplatform.permissions import has_perm
-
-    if has_perm(user, "lighting.add_override"):
-        if priority == EMERGENCY_PRIORITY and not has_perm(user, "lighting.emergency_mode"):
-            raise ApplicationError("Priority 1 is for emergency mode.", status_code=403)
-        return
-    if not has_perm(user, "lighting.create_security_boost"):
-        raise ApplicationError("Your role does not allow this.", status_code=403)
-    now = now or timezone.now()
-    security_boost_check(
-        scope_kind=scope.kind,
-        zone_id=scope.zone_id,
-        radius_m=scope.radius_m,
-        operation=operation,
-        priority=priority,
-        starts_at=starts_at or now,
-        expires_at=expires_at,
-    )
-
-
-def override_check_cancel_allowed(*, user, override: Override) -> None:
-    from cityplatform.permissions import has_perm
-
-    if has_perm(user, "lighting.cancel_override"):
-        return
-    if has_perm(user, "lighting.create_security_boost") and security_boost_is_within_limits(
-        override
-    ):
-        return
-    raise ApplicationError("Your role does not allow cancelling this override.", status_code=403)
