@@ -33,6 +33,10 @@ def light_groups() -> QuerySet[LightGroup]:
     return LightGroup.objects.prefetch_related("lights")
 
 
+def calendar_assignments() -> QuerySet[CalendarAssignment]:
+    return CalendarAssignment.objects.all().order_by("pk")
+
+
 def overrides(*, state: str | None = None, now=None) -> QuerySet[Override]:
     """Overrides, newest first; `state` filters to scheduled, active, expired or cancelled."""
     now = now or timezone.now()

@@ -1,4 +1,5 @@
-"""Overrides: create, extend, cancel, the start/expiry sweep, and emergency mode.
+"""Overrides: create, extend, cancel, and emergency mode (their start and expiry, and the sweep:
+`lighting.services.override_boundaries`).
 
 An override that starts or ends reconciles the lights it covers at once, inside the same
 transaction (the alert path wants event → command in well under 100 ms, so only the affected
@@ -18,71 +19,17 @@ from cityplatform.api import ApplicationError
 from cityplatform.live import live_publish
 from cityplatform.services import Actor, actor_fields, audit_record
 from lighting.choices import Operation, OverrideState, Priority, ScopeKind
-from lighting.live import OverrideEnded, OverrideStarted
 from lighting.models import Override
-from lighting.services.reconcile import ReconcileResult, reconcile_lights
+from lighting.services.override_boundaries import override_end_record, override_lights_reconcile
+from lighting.services.override_live import (
+    override_live_fields,
+    override_publish_ended,
+    override_publish_started,
+)
 from lighting.services.scopes import OverrideScope, override_lights, scope_check_exists
-from lighting.visibility import override_neutral_fields
+from lighting.tasks import command_override_boundary as command_override_boundary_task
 
 log = logging.getLogger(__name__)
-
-
-def _data(override: Override, light_count: int) -> dict:
-    return {
-        "id": override.pk,
-        "scope_kind": override.scope_kind,
-        "zone_id": override.zone_id,
-        "group_id": override.group_id,
-        "level": override.level,
-        "operation": override.operation,
-        "priority": override.priority,
-        "starts_at": override.starts_at,
-        "expires_at": override.expires_at,
-        "reason": override.reason,
-        "author": override.author,
-        "alarm_id": override.alarm_id,
-        "light_count": light_count,
-    }
-
-
-def _topics(override: Override) -> list[str]:
-    topics = ["overrides"]
-    if override.zone_id is not None:
-        topics.append(f"zone:{override.zone_id}")
-    return topics
-
-
-def _publish(kind: str, schema: type, override: Override, fields: dict) -> None:
-    """One live message about an override; whoever may not see its details (a welfare alarm's
-    response) receives the neutral version (`lighting.visibility`)."""
-    restricted = override.details_permission
-    live_publish(
-        kind=kind,
-        data=schema(**fields),
-        topics=_topics(override),
-        permission=restricted or None,
-        public_data=schema(**{**fields, **override_neutral_fields(fields)}) if restricted else None,
-    )
-
-
-def _publish_started(override: Override, light_count: int) -> None:
-    _publish("override.started", OverrideStarted, override, _data(override, light_count))
-
-
-def _publish_ended(override: Override, light_count: int) -> None:
-    fields = {
-        **_data(override, light_count),
-        "ended_at": override.ended_at,
-        "end_state": override.end_state,
-        "ended_by": override.ended_by,
-    }
-    _publish("override.ended", OverrideEnded, override, fields)
-
-
-def _reconcile(light_ids: list[int], now: datetime, actor: str) -> ReconcileResult:
-    if not light_ids:
-        return ReconcileResult()
-    return reconcile_lights(light_ids=light_ids, now=now, actor=actor)
 
 
 def _schedule_boundary(override: Override, at: datetime | None) -> None:
@@ -90,8 +37,6 @@ def _schedule_boundary(override: Override, at: datetime | None) -> None:
     remains the safety net). Not in embedded mode, where tasks run at once."""
     if at is None or settings.CELERY_TASK_ALWAYS_EAGER:
         return
-    from lighting.tasks import command_override_boundary as command_override_boundary_task
-
     pk = override.pk
 
     def send() -> None:
@@ -166,8 +111,8 @@ def override_create(
         # A list of lights was just checked: those are the lights (no second look-up).
         lights = listed if listed is not None else override_lights(override)
         if starts_now:
-            _reconcile(lights, now, f"override #{override.pk}")
-            _publish_started(override, len(lights))
+            override_lights_reconcile(light_ids=lights, now=now, actor=f"override #{override.pk}")
+            override_publish_started(override, len(lights))
         else:
             _schedule_boundary(override, override.starts_at)
         _schedule_boundary(override, override.expires_at)
@@ -176,7 +121,7 @@ def override_create(
             action="override.created",
             target=override,
             details={
-                **_data(override, len(lights)),
+                **override_live_fields(override, len(lights)),
                 "starts_at": override.starts_at.isoformat(),
                 "expires_at": override.expires_at.isoformat() if override.expires_at else None,
             },
@@ -215,17 +160,8 @@ def override_extend(
             },
         )
         if previous is not None and expires_at < previous:  # shortened: the live view follows
-            _publish("override.started", OverrideStarted, override, _data(override, 0))
+            override_publish_started(override, 0)
     return override
-
-
-def _end(override: Override, *, state: str, at: datetime, by: str, reason: str) -> list[int]:
-    override.ended_at = at
-    override.end_state = state
-    override.ended_by = by[:150]
-    override.end_reason = reason[:300]
-    override.save(update_fields=["ended_at", "end_state", "ended_by", "end_reason"])
-    return override_lights(override)
 
 
 def override_cancel(
@@ -239,59 +175,17 @@ def override_cancel(
         override = Override.objects.select_for_update().get(pk=override.pk)
         if override.state_at(now) in (OverrideState.EXPIRED, OverrideState.CANCELLED):
             return override
-        lights = _end(override, state=OverrideState.CANCELLED, at=now, by=label, reason=reason)
-        _reconcile(lights, now, f"override #{override.pk} cancelled")
-        _publish_ended(override, len(lights))
+        lights = override_end_record(
+            override, state=OverrideState.CANCELLED, at=now, by=label, reason=reason
+        )
+        override_lights_reconcile(
+            light_ids=lights, now=now, actor=f"override #{override.pk} cancelled"
+        )
+        override_publish_ended(override, len(lights))
         audit_record(
             actor=actor, action="override.cancelled", target=override, details={"reason": reason}
         )
     return override
-
-
-def override_boundary(*, override_id: int, now: datetime | None = None) -> str:
-    """Handles one override's start or expiry if it is due (idempotent): 'started', 'ended' or
-    ''. Called by the sweep and by the task scheduled at the boundary."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        override = (
-            Override.objects.select_for_update(skip_locked=True).filter(pk=override_id).first()
-        )
-        if override is None or override.ended_at is not None:
-            return ""
-        if override.expires_at is not None and override.expires_at <= now:
-            lights = _end(
-                override,
-                state=OverrideState.EXPIRED,
-                at=override.expires_at,
-                by="expiry",
-                reason="expired",
-            )
-            _reconcile(lights, now, f"override #{override.pk} expired")
-            _publish_ended(override, len(lights))
-            audit_record(actor="expiry", action="override.expired", target=override)
-            return "ended"
-        if not override.started_announced and override.starts_at <= now:
-            override.started_announced = True
-            override.save(update_fields=["started_announced"])
-            lights = override_lights(override)
-            _reconcile(lights, now, f"override #{override.pk}")
-            _publish_started(override, len(lights))
-            return "started"
-    return ""
-
-
-def overrides_sweep(*, now: datetime | None = None) -> dict[str, int]:
-    """Starts the overrides whose start has come and ends those past their expiry."""
-    now = now or timezone.now()
-    due = Override.objects.filter(ended_at__isnull=True).filter(
-        Q(expires_at__lte=now) | Q(started_announced=False, starts_at__lte=now)
-    )
-    counts = {"started": 0, "ended": 0}
-    for pk in due.values_list("pk", flat=True):
-        outcome = override_boundary(override_id=pk, now=now)
-        if outcome:
-            counts[outcome] += 1
-    return counts
 
 
 # --- Emergency mode -------------------------------------------------------------------------

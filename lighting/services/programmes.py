@@ -14,13 +14,12 @@ from cityplatform.api import ApplicationError
 from cityplatform.services import Actor, audit_record, model_update
 from devices.selectors import lights as light_selectors
 from lighting.models import Calendar, CalendarAssignment, CalendarRule, LightGroup, Programme
+from lighting.tasks import reconcile_all as reconcile_all_task
 
 log = logging.getLogger(__name__)
 
 
 def _reconcile_soon() -> None:
-    from lighting.tasks import reconcile_all as reconcile_all_task
-
     def send() -> None:
         try:
             reconcile_all_task.delay()
