@@ -18,7 +18,7 @@ from django.db import transaction
 from cctv.choices import TimeWindow
 from cctv.models import AlarmRule, Event
 from cityplatform.config_cache import ConfigCache
-from cityplatform.services import Actor, audit_record, model_update
+from cityplatform.services import Actor, actor_fields, audit_record, model_update
 from devices.selectors.cameras import CameraInfo
 
 CIVIL_DEPRESSION = 6.0  # degrees: astral's default dusk/dawn depression
@@ -113,7 +113,7 @@ def _apply(rule: AlarmRule, data: dict[str, Any]) -> tuple[list[int] | None, lis
 
 @transaction.atomic
 def alarm_rule_create(*, actor: Actor, **data: Any) -> AlarmRule:
-    rule = AlarmRule(created_by=actor if getattr(actor, "pk", None) else None)
+    rule = AlarmRule(created_by=actor_fields(actor)[0])
     cameras, zones = _apply(rule, dict(data))
     rule.full_clean()
     rule.save()
