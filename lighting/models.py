@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from lighting.choices import Operation, OverrideState, RuleKind, ScopeKind
+from lighting.core.schedule import ScheduleError, parse_steps, rule_from_fields
 
 LEVEL_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
 
@@ -35,8 +36,6 @@ class Programme(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from lighting.core.schedule import ScheduleError, parse_steps
-
         try:
             parse_steps(self.steps)
         except ScheduleError as error:
@@ -85,8 +84,6 @@ class CalendarRule(models.Model):
         return f"{self.calendar} #{self.position} {self.kind}"
 
     def clean(self) -> None:
-        from lighting.core.schedule import ScheduleError, rule_from_fields
-
         try:
             rule_from_fields(
                 kind=self.kind,

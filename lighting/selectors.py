@@ -1,13 +1,16 @@
 """Reads of the lighting app."""
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from devices.selectors import lights as light_selectors
+from devices.selectors.lights import ZoneRow
 from lighting.api.serializers import CalendarSerializer, ProgrammeSerializer
-from lighting.choices import OverrideState
+from lighting.choices import Operation, OverrideState, ScopeKind
+from lighting.core.scope import Coverage, scope_coverage
 from lighting.models import (
     Calendar,
     CalendarAssignment,
@@ -72,36 +75,33 @@ def override_end(override: Override):
     return min(ends) if ends else None
 
 
+def override_group_members(group_id: int) -> set[int]:
+    """The light pks of a light group."""
+    rows = LightGroup.lights.through.objects.filter(lightgroup_id=group_id)
+    return set(rows.values_list("asset_id", flat=True))
+
+
+def override_coverage(
+    override: Override,
+    *,
+    zones: dict[int, ZoneRow] | None = None,
+    group_members: Collection[int] | None = None,
+) -> Coverage:
+    """What the override's scope covers (`lighting.core.scope`), its zone's descendants and its
+    group's members read now, or taken from `zones` and `group_members` when the caller has
+    them already."""
+    descendants: Collection[int] = ()
+    if override.scope_kind == ScopeKind.ZONE:
+        descendants = light_selectors.zone_descendants(override.zone_id, zones)
+    if override.scope_kind == ScopeKind.GROUP and group_members is None:
+        group_members = override_group_members(override.group_id)
+    return scope_coverage(override, zone_descendants=descendants, group_members=group_members or ())
+
+
 def override_covers(override: Override, lights) -> set[int]:
     """The lights among `lights` (devices' LightRow values: pk, zone, position) that the
     override's scope covers."""
-    from devices.selectors import lights as light_selectors
-    from lighting.choices import ScopeKind
-
-    kind = override.scope_kind
-    if kind == ScopeKind.CITY:
-        return {light.pk for light in lights}
-    if kind == ScopeKind.LIGHTS:
-        wanted = set(override.light_ids)
-        return {light.pk for light in lights if light.pk in wanted}
-    if kind == ScopeKind.GROUP:
-        members = set(
-            LightGroup.lights.through.objects.filter(lightgroup_id=override.group_id).values_list(
-                "asset_id", flat=True
-            )
-        )
-        return {light.pk for light in lights if light.pk in members}
-    if kind == ScopeKind.ZONE:
-        within = light_selectors.zone_descendants(override.zone_id)
-        return {light.pk for light in lights if light.zone_id in within}
-    return {
-        light.pk
-        for light in lights
-        if light_selectors.distance_m(
-            override.latitude, override.longitude, light.latitude, light.longitude
-        )
-        <= override.radius_m
-    }
+    return override_coverage(override).members(lights)
 
 
 def boosts_at(*, lights, at) -> dict[int, int]:
@@ -109,13 +109,16 @@ def boosts_at(*, lights, at) -> dict[int, int]:
     given lights (devices' LightRow values). The highest-priority boost wins when several do."""
     found: dict[int, int] = {}
     boosts = (
-        Override.objects.filter(operation="max", starts_at__lte=at)
+        Override.objects.filter(operation=Operation.MAX, starts_at__lte=at)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=at))
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=at))
         .order_by("priority", "-starts_at", "pk")
     )
+    zones: dict[int, ZoneRow] | None = None
     for override in boosts:
-        for pk in override_covers(override, lights):
+        if override.scope_kind == ScopeKind.ZONE and zones is None:
+            zones = light_selectors.zones_all()  # once for all the zone boosts
+        for pk in override_coverage(override, zones=zones).members(lights):
             found.setdefault(pk, override.pk)
     return found
 
@@ -123,9 +126,7 @@ def boosts_at(*, lights, at) -> dict[int, int]:
 def zone_calendar(*, zone_id: int) -> Calendar | None:
     """The calendar a zone's lights follow: its own assignment, else its nearest ancestor's
     (a light group's assignment, which wins for its lights, is not considered here)."""
-    from devices.selectors.lights import zones_all
-
-    zones = zones_all()
+    zones = light_selectors.zones_all()
     own = dict(
         CalendarAssignment.objects.filter(zone__isnull=False).values_list("zone_id", "calendar_id")
     )

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from cityplatform.taskbase import RetryingTask
-from lighting.services import faults, overrides, reconcile
+from lighting.services import faults, override_boundaries, reconcile
 
 
 @shared_task(name="lighting.tasks.reconcile_all")
@@ -18,13 +18,13 @@ def reconcile_all() -> dict:
 @shared_task(name="lighting.tasks.overrides_sweep")
 def overrides_sweep() -> dict:
     """Every 10 s: starts overrides whose start has come, ends those past their expiry."""
-    return overrides.overrides_sweep()
+    return override_boundaries.overrides_sweep()
 
 
 @shared_task(base=RetryingTask, name="lighting.tasks.command_override_boundary")
 def command_override_boundary(override_id: int) -> str:
     """At an override's start or expiry (scheduled with an eta; the sweep is the safety net)."""
-    return overrides.override_boundary(override_id=override_id)
+    return override_boundaries.override_boundary(override_id=override_id)
 
 
 @shared_task(name="lighting.tasks.faults_detect")

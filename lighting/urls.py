@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from lighting.api import profile, views
+from lighting.api import energy, profile, views
 
 router = DefaultRouter()
 router.register("programmes", views.ProgrammeViewSet, basename="lighting-programme")
@@ -15,7 +15,7 @@ router.register("commands", views.CommandViewSet, basename="lighting-command")
 
 urlpatterns = [
     path("lighting/", include(router.urls)),
-    path("lighting/energy/", views.EnergyView.as_view(), name="lighting-energy"),
+    path("lighting/energy/", energy.EnergyView.as_view(), name="lighting-energy"),
     path("lighting/profile/", profile.ProfileView.as_view(), name="lighting-profile"),
     path("lighting/emergency/", views.EmergencyView.as_view(), name="lighting-emergency"),
     path(

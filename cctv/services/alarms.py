@@ -29,7 +29,7 @@ from cctv.services.lighting import lighting_end
 from cityplatform.api import ApplicationError
 from cityplatform.live import live_publish
 from cityplatform.permissions import has_perm
-from cityplatform.services import Actor, _actor_fields, audit_record
+from cityplatform.services import Actor, actor_fields, audit_record
 from devices.choices import ZoneKind
 from devices.selectors.cameras import CameraInfo
 
@@ -92,14 +92,14 @@ def _refuse(alarm: Alarm, action: str) -> ApplicationError:
 
 
 def _label(actor: Actor) -> str:
-    return _actor_fields(actor)[1]
+    return actor_fields(actor)[1]
 
 
 def alarm_log_write(
     alarm: Alarm, action: str, actor: Actor, *, text: str = "", details: dict | None = None
 ) -> None:
     """One line on the alarm's timeline (who did what, when)."""
-    user, label = _actor_fields(actor)
+    user, label = actor_fields(actor)
     AlarmLog.objects.create(
         alarm=alarm,
         at=timezone.now(),

@@ -21,7 +21,7 @@ from rest_framework import status
 from cctv.choices import AlarmState
 from cctv.models import Alarm, AlarmEvent, Event, LegalHold, PurgeRun, WebhookReceipt
 from cityplatform.api import ApplicationError
-from cityplatform.services import Actor, _actor_fields, audit_record
+from cityplatform.services import Actor, actor_fields, audit_record
 
 MAX_HOLD_REVIEW_DAYS = 366  # "at most 12 months ahead"
 
@@ -86,7 +86,7 @@ def legal_hold_create(
         owner=owner,
         review_due=review_due,
         created_at=timezone.now(),
-        created_by=_actor_fields(actor)[1],
+        created_by=actor_fields(actor)[1],
     )
     hold.full_clean()
     hold.save()
@@ -114,7 +114,7 @@ def legal_hold_release(*, hold: LegalHold, actor: Actor, reason: str = "") -> Le
             "This hold is already released.", status_code=status.HTTP_409_CONFLICT
         )
     hold.released_at = timezone.now()
-    hold.released_by = _actor_fields(actor)[1]
+    hold.released_by = actor_fields(actor)[1]
     hold.save()
     audit_record(
         actor=actor, action="cctv.legal_hold_released", target=hold, details={"reason": reason}

@@ -18,7 +18,7 @@ from django.db import transaction
 from cctv.choices import TimeWindow
 from cctv.models import AlarmRule, Event
 from cityplatform.config_cache import ConfigCache
-from cityplatform.services import Actor, audit_record
+from cityplatform.services import Actor, actor_fields, audit_record, model_update
 from devices.selectors.cameras import CameraInfo
 
 CIVIL_DEPRESSION = 6.0  # degrees: astral's default dusk/dawn depression
@@ -113,7 +113,7 @@ def _apply(rule: AlarmRule, data: dict[str, Any]) -> tuple[list[int] | None, lis
 
 @transaction.atomic
 def alarm_rule_create(*, actor: Actor, **data: Any) -> AlarmRule:
-    rule = AlarmRule(created_by=actor if getattr(actor, "pk", None) else None)
+    rule = AlarmRule(created_by=actor_fields(actor)[0])
     cameras, zones = _apply(rule, dict(data))
     rule.full_clean()
     rule.save()
@@ -127,14 +127,22 @@ def alarm_rule_create(*, actor: Actor, **data: Any) -> AlarmRule:
 
 @transaction.atomic
 def alarm_rule_update(*, rule: AlarmRule, actor: Actor, **data: Any) -> AlarmRule:
-    cameras, zones = _apply(rule, dict(data))
-    rule.full_clean()
-    rule.save()
+    """Changes a rule's fields (RULE_FIELDS; another is a 400) and, given them, its cameras
+    and zones; the audit entry records the rule as it now is."""
+    data = dict(data)
+    cameras, zones = data.pop("cameras", None), data.pop("zones", None)
+    model_update(
+        instance=rule,
+        data=data,
+        allowed=RULE_FIELDS,
+        actor=actor,
+        action="cctv.rule_changed",
+        details=_describe,
+    )
     if cameras is not None:
         rule.cameras.set(cameras)
     if zones is not None:
         rule.zones.set(zones)
-    audit_record(actor=actor, action="cctv.rule_changed", target=rule, details=_describe(rule))
     return rule
 
 

@@ -46,11 +46,18 @@ def _lights():
     return Asset.objects.filter(kind=AssetKind.STREETLIGHT, status__in=CONTROLLED_STATUSES)
 
 
-def lights_for_control(*, pks: Iterable[int] | None = None) -> list[LightRow]:
-    """Controlled streetlights with what the resolver needs, in one query."""
+def lights_for_control(
+    *,
+    pks: Iterable[int] | None = None,
+    box: tuple[float, float, float, float] | None = None,
+) -> list[LightRow]:
+    """Controlled streetlights with what the resolver needs, in one query; `box` (min and max
+    latitude, min and max longitude, bounds included) narrows to an area."""
     qs = _lights()
     if pks is not None:
         qs = qs.filter(pk__in=list(pks))
+    if box is not None:
+        qs = qs.filter(latitude__range=box[:2], longitude__range=box[2:])
     rows = qs.values_list(
         "pk",
         "device_id",

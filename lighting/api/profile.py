@@ -26,7 +26,7 @@ from lighting import selectors
 from lighting.api.serializers import steps_errors
 from lighting.core.profile import night_profile
 from lighting.core.schedule import calendar_pick, night_of, parse_steps
-from lighting.services.resolver import schedule_load
+from lighting.services.config import schedule_load
 
 
 class ProfileInput(serializers.Serializer):

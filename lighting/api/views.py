@@ -3,9 +3,8 @@
 from datetime import timedelta
 
 import django_filters
-from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -13,16 +12,16 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cityplatform.api import ApplicationError, FilterSet, day_problem, parse_id
+from cityplatform.api import ApplicationError, FilterSet, parse_id
 from devices.selectors import lights as light_selectors
 from lighting import selectors
 from lighting.api import serializers as s
-from lighting.models import CalendarAssignment, Override
-from lighting.services import energy as energy_services
+from lighting.models import Override
+from lighting.services import override_limits
 from lighting.services import overrides as override_services
 from lighting.services import programmes as programme_services
-from lighting.services.overrides import OverrideScope
 from lighting.services.resolver import light_explain
+from lighting.services.scopes import OverrideScope
 from lighting.visibility import may_see_of, overrides_details_visible_to
 
 
@@ -136,7 +135,7 @@ class AssignmentViewSet(
     filterset_fields = ["calendar", "zone", "group"]
 
     def get_queryset(self):
-        return CalendarAssignment.objects.all().order_by("pk")
+        return selectors.calendar_assignments()
 
     @extend_schema(request=s.AssignmentInput, responses={201: s.AssignmentSerializer})
     def create(self, request):
@@ -201,7 +200,7 @@ class OverrideViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         expires_at = data["expires_at"]
         if expires_at is None and data.get("duration_min"):
             expires_at = (data["starts_at"] or now) + timedelta(minutes=data["duration_min"])
-        override_services.override_check_allowed(
+        override_limits.override_check_allowed(
             user=request.user,
             scope=scope,
             operation=data["operation"],
@@ -228,7 +227,7 @@ class OverrideViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def cancel(self, request, pk=None):
         data = _valid(s.CancelInput, request.data)
         override = self.get_object()
-        override_services.override_check_cancel_allowed(user=request.user, override=override)
+        override_limits.override_check_cancel_allowed(user=request.user, override=override)
         override = override_services.override_cancel(
             override=override, actor=request.user, reason=data["reason"]
         )
@@ -346,80 +345,3 @@ def _scope(data: dict) -> OverrideScope:
         radius_m=data.get("radius_m"),
         city=data.get("city", False),
     )
-
-
-class EnergyView(APIView):
-    """GET energy/?date=YYYY-MM-DD[&zone=<id>][&by=zone|light|half_hour][&export=csv]:
-    energy per zone (with half-hourly totals, and their estimated part) or per light for a
-    local day; estimated figures are marked."""
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("date", OpenApiTypes.DATE, description="default: yesterday"),
-            OpenApiParameter("zone", OpenApiTypes.INT),
-            OpenApiParameter("by", OpenApiTypes.STR, enum=["zone", "light", "half_hour"]),
-            OpenApiParameter("export", OpenApiTypes.STR, enum=["csv"]),
-        ],
-        responses={
-            (200, "application/json"): OpenApiTypes.OBJECT,
-            (200, "text/csv"): OpenApiTypes.STR,  # export=csv
-        },
-    )
-    def get(self, request):
-        raw_day = request.query_params.get("date", "")
-        try:
-            day = parse_date(raw_day) if raw_day else timezone.localdate() - timedelta(days=1)
-        except ValueError:  # well formed but not a date, such as 2026-13-45
-            day = None
-        if day is None:
-            raise ApplicationError(
-                "date must be YYYY-MM-DD.", extra={"fields": {"date": ["e.g. 2026-11-20"]}}
-            )
-        if problem := day_problem(day):
-            raise ApplicationError(f"date {problem}.", extra={"fields": {"date": [problem]}})
-        zone = request.query_params.get("zone")
-        if zone is not None and parse_id(zone) is None:
-            raise ApplicationError("zone must be a zone id.", extra={"fields": {"zone": ["id"]}})
-        by = request.query_params.get("by", "zone")
-        if by not in ("zone", "light", "half_hour"):
-            raise ApplicationError(
-                "by must be zone, light or half_hour.", extra={"fields": {"by": ["unknown"]}}
-            )
-        report = energy_services.energy_report(day=day, zone_id=parse_id(zone))
-        if request.query_params.get("export") == "csv":
-            body = (
-                energy_services.energy_csv_lights(report)
-                if by == "light"
-                else energy_services.energy_csv_half_hours(report)
-            )
-            response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = f'attachment; filename="energy-{day}-{by}.csv"'
-            return response
-        if by == "light":
-            rows = [
-                {
-                    "light_id": x.light_id,
-                    "device_id": x.device_id,
-                    "zone_id": x.zone_id,
-                    "energy_wh": x.wh,
-                    "method": x.method,
-                    "estimated": x.estimated,
-                }
-                for x in report.lights
-            ]
-            return Response({"date": day, "lights": rows})
-        zones = list(report.zone_totals().values())
-        if by == "zone":
-            for z in zones:
-                z.pop("half_hours")
-        else:  # the estimated part of each half hour, so that a chart can mark it
-            estimated = {z["zone_id"]: [0.0] * len(report.slots) for z in zones}
-            for light in report.lights:
-                if light.estimated:
-                    for i, wh in enumerate(light.slots):
-                        estimated[light.zone_id][i] += wh
-            for z in zones:
-                z["estimated_half_hours"] = [round(wh, 3) for wh in estimated[z["zone_id"]]]
-        return Response(
-            {"date": day, "time_zone": report.time_zone, "slots": report.slots, "zones": zones}
-        )

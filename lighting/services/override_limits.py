@@ -13,19 +13,25 @@ Lighting operators (`lighting.add_override`) may create any override. A role hol
 A rule of the role broken (what it may do at all) is a 403; a value over a limit of the role
 (duration, radius) is a 400 naming the field and the limit. The same limits decide which
 overrides such a role may cancel, so it can end its own boosts and nothing else.
+
+`override_check_allowed` and `override_check_cancel_allowed` are the checks the API makes
+before it creates or cancels an override on a person's behalf (priority 1 needs emergency mode).
 """
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.utils import timezone
 from rest_framework import status
 
 from cityplatform.api import ApplicationError
+from cityplatform.permissions import has_perm
 from devices.models import Zone
 from devices.selectors import lights as light_selectors
-from lighting.choices import Operation, ScopeKind
+from lighting.choices import Operation, Priority, ScopeKind
 from lighting.models import Override
+from lighting.services.scopes import OverrideScope
 
 SECURITY_MIN_PRIORITY = 4  # a boost may not outrank this (lower numbers win)
 BOOST_SCOPES = (ScopeKind.ZONE, ScopeKind.RADIUS)
@@ -142,3 +148,48 @@ def security_boost_is_within_limits(override: Override) -> bool:
     except ApplicationError:
         return False
     return True
+
+
+# --- Who may do what ------------------------------------------------------------------------
+
+
+def override_check_allowed(
+    *,
+    user,
+    scope: OverrideScope,
+    operation: str,
+    priority: int,
+    starts_at: datetime | None,
+    expires_at: datetime | None,
+    now: datetime | None = None,
+) -> None:
+    """Lighting operators may create any override; security operators only a boost within their
+    role's limits (above: a 403 naming the rule, a 400 the limit)."""
+    if has_perm(user, "lighting.add_override"):
+        if priority == Priority.EMERGENCY and not has_perm(user, "lighting.emergency_mode"):
+            raise ApplicationError("Priority 1 is for emergency mode.", status_code=403)
+        return
+    if not has_perm(user, "lighting.create_security_boost"):
+        raise ApplicationError("Your role does not allow this.", status_code=403)
+    now = now or timezone.now()
+    security_boost_check(
+        scope_kind=scope.kind,
+        zone_id=scope.zone_id,
+        radius_m=scope.radius_m,
+        operation=operation,
+        priority=priority,
+        starts_at=starts_at or now,
+        expires_at=expires_at,
+    )
+
+
+def override_check_cancel_allowed(*, user, override: Override) -> None:
+    """Lighting operators may cancel any override; security operators the boosts their role
+    could have created."""
+    if has_perm(user, "lighting.cancel_override"):
+        return
+    if has_perm(user, "lighting.create_security_boost") and security_boost_is_within_limits(
+        override
+    ):
+        return
+    raise ApplicationError("Your role does not allow cancelling this override.", status_code=403)

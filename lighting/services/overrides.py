@@ -1,4 +1,5 @@
-"""Overrides: create, extend, cancel, the start/expiry sweep, and emergency mode.
+"""Overrides: create, extend, cancel, and emergency mode (their start and expiry, and the sweep:
+`lighting.services.override_boundaries`).
 
 An override that starts or ends reconciles the lights it covers at once, inside the same
 transaction (the alert path wants event → command in well under 100 ms, so only the affected
@@ -7,161 +8,28 @@ a light never waits for the sweep to stop following an expired override.
 """
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from cityplatform.api import ApplicationError
 from cityplatform.live import live_publish
-from cityplatform.services import audit_record
-from devices.selectors import lights as light_selectors
-from lighting.choices import Operation, OverrideState, ScopeKind
-from lighting.live import OverrideEnded, OverrideStarted
-from lighting.models import LightGroup, Override
-from lighting.services.override_limits import (
-    security_boost_check,
-    security_boost_is_within_limits,
+from cityplatform.services import Actor, actor_fields, audit_record
+from lighting.choices import Operation, OverrideState, Priority, ScopeKind
+from lighting.models import Override
+from lighting.services.override_boundaries import override_end_record, override_lights_reconcile
+from lighting.services.override_live import (
+    override_live_fields,
+    override_publish_ended,
+    override_publish_started,
 )
-from lighting.services.reconcile import ReconcileResult, reconcile_lights
-from lighting.visibility import override_neutral_fields
+from lighting.services.scopes import OverrideScope, override_lights, scope_check_exists
+from lighting.tasks import command_override_boundary as command_override_boundary_task
 
 log = logging.getLogger(__name__)
-
-Actor = AbstractBaseUser | str
-EMERGENCY_PRIORITY = 1
-
-
-@dataclass(frozen=True)
-class OverrideScope:
-    """Exactly one of: listed lights (asset pks), a group, a zone (and the zones within it), a
-    radius around a point, or the whole city."""
-
-    light_ids: tuple[int, ...] | None = None
-    group_id: int | None = None
-    zone_id: int | None = None
-    point: tuple[float, float] | None = None  # (latitude, longitude)
-    radius_m: float | None = None
-    city: bool = False
-
-    def __post_init__(self):
-        given = [
-            self.light_ids is not None,
-            self.group_id is not None,
-            self.zone_id is not None,
-            self.point is not None or self.radius_m is not None,
-            self.city,
-        ]
-        if sum(given) != 1:
-            raise ApplicationError(
-                "An override's scope is exactly one of: lights, a group, a zone, a radius "
-                "around a point, or the whole city.",
-                extra={"fields": {"scope": ["exactly one kind of scope"]}},
-            )
-        if (self.point is None) != (self.radius_m is None):
-            raise ApplicationError(
-                "A radius scope needs both a point and a radius.",
-                extra={"fields": {"scope": ["point and radius_m go together"]}},
-            )
-
-    @property
-    def kind(self) -> str:
-        if self.light_ids is not None:
-            return ScopeKind.LIGHTS
-        if self.group_id is not None:
-            return ScopeKind.GROUP
-        if self.zone_id is not None:
-            return ScopeKind.ZONE
-        if self.point is not None:
-            return ScopeKind.RADIUS
-        return ScopeKind.CITY
-
-
-def _actor_fields(actor: Actor) -> tuple[AbstractBaseUser | None, str]:
-    if isinstance(actor, str):
-        return None, actor[:150]
-    return actor, actor.get_username()
-
-
-def override_lights(override: Override) -> list[int]:
-    """The controlled lights an override covers now (scopes are resolved when used, so a light
-    added to a zone or group is covered)."""
-    kind = override.scope_kind
-    if kind == ScopeKind.LIGHTS:
-        return light_selectors.light_ids_existing(override.light_ids)
-    if kind == ScopeKind.ZONE:
-        zones = light_selectors.zone_descendants(override.zone_id)
-        return light_selectors.light_ids_in_zones(zones)
-    if kind == ScopeKind.RADIUS:
-        return light_selectors.light_ids_within(
-            latitude=override.latitude, longitude=override.longitude, radius_m=override.radius_m
-        )
-    if kind == ScopeKind.GROUP:
-        ids = LightGroup.lights.through.objects.filter(lightgroup_id=override.group_id)
-        return light_selectors.light_ids_existing(ids.values_list("asset_id", flat=True))
-    return light_selectors.light_ids_all()
-
-
-def _data(override: Override, light_count: int) -> dict:
-    return {
-        "id": override.pk,
-        "scope_kind": override.scope_kind,
-        "zone_id": override.zone_id,
-        "group_id": override.group_id,
-        "level": override.level,
-        "operation": override.operation,
-        "priority": override.priority,
-        "starts_at": override.starts_at,
-        "expires_at": override.expires_at,
-        "reason": override.reason,
-        "author": override.author,
-        "alarm_id": override.alarm_id,
-        "light_count": light_count,
-    }
-
-
-def _topics(override: Override) -> list[str]:
-    topics = ["overrides"]
-    if override.zone_id is not None:
-        topics.append(f"zone:{override.zone_id}")
-    return topics
-
-
-def _publish(kind: str, schema: type, override: Override, fields: dict) -> None:
-    """One live message about an override; whoever may not see its details (a welfare alarm's
-    response) receives the neutral version (`lighting.visibility`)."""
-    restricted = override.details_permission
-    live_publish(
-        kind=kind,
-        data=schema(**fields),
-        topics=_topics(override),
-        permission=restricted or None,
-        public_data=schema(**{**fields, **override_neutral_fields(fields)}) if restricted else None,
-    )
-
-
-def _publish_started(override: Override, light_count: int) -> None:
-    _publish("override.started", OverrideStarted, override, _data(override, light_count))
-
-
-def _publish_ended(override: Override, light_count: int) -> None:
-    fields = {
-        **_data(override, light_count),
-        "ended_at": override.ended_at,
-        "end_state": override.end_state,
-        "ended_by": override.ended_by,
-    }
-    _publish("override.ended", OverrideEnded, override, fields)
-
-
-def _reconcile(light_ids: list[int], now: datetime, actor: str) -> ReconcileResult:
-    if not light_ids:
-        return ReconcileResult()
-    return reconcile_lights(light_ids=light_ids, now=now, actor=actor)
 
 
 def _schedule_boundary(override: Override, at: datetime | None) -> None:
@@ -169,8 +37,6 @@ def _schedule_boundary(override: Override, at: datetime | None) -> None:
     remains the safety net). Not in embedded mode, where tasks run at once."""
     if at is None or settings.CELERY_TASK_ALWAYS_EAGER:
         return
-    from lighting.tasks import command_override_boundary as command_override_boundary_task
-
     pk = override.pk
 
     def send() -> None:
@@ -203,7 +69,7 @@ def override_create(
     refuses it). With `details_permission`, only holders of that permission see the reason,
     the alarm link and how it ended (`lighting.visibility`): a welfare alarm's response."""
     now = now or timezone.now()
-    user, label = _actor_fields(actor)
+    user, label = actor_fields(actor)
     if operation not in Operation.values:
         raise ApplicationError(
             f"operation must be one of {Operation.values}",
@@ -232,7 +98,7 @@ def override_create(
         raise ApplicationError(
             "The expiry must be in the future.", extra={"fields": {"expires_at": ["in the past"]}}
         )
-    listed = _check_scope_exists(scope)
+    listed = scope_check_exists(scope)
     # The two check constraints (expiry below emergency, level 0–100) are the field validators
     # and clean() again: validating them in the database would cost a query each.
     override.full_clean(validate_constraints=False)
@@ -245,8 +111,8 @@ def override_create(
         # A list of lights was just checked: those are the lights (no second look-up).
         lights = listed if listed is not None else override_lights(override)
         if starts_now:
-            _reconcile(lights, now, f"override #{override.pk}")
-            _publish_started(override, len(lights))
+            override_lights_reconcile(light_ids=lights, now=now, actor=f"override #{override.pk}")
+            override_publish_started(override, len(lights))
         else:
             _schedule_boundary(override, override.starts_at)
         _schedule_boundary(override, override.expires_at)
@@ -255,46 +121,12 @@ def override_create(
             action="override.created",
             target=override,
             details={
-                **_data(override, len(lights)),
+                **override_live_fields(override, len(lights)),
                 "starts_at": override.starts_at.isoformat(),
                 "expires_at": override.expires_at.isoformat() if override.expires_at else None,
             },
         )
     return override
-
-
-def _check_scope_exists(scope: OverrideScope) -> list[int] | None:
-    """Refuses a scope naming what does not exist; for a list of lights, returns them (the
-    controlled ones, as `override_lights` would)."""
-    from devices.models import Zone
-
-    if scope.zone_id is not None and not Zone.objects.filter(pk=scope.zone_id).exists():
-        raise ApplicationError("No such zone.", extra={"fields": {"zone_id": ["unknown zone"]}})
-    if scope.group_id is not None and not LightGroup.objects.filter(pk=scope.group_id).exists():
-        raise ApplicationError(
-            "No such light group.", extra={"fields": {"group_id": ["unknown group"]}}
-        )
-    if scope.light_ids is not None:
-        if not scope.light_ids:
-            raise ApplicationError(
-                "List at least one light.", extra={"fields": {"light_ids": ["empty"]}}
-            )
-        existing = light_selectors.light_ids_existing(scope.light_ids)
-        missing = set(scope.light_ids) - set(existing)
-        if missing:
-            raise ApplicationError(
-                "Some of the lights are not controlled streetlights.",
-                extra={"fields": {"light_ids": sorted(missing)}},
-            )
-        return existing
-    if scope.point is not None:
-        lat, lon = scope.point
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180) or scope.radius_m <= 0:
-            raise ApplicationError(
-                "The point or the radius is out of range.",
-                extra={"fields": {"point": ["latitude, longitude and a positive radius"]}},
-            )
-    return None
 
 
 def override_extend(
@@ -328,17 +160,8 @@ def override_extend(
             },
         )
         if previous is not None and expires_at < previous:  # shortened: the live view follows
-            _publish("override.started", OverrideStarted, override, _data(override, 0))
+            override_publish_started(override, 0)
     return override
-
-
-def _end(override: Override, *, state: str, at: datetime, by: str, reason: str) -> list[int]:
-    override.ended_at = at
-    override.end_state = state
-    override.ended_by = by[:150]
-    override.end_reason = reason[:300]
-    override.save(update_fields=["ended_at", "end_state", "ended_by", "end_reason"])
-    return override_lights(override)
 
 
 def override_cancel(
@@ -347,64 +170,22 @@ def override_cancel(
     """Ends an override now; its lights go straight to the next-winning override or their
     programme (one command each, no gap). Cancelling an ended override changes nothing."""
     now = now or timezone.now()
-    _user, label = _actor_fields(actor)
+    _user, label = actor_fields(actor)
     with transaction.atomic():
         override = Override.objects.select_for_update().get(pk=override.pk)
         if override.state_at(now) in (OverrideState.EXPIRED, OverrideState.CANCELLED):
             return override
-        lights = _end(override, state=OverrideState.CANCELLED, at=now, by=label, reason=reason)
-        _reconcile(lights, now, f"override #{override.pk} cancelled")
-        _publish_ended(override, len(lights))
+        lights = override_end_record(
+            override, state=OverrideState.CANCELLED, at=now, by=label, reason=reason
+        )
+        override_lights_reconcile(
+            light_ids=lights, now=now, actor=f"override #{override.pk} cancelled"
+        )
+        override_publish_ended(override, len(lights))
         audit_record(
             actor=actor, action="override.cancelled", target=override, details={"reason": reason}
         )
     return override
-
-
-def override_boundary(*, override_id: int, now: datetime | None = None) -> str:
-    """Handles one override's start or expiry if it is due (idempotent): 'started', 'ended' or
-    ''. Called by the sweep and by the task scheduled at the boundary."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        override = (
-            Override.objects.select_for_update(skip_locked=True).filter(pk=override_id).first()
-        )
-        if override is None or override.ended_at is not None:
-            return ""
-        if override.expires_at is not None and override.expires_at <= now:
-            lights = _end(
-                override,
-                state=OverrideState.EXPIRED,
-                at=override.expires_at,
-                by="expiry",
-                reason="expired",
-            )
-            _reconcile(lights, now, f"override #{override.pk} expired")
-            _publish_ended(override, len(lights))
-            audit_record(actor="expiry", action="override.expired", target=override)
-            return "ended"
-        if not override.started_announced and override.starts_at <= now:
-            override.started_announced = True
-            override.save(update_fields=["started_announced"])
-            lights = override_lights(override)
-            _reconcile(lights, now, f"override #{override.pk}")
-            _publish_started(override, len(lights))
-            return "started"
-    return ""
-
-
-def overrides_sweep(*, now: datetime | None = None) -> dict[str, int]:
-    """Starts the overrides whose start has come and ends those past their expiry."""
-    now = now or timezone.now()
-    due = Override.objects.filter(ended_at__isnull=True).filter(
-        Q(expires_at__lte=now) | Q(started_announced=False, starts_at__lte=now)
-    )
-    counts = {"started": 0, "ended": 0}
-    for pk in due.values_list("pk", flat=True):
-        outcome = override_boundary(override_id=pk, now=now)
-        if outcome:
-            counts[outcome] += 1
-    return counts
 
 
 # --- Emergency mode -------------------------------------------------------------------------
@@ -421,7 +202,7 @@ def emergency_start(
         scope=scope,
         level=100,
         operation=Operation.SET,
-        priority=EMERGENCY_PRIORITY,
+        priority=Priority.EMERGENCY,
         expires_at=None,
         reason=f"EMERGENCY: {reason}",
         actor=actor,
@@ -442,7 +223,7 @@ def emergency_clear(
     """Clears emergency lighting of a zone (or of the whole city)."""
     now = now or timezone.now()
     active = Override.objects.filter(
-        priority=EMERGENCY_PRIORITY, ended_at__isnull=True, starts_at__lte=now
+        priority=Priority.EMERGENCY, ended_at__isnull=True, starts_at__lte=now
     ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
     if zone_id is None:
         active = active.filter(scope_kind=ScopeKind.CITY)
@@ -460,50 +241,3 @@ def emergency_clear(
             topics=["system", "overrides"],
         )
     return cleared
-
-
-# --- Who may do what ------------------------------------------------------------------------
-
-
-def override_check_allowed(
-    *,
-    user,
-    scope: OverrideScope,
-    operation: str,
-    priority: int,
-    starts_at: datetime | None,
-    expires_at: datetime | None,
-    now: datetime | None = None,
-) -> None:
-    """Lighting operators may create any override; security operators only a boost within their
-    role's limits (lighting.services.override_limits: a 403 naming the rule, a 400 the limit)."""
-    from cityplatform.permissions import has_perm
-
-    if has_perm(user, "lighting.add_override"):
-        if priority == EMERGENCY_PRIORITY and not has_perm(user, "lighting.emergency_mode"):
-            raise ApplicationError("Priority 1 is for emergency mode.", status_code=403)
-        return
-    if not has_perm(user, "lighting.create_security_boost"):
-        raise ApplicationError("Your role does not allow this.", status_code=403)
-    now = now or timezone.now()
-    security_boost_check(
-        scope_kind=scope.kind,
-        zone_id=scope.zone_id,
-        radius_m=scope.radius_m,
-        operation=operation,
-        priority=priority,
-        starts_at=starts_at or now,
-        expires_at=expires_at,
-    )
-
-
-def override_check_cancel_allowed(*, user, override: Override) -> None:
-    from cityplatform.permissions import has_perm
-
-    if has_perm(user, "lighting.cancel_override"):
-        return
-    if has_perm(user, "lighting.create_security_boost") and security_boost_is_within_limits(
-        override
-    ):
-        return
-    raise ApplicationError("Your role does not allow cancelling this override.", status_code=403)

@@ -11,16 +11,15 @@ from typing import Any
 from django.db import transaction
 
 from cityplatform.api import ApplicationError
-from cityplatform.services import Actor, audit_record
+from cityplatform.services import Actor, audit_record, model_update
 from devices.selectors import lights as light_selectors
 from lighting.models import Calendar, CalendarAssignment, CalendarRule, LightGroup, Programme
+from lighting.tasks import reconcile_all as reconcile_all_task
 
 log = logging.getLogger(__name__)
 
 
 def _reconcile_soon() -> None:
-    from lighting.tasks import reconcile_all as reconcile_all_task
-
     def send() -> None:
         try:
             reconcile_all_task.delay()
@@ -41,18 +40,19 @@ def programme_create(*, name: str, steps: list, description: str = "", actor: Ac
     return programme
 
 
+PROGRAMME_FIELDS = ("name", "steps", "description")
+CALENDAR_FIELDS = ("name", "description", "default_programme_id")
+LIGHT_GROUP_FIELDS = ("name", "description")
+
+
 def programme_update(*, programme: Programme, actor: Actor, **fields: Any) -> Programme:
-    for name, value in fields.items():
-        if name not in ("name", "steps", "description"):
-            raise ApplicationError(f"{name} cannot be changed here")
-        setattr(programme, name, value)
-    programme.full_clean()
     with transaction.atomic():
-        programme.save()
-        audit_record(
+        model_update(
+            instance=programme,
+            data=fields,
+            allowed=PROGRAMME_FIELDS,
             actor=actor,
             action="programme.changed",
-            target=programme,
             details=_jsonable(dict(fields)),
         )
         _reconcile_soon()
@@ -124,21 +124,18 @@ def calendar_create(
 def calendar_update(
     *, calendar: Calendar, actor: Actor, rules: list[dict] | None = None, **fields: Any
 ) -> Calendar:
-    for name, value in fields.items():
-        if name not in ("name", "description", "default_programme_id"):
-            raise ApplicationError(f"{name} cannot be changed here")
-        setattr(calendar, name, value)
-    calendar.full_clean()
+    """Changes a calendar's fields and, given `rules`, replaces its rules (all in order)."""
     with transaction.atomic():
-        calendar.save()
-        if rules is not None:
-            _rules_replace(calendar, rules)
-        audit_record(
+        model_update(
+            instance=calendar,
+            data=fields,
+            allowed=CALENDAR_FIELDS,
             actor=actor,
             action="calendar.changed",
-            target=calendar,
             details={**_jsonable(fields), "rules": _jsonable(rules)},
         )
+        if rules is not None:
+            _rules_replace(calendar, rules)
         _reconcile_soon()
     return calendar
 
@@ -192,21 +189,18 @@ def _members_set(group: LightGroup, light_ids: list[int]) -> None:
 def light_group_update(
     *, group: LightGroup, actor: Actor, light_ids: list[int] | None = None, **fields: Any
 ) -> LightGroup:
-    for name, value in fields.items():
-        if name not in ("name", "description"):
-            raise ApplicationError(f"{name} cannot be changed here")
-        setattr(group, name, value)
-    group.full_clean()
+    """Changes a group's fields and, given `light_ids`, its members."""
     with transaction.atomic():
-        group.save()
-        if light_ids is not None:
-            _members_set(group, light_ids)
-        audit_record(
+        model_update(
+            instance=group,
+            data=fields,
+            allowed=LIGHT_GROUP_FIELDS,
             actor=actor,
             action="light_group.changed",
-            target=group,
             details={**fields, "lights": None if light_ids is None else len(light_ids)},
         )
+        if light_ids is not None:
+            _members_set(group, light_ids)
         _reconcile_soon()  # TALQ: a membership change must be reconciled
     return group
 

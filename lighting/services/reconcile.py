@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from devices.selectors.commands import commands_pending
 from devices.selectors.lights import light_states
 from devices.services.commands import commands_issue
+from lighting.models import Programme
 from lighting.services.resolver import Resolved, levels_resolve
 
 log = logging.getLogger(__name__)
@@ -63,8 +65,6 @@ def reconcile_lights(
 ) -> ReconcileResult:
     """Brings the desired level of `light_ids` (every controlled light by default) in line
     with the resolver, issuing only the commands needed."""
-    from lighting.models import Programme
-
     now = now or timezone.now()
     desired = levels_resolve(at=now, light_ids=light_ids)
     result = ReconcileResult(lights=len(desired))
@@ -133,8 +133,6 @@ RECONCILE_LOCK = "lighting:reconcile-all"
 def reconcile_all(*, now: datetime | None = None) -> ReconcileResult | None:
     """The periodic whole-city reconcile, never two at once (a slow run is not overlapped by
     the next beat); None when another run holds the lock."""
-    from django.core.cache import cache
-
     if not cache.add(RECONCILE_LOCK, "1", timeout=120):
         log.info("reconcile: another run is in progress; skipped")
         return None

@@ -7,7 +7,6 @@ zone, position rounded to 0.1°) rather than per light, and each light is then a
 look-ups.
 """
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,15 +20,10 @@ from devices.selectors import lights as light_selectors
 from devices.selectors.lights import LightRow, ZoneRow
 from lighting.choices import ScopeKind
 from lighting.core.arbitration import Arbitration, Limits, OverrideSpec, arbitrate
-from lighting.core.schedule import (
-    CalendarSpec,
-    ProgrammeSpec,
-    Schedule,
-    ScheduledLevel,
-    parse_steps,
-    rule_from_fields,
-)
-from lighting.models import Calendar, CalendarAssignment, LightGroup, Override, Programme
+from lighting.core.schedule import Schedule, ScheduledLevel
+from lighting.models import LightGroup, Override
+from lighting.selectors import override_coverage
+from lighting.services.config import CalendarSource, group_assignments, lighting_config
 from lighting.visibility import (
     MaySee,
     override_details_visible,
@@ -37,66 +31,7 @@ from lighting.visibility import (
     see_nothing_restricted,
 )
 
-# --- Loading ------------------------------------------------------------------------------
-
-
-def schedule_load() -> Schedule:
-    """Every calendar (with its rules) and programme, typed, in three queries."""
-    programmes = {
-        p.pk: ProgrammeSpec(p.pk, p.name, parse_steps(p.steps)) for p in Programme.objects.all()
-    }
-    calendars = {}
-    for calendar in Calendar.objects.prefetch_related("rules"):
-        rules = tuple(
-            rule_from_fields(
-                kind=r.kind,
-                date_from=r.date_from,
-                date_to=r.date_to,
-                weekdays=r.weekdays,
-                nth=r.nth,
-                months=r.months,
-                programme_id=r.programme_id,
-                label=r.label,
-            )
-            for r in sorted(calendar.rules.all(), key=lambda r: r.position)
-        )
-        calendars[calendar.pk] = CalendarSpec(
-            calendar.pk, calendar.name, rules, calendar.default_programme_id
-        )
-    return Schedule(calendars, programmes)
-
-
-@dataclass(frozen=True)
-class CalendarSource:
-    calendar_id: int
-    via: str  # "group" or "zone"
-    via_id: int
-    via_name: str
-
-
-def _zone_calendars(zones: dict[int, ZoneRow]) -> dict[int, CalendarSource]:
-    """Zone → the calendar its lights follow: its own assignment, else its nearest ancestor's."""
-    own = dict(
-        CalendarAssignment.objects.filter(zone__isnull=False).values_list("zone_id", "calendar_id")
-    )
-    result: dict[int, CalendarSource] = {}
-    for zone_id in zones:
-        current, seen = zone_id, set()
-        while current is not None and current not in seen:
-            seen.add(current)
-            if current in own:
-                result[zone_id] = CalendarSource(own[current], "zone", current, zones[current].name)
-                break
-            current = zones[current].parent_id if current in zones else None
-    return result
-
-
-def group_assignments() -> dict[int, tuple[int, str]]:
-    """Group → (calendar, group name) of every group with a calendar assigned."""
-    return {
-        a.group_id: (a.calendar_id, a.group.name)
-        for a in CalendarAssignment.objects.filter(group__isnull=False).select_related("group")
-    }
+# --- Loading (the configuration: lighting.services.config) ----------------------------
 
 
 def _group_calendars(
@@ -151,38 +86,6 @@ def override_spec(override: Override) -> OverrideSpec:
     )
 
 
-def override_members(
-    override: Override,
-    lights: list[LightRow],
-    zones: dict[int, ZoneRow],
-    group_members: dict[int, set[int]],
-) -> set[int]:
-    """The lights among `lights` an override's scope covers."""
-    kind = override.scope_kind
-    if kind == ScopeKind.CITY:
-        return {light.pk for light in lights}
-    if kind == ScopeKind.LIGHTS:
-        wanted = set(override.light_ids)
-        return {light.pk for light in lights if light.pk in wanted}
-    if kind == ScopeKind.GROUP:
-        members = group_members.get(override.group_id, set())
-        return {light.pk for light in lights if light.pk in members}
-    if kind == ScopeKind.ZONE:
-        within = light_selectors.zone_descendants(override.zone_id, zones)
-        return {light.pk for light in lights if light.zone_id in within}
-    # radius: a bounding box first, then the circle
-    lat0, lon0, radius = override.latitude, override.longitude, override.radius_m
-    dlat = math.degrees(radius / light_selectors.EARTH_RADIUS_M)
-    dlon = dlat / max(math.cos(math.radians(lat0)), 1e-6)
-    return {
-        light.pk
-        for light in lights
-        if abs(light.latitude - lat0) <= dlat
-        and abs(light.longitude - lon0) <= dlon
-        and light_selectors.distance_m(lat0, lon0, light.latitude, light.longitude) <= radius
-    }
-
-
 def _group_members(group_ids: set[int], light_ids: list[int] | None) -> dict[int, set[int]]:
     if not group_ids:
         return {}
@@ -210,8 +113,6 @@ class Snapshot:
 
 
 def snapshot_load(*, at: datetime, light_ids: list[int] | None = None) -> Snapshot:
-    from lighting.services.config import lighting_config
-
     lights = light_selectors.lights_for_control(pks=light_ids)
     config = lighting_config(lights=lights)  # zones, programmes, calendars: cached
     zones = config.zones
@@ -224,7 +125,10 @@ def snapshot_load(*, at: datetime, light_ids: list[int] | None = None) -> Snapsh
     specs = {}
     for override in active:
         spec = specs[override.pk] = override_spec(override)
-        for pk in override_members(override, lights, zones, members_of_groups):
+        coverage = override_coverage(
+            override, zones=zones, group_members=members_of_groups.get(override.group_id, ())
+        )
+        for pk in coverage.members(lights):
             by_light[pk].append(spec)
     return Snapshot(
         at=at,

@@ -23,7 +23,8 @@ helpers = pytest.importorskip("tests.devices.gateway_helpers")
 from devices.choices import AssetKind, ControlProtocol  # noqa: E402
 from devices.models import Asset, AssetState, ControllerDetails, StreetlightDetails, Zone  # noqa: E402
 from lighting.models import Calendar, CalendarAssignment, Programme  # noqa: E402
-from lighting.services.overrides import OverrideScope, override_create, overrides_sweep  # noqa: E402
+from lighting.services.override_boundaries import overrides_sweep  # noqa: E402
+from lighting.services.overrides import OverrideScope, override_create  # noqa: E402
 from lighting.services.reconcile import reconcile_lights  # noqa: E402
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]

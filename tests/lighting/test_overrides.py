@@ -11,7 +11,9 @@ from cityplatform.roles import Role
 from devices.choices import CommandState
 from devices.models import AssetState, Command
 from lighting.models import LightGroup, Override
+from lighting.services import override_live
 from lighting.services import overrides as override_services
+from lighting.services.override_boundaries import overrides_sweep
 from lighting.services.overrides import (
     OverrideScope,
     emergency_clear,
@@ -19,7 +21,6 @@ from lighting.services.overrides import (
     override_cancel,
     override_create,
     override_extend,
-    overrides_sweep,
 )
 from lighting.services.reconcile import reconcile_lights
 from lighting.services.resolver import levels_resolve, light_explain
@@ -44,7 +45,8 @@ def queued(level) -> int:
 @pytest.fixture
 def published(monkeypatch):
     sent = []
-    monkeypatch.setattr(override_services, "live_publish", lambda **kwargs: sent.append(kwargs))
+    for module in (override_services, override_live):  # override messages, emergency notices
+        monkeypatch.setattr(module, "live_publish", lambda **kwargs: sent.append(kwargs))
     return sent
 
 
