@@ -7,7 +7,7 @@ import signal
 from django.core.management.base import BaseCommand, CommandError
 
 from cityplatform.mqtt import mqtt_credentials, mqtt_url_with_user
-from devices.protocols.gateway import Gateway, gateway_options_from_settings
+from devices.gateway import Gateway, gateway_options_from_settings
 from devices.services.mqtt_acl import gateway_worker_users
 
 log = logging.getLogger("devices.gateway")
