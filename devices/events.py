@@ -1,7 +1,8 @@
 """Device events as typed values, the privacy guard at the edge, and the sinks they go to.
 
-The gateway (devices/protocols) parses every event message (MQTT `P/{device_id}/event`,
-Frigate's `frigate/events`) into a `DeviceEvent` and hands batches of them to the registered
+The gateway (devices/gateway) parses every event message (MQTT `P/{device_id}/event`,
+Frigate's `frigate/events`) into a `DeviceEvent` (`device_event` in devices/protocols/messages.py,
+the one translation, which the VMS webhook uses too) and hands batches of them to the registered
 sinks inside the transaction that stores the batch, before the broker is acknowledged: the CCTV
 app registers its ingestion service as a sink in its AppConfig.ready(), so that devices never
 imports cctv (dependencies point one way).

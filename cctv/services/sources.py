@@ -34,7 +34,9 @@ from cityplatform.api import ApplicationError
 from cityplatform.json_input import JsonRefused, json_loads_bounded
 from cityplatform.services import Actor, audit_record
 from devices.events import DeviceEvent, event_max_future_s, strip_identity
+from devices.protocols.messages import device_event
 from devices.selectors.cameras import asset_ids_by_device_id, camera_ids_by_device_id
+from devices.wire import Event as EventMessage
 
 log = logging.getLogger(__name__)
 
@@ -284,19 +286,19 @@ def webhook_parse(*, body: bytes, source: EventSource) -> DeviceEvent:
             ) from None
     ts, end_ts = instants["ts"], instants["end_ts"]
     _check_not_ahead(ts=ts, end_ts=end_ts)
-    return DeviceEvent(
+    message = EventMessage(
         device_id=payload.camera,
         event_id=payload.id,
         ts=ts,
         type=payload.type,
-        source=f"webhook:{source.name}",
         confidence=payload.confidence,
         count=payload.count,
         attributes=payload.attributes,
+        stripped=tuple(removed),
         end_ts=end_ts,
         zones=tuple(payload.zones),
-        stripped=tuple(removed),
     )
+    return device_event(message, source=f"webhook:{source.name}")
 
 
 def _check_not_ahead(*, ts: datetime, end_ts: datetime | None) -> None:

@@ -13,6 +13,7 @@ import socket
 from django.conf import settings
 
 from cityplatform.mqtt import mqtt_address
+from devices.gateway import Gateway, gateway_options_from_settings, in_db_thread
 
 log = logging.getLogger("devices.embedded")
 
@@ -39,6 +40,7 @@ async def run_broker(ctx) -> None:
         log.info("MQTT broker found at %s:%s; not starting the embedded one", host, port)
         ready.set()
         return
+    # deferred: amqtt (a heavy import) is needed only when no broker listens at MQTT_URL
     from amqtt.broker import Broker
 
     broker = Broker(
@@ -61,15 +63,13 @@ async def run_broker(ctx) -> None:
 
 
 async def run_gateway(ctx) -> None:
-    from devices.protocols.gateway import Gateway, _in_db_thread, gateway_options_from_settings
-
     await _ready().wait()
     options = gateway_options_from_settings()
     if _state["embedded_broker"]:
         options.mqtt_protocol = "3.1.1"
     gateway = Gateway(options)
-    await asyncio.to_thread(_in_db_thread, gateway.start)
+    await asyncio.to_thread(in_db_thread, gateway.start)
     try:
         await ctx.stop.wait()
     finally:
-        await asyncio.to_thread(_in_db_thread, gateway.stop)
+        await asyncio.to_thread(in_db_thread, gateway.stop)

@@ -1,10 +1,13 @@
 """The device protocol v1 (CONTRACT.md) as typed, immutable values, parsed at the edge.
 
 Nothing past this module sees raw bytes. `parse_message(topic, payload, ...)` turns one MQTT
-message into a `Telemetry`, `Status`, `Event`, `Ack` or `FrigateEvent` value, or a `Rejected`
-value naming why. The checks here are the JSON Schemas published in docs/schemas/ written out
-by hand (10,000 messages a second leave no room for a generic validator); the tests validate
-the same payloads against those schema files, so the two cannot drift apart unnoticed.
+message into a `Telemetry`, `Status`, `Event`, `Ack` or `FrigateEvent` value (devices/wire.py),
+or a `Rejected` value naming why; `device_event` turns an event value into the `DeviceEvent` the
+sinks take, and `command_encode` is the way out, beside `parse_ack` which reads its answer.
+
+The checks here are the JSON Schemas published in docs/schemas/ written out by hand (10,000
+messages a second leave no room for a generic validator); the tests validate the same payloads
+against those schema files, so the two cannot drift apart unnoticed.
 """
 
 import json
@@ -12,13 +15,13 @@ import logging
 import math
 import re
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from cityplatform.json_input import JsonRefused, TooDeep, TooLarge, json_loads_bounded
 from devices.choices import RejectReason
-from devices.events import event_max_future_s, strip_identity
+from devices.events import DeviceEvent, event_max_future_s, strip_identity
+from devices.wire import Ack, Event, FrigateEvent, Message, Rejected, Status, Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -38,72 +41,6 @@ METRIC_RANGES = {
 MAX_CLOCK_SKEW_S = 24 * 3600
 MIN_EPOCH = 946684800.0  # 2000-01-01
 MAX_COUNT = 2**31 - 1  # an event's count is stored as a PostgreSQL integer
-
-
-@dataclass(frozen=True, slots=True)
-class Telemetry:
-    device_id: str
-    ts: datetime
-    level: float | None = None
-    power_w: float | None = None
-    energy_wh: float | None = None
-    lux: float | None = None
-    temp_c: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Status:
-    device_id: str
-    online: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    device_id: str
-    event_id: str
-    ts: datetime
-    type: str
-    confidence: float | None
-    count: int | None
-    attributes: dict[str, Any]
-    stripped: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Ack:
-    device_id: str
-    command_id: str
-    ok: bool
-    level: float | None
-    reason: str
-    ts: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class FrigateEvent:
-    camera: str  # Frigate's camera name, resolved to an asset by the gateway
-    event_id: str
-    phase: str  # new | update | end
-    ts: datetime
-    end_ts: datetime | None
-    label: str
-    score: float | None
-    zones: tuple[str, ...]
-    attributes: dict[str, Any]
-    stripped: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    topic: str
-    device_id: str
-    payload: str  # the first 4 KiB, identity fields stripped
-    reason_code: str
-    reason: str
-    stripped: tuple[str, ...] = field(default=())
-
-
-Message = Telemetry | Status | Event | Ack | FrigateEvent | Rejected
 
 
 class Invalid(ValueError):
@@ -240,6 +177,17 @@ def parse_ack(device_id: str, payload: bytes, *, now: float) -> Ack:
     return Ack(device_id, command_id, status == "ok", level, reason[:300], ts)
 
 
+def command_encode(
+    *, command_id: str, level: float, fade_s: float, expires_at: datetime | None
+) -> bytes:
+    """A `set_level` command as its `P/{device_id}/cmd` payload (CONTRACT.md): the other half
+    of `parse_ack`, whose `id` names the command acknowledged."""
+    body: dict[str, Any] = {"id": command_id, "op": "set_level", "level": level, "fade_s": fade_s}
+    if expires_at is not None:
+        body["expires"] = expires_at.astimezone(UTC).isoformat()
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
 def parse_frigate(data: dict, stripped: tuple[str, ...], *, now: float) -> FrigateEvent:
     phase = data.get("type")
     if phase not in ("new", "update", "end"):
@@ -270,6 +218,43 @@ def parse_frigate(data: dict, stripped: tuple[str, ...], *, now: float) -> Friga
         attributes["attributes"] = after["attributes"]
     return FrigateEvent(
         camera, event_id, phase, start, end_ts, label, score, tuple(zones), attributes, stripped
+    )
+
+
+def device_event(
+    message: Event | FrigateEvent, *, source: str, device_id: str | None = None
+) -> DeviceEvent:
+    """The `DeviceEvent` an event message stands for: the one translation from the wire to the
+    event sinks, for every path an event comes by (MQTT, Frigate, a VMS webhook).
+
+    `source` names the path ("mqtt", "frigate", "webhook:<name>"); `device_id` is the asset a
+    Frigate camera name was resolved to (a device's own event names itself)."""
+    if isinstance(message, FrigateEvent):
+        return DeviceEvent(
+            device_id=device_id or message.camera,
+            event_id=message.event_id,
+            ts=message.ts,
+            type=message.label,
+            source=source,
+            confidence=message.score,
+            attributes=message.attributes,
+            phase=message.phase,
+            end_ts=message.end_ts,
+            zones=message.zones,
+            stripped=message.stripped,
+        )
+    return DeviceEvent(
+        device_id=device_id or message.device_id,
+        event_id=message.event_id,
+        ts=message.ts,
+        type=message.type,
+        source=source,
+        confidence=message.confidence,
+        count=message.count,
+        attributes=message.attributes,
+        end_ts=message.end_ts,
+        zones=message.zones,
+        stripped=message.stripped,
     )
 
 

@@ -30,90 +30,32 @@ import math
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from asyncua import Client, Node, ua
 from asyncua.client.ua_client import UaClientState
 
+from devices.protocols.opcua_nodes import (
+    DEFAULT_BROWSE_PATH,
+    NAMESPACE_URI,
+    UNKNOWN_STATUS,
+    WATCHED,
+    OpcUaReading,
+    OpcUaWriteError,
+    parse_browse_path,
+    quiet_asyncua,
+    relative_path,
+)
+
 log = logging.getLogger("devices.protocols.opcua")
-
-NAMESPACE_URI = "urn:cityplatform:lighting"
-# The contract's layout; {ns} is the index of NAMESPACE_URI, {device_id} the luminaire.
-DEFAULT_BROWSE_PATH = "Objects/{ns}:Luminaires/{ns}:{device_id}"
-# The variables watched, and the reading field each one feeds.
-WATCHED = {"ActualLevel": "actual_level", "PowerW": "power_w", "Status": "status"}
-UNKNOWN_STATUS = "unknown"
-
-
-def _not_a_lost_connection(record: logging.LogRecord) -> bool:
-    """asyncua's publish loop logs a traceback at ERROR each time a controller's connection
-    closes under it; the session reports that loss itself, as one warning line."""
-    exc = record.exc_info[1] if record.exc_info else None
-    return not isinstance(exc, ConnectionError)
-
-
-def quiet_asyncua(level: int = logging.ERROR) -> None:
-    """asyncua logs every reconnect attempt and revised parameter; keep it quiet unless the
-    project's logging configuration names it."""
-    logger = logging.getLogger("asyncua")
-    if logger.level == logging.NOTSET:
-        logger.setLevel(level)
-    session_logger = logging.getLogger("asyncua.client.ua_session.UaSession")
-    if _not_a_lost_connection not in session_logger.filters:
-        session_logger.addFilter(_not_a_lost_connection)
 
 
 quiet_asyncua()
 
 
-@dataclass(frozen=True)
-class OpcUaReading:
-    device_id: str
-    ts: datetime
-    actual_level: float | None
-    power_w: float | None
-    status: str | None
-
-
-class OpcUaWriteError(Exception):
-    """A DimLevel write that did not happen: not connected, unknown luminaire, refused."""
-
-
 class _Silent(Exception):
     """The subscription has been silent for longer than the watchdog allows."""
-
-
-def parse_browse_path(template: str, *, ns: int, device_id: str) -> list[ua.QualifiedName]:
-    """The qualified names of a browse-path template, from `Objects` down to the luminaire.
-
-    "Objects/{ns}:Lights/{ns}:{device_id}" with ns=3 → [0:Objects, 3:Lights, 3:<device_id>].
-    A segment without "<index>:" is in namespace 0. The leading "Objects" may be left out.
-    """
-    names = []
-    for raw in template.strip("/").split("/"):
-        segment = raw.replace("{ns}", str(ns)).replace("{device_id}", device_id)
-        index, sep, name = segment.partition(":")
-        if sep and index.isdigit():
-            names.append(ua.QualifiedName(name, int(index)))
-        else:
-            names.append(ua.QualifiedName(segment, 0))
-    if names and names[0].Name == "Objects" and names[0].NamespaceIndex == 0:
-        names = names[1:]
-    return names
-
-
-def _relative_path(names: list[ua.QualifiedName]) -> ua.RelativePath:
-    path = ua.RelativePath()
-    for name in names:
-        element = ua.RelativePathElement()
-        element.ReferenceTypeId = ua.NodeId(ua.ObjectIds.HierarchicalReferences)
-        element.IsInverse = False
-        element.IncludeSubtypes = True
-        element.TargetName = name
-        path.Elements.append(element)
-    return path
 
 
 class _Handler:
@@ -292,7 +234,7 @@ class OpcUaControllerSession:
             for variable in ("DimLevel", *WATCHED):
                 path = ua.BrowsePath()
                 path.StartingNode = root
-                path.RelativePath = _relative_path([*names, ua.QualifiedName(variable, var_ns)])
+                path.RelativePath = relative_path([*names, ua.QualifiedName(variable, var_ns)])
                 wanted.append((device_id, variable, path))
         results: list[ua.BrowsePathResult] = []
         for start in range(0, len(wanted), 1000):

@@ -108,7 +108,7 @@ def lamps_report() -> int:
 
     from devices.protocols.messages import Ack
     from devices.services.commands import commands_claim_due
-    from devices.services.telemetry import IngestBatch, ingest_store
+    from devices.services.ingest import IngestBatch, ingest_store
 
     sent = commands_claim_due()
     acks = [

@@ -21,8 +21,8 @@ from paho.mqtt.properties import Properties
 
 from cityplatform.mqtt import mqtt_address
 from devices.choices import AssetKind
+from devices.gateway import Gateway, GatewayOptions
 from devices.models import Asset, StreetlightDetails
-from devices.protocols.gateway import Gateway, GatewayOptions
 
 SCHEMAS = Path(settings.BASE_DIR) / "docs" / "schemas"
 

@@ -17,8 +17,8 @@ import pytest
 from prometheus_client import REGISTRY
 
 from devices.choices import CommandState, RejectReason
+from devices.gateway import storage as gateway_module
 from devices.models import Command, RejectedMessage, Telemetry
-from devices.protocols import gateway as gateway_module
 from devices.services.commands import commands_issue
 from tests.devices.gateway_helpers import (
     Peer,

@@ -7,8 +7,8 @@ import threading
 import pytest
 
 from devices.choices import AssetKind, CommandState, ControlProtocol, FaultType, LevelSource
+from devices.gateway import controller_owner
 from devices.models import Asset, ControllerDetails, Fault, LevelChange, Telemetry
-from devices.protocols.gateway import controller_owner
 from devices.services.commands import commands_issue
 from devices.simulators.opcua_server import SimulatedController
 from tests.devices.gateway_helpers import (

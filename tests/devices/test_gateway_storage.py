@@ -7,7 +7,7 @@ import pytest
 
 from devices.models import AssetState, LevelChange, Telemetry
 from devices.protocols.messages import Telemetry as Sample
-from devices.services.telemetry import IngestBatch, ingest_store
+from devices.services.ingest import IngestBatch, ingest_store
 from tests.devices.gateway_helpers import make_light
 
 pytestmark = pytest.mark.django_db

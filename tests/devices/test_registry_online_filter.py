@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from devices.models import Asset, AssetState
 from devices.protocols.messages import Telemetry as Sample
+from devices.services.ingest import IngestBatch, ingest_store
 from devices.services.registry import asset_update
 from devices.services.status import StatusChange, devices_mark_silent_offline, status_apply
-from devices.services.telemetry import IngestBatch, ingest_store
 from tests.devices.registry_factories import (
     make_camera,
     make_controller,

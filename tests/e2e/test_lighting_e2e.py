@@ -1,7 +1,7 @@
 """End to end: the gateway on Mosquitto, simulated MQTT lamps and an asyncua controller. An
 override changes what the simulated lamps report; its expiry restores the programme's level.
 
-Needs the gateway (devices.protocols.gateway) and the simulators (devices.simulators); skipped
+Needs the gateway (devices.gateway) and the simulators (devices.simulators); skipped
 where they are not installed yet.
 """
 
@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-gateway_module = pytest.importorskip("devices.protocols.gateway")
+gateway_module = pytest.importorskip("devices.gateway")
 mqtt_devices = pytest.importorskip("devices.simulators.mqtt_devices")
 opcua_server = pytest.importorskip("devices.simulators.opcua_server")
 helpers = pytest.importorskip("tests.devices.gateway_helpers")

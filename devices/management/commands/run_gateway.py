@@ -3,11 +3,16 @@
 import logging
 import os
 import signal
+import subprocess
+import sys
+import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from prometheus_client import start_http_server
 
 from cityplatform.mqtt import mqtt_credentials, mqtt_url_with_user
-from devices.protocols.gateway import Gateway, gateway_options_from_settings
+from devices.gateway import Gateway, gateway_options_from_settings
 from devices.services.mqtt_acl import gateway_worker_users
 
 log = logging.getLogger("devices.gateway")
@@ -69,8 +74,6 @@ class Command(BaseCommand):
             )
         )
         if options["metrics_port"]:
-            from prometheus_client import start_http_server
-
             start_http_server(options["metrics_port"], addr="127.0.0.1")
 
         def stop(signum, frame):
@@ -88,12 +91,6 @@ class Command(BaseCommand):
     def supervise(self, options) -> None:
         """N worker processes, each `run_gateway` with its own client id, one shared group and
         its share of the OPC-UA controllers; a worker that dies is started again."""
-        import subprocess
-        import sys
-        import time
-
-        from django.conf import settings
-
         count = options["workers"]
         base_id = options["client_id"] or settings.MQTT_CLIENT_ID
         group = options["share"] or base_id.replace("/", "_")
