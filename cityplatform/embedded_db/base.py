@@ -18,5 +18,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
             pgdata=Path(self.settings_dict["EMBEDDED_PGDATA"]),
             database=self.settings_dict["EMBEDDED_DATABASE"],
         )
+        # Said in the settings too, once known: `dbshell` and the processes a test starts read
+        # where the server is from there (the socket's folder is the host).
+        self.settings_dict.update(HOST=host, PORT=port)
         params.update(host=host, port=port)
         return params
