@@ -257,7 +257,8 @@ MQTT_ANONYMOUS_ALLOWED = env_bool("MQTT_ANONYMOUS_ALLOWED", False)
 # Device commands and connectivity.
 COMMAND_ACK_TIMEOUT_S = env_float("COMMAND_ACK_TIMEOUT_S", 30.0)  # then retried, with backoff
 COMMAND_MAX_ATTEMPTS = env_int("COMMAND_MAX_ATTEMPTS", 3)
-DEVICE_OFFLINE_AFTER_S = env_int("DEVICE_OFFLINE_AFTER_S", 2700)  # silence that means offline
+# Silence that marks a device offline: three missed 15-minute telemetry reports.
+DEVICE_OFFLINE_AFTER_S = env_int("DEVICE_OFFLINE_AFTER_S", 2700)
 
 
 # --- Site -------------------------------------------------------------------------------------
@@ -276,7 +277,8 @@ CCTV_WEBHOOK_MAX_SKEW_S = env_int("CCTV_WEBHOOK_MAX_SKEW_S", 300)  # older X-Tim
 # An event time further ahead than this is refused on every path (MQTT, Frigate, the webhook).
 EVENT_MAX_FUTURE_S = env_int("EVENT_MAX_FUTURE_S", 300)
 CCTV_EVIDENCE_DIR = Path(env_str("CCTV_EVIDENCE_DIR", str(VAR_DIR / "evidence")))
-CCTV_OVERRIDE_PRIORITY = env_int("CCTV_OVERRIDE_PRIORITY", 4)  # lighting priority of alarm boosts
+# The lighting priority of alarm boosts: lighting's "security response" (lighting.choices.Priority).
+CCTV_OVERRIDE_PRIORITY = env_int("CCTV_OVERRIDE_PRIORITY", 4)
 # Security operators' boosts (lighting.create_security_boost without lighting.add_override):
 # the longest, the widest circle, and the zone kinds they may boost (docs/lighting.md).
 SECURITY_BOOST_MAX_MIN = env_int("SECURITY_BOOST_MAX_MIN", 60)
@@ -293,6 +295,12 @@ CORRELATION_RECENT_HOURS = env_int("CORRELATION_RECENT_HOURS", 3)
 CORRELATION_HOTSPOT_MIN_EVENTS = env_int("CORRELATION_HOTSPOT_MIN_EVENTS", 5)
 CORRELATION_HOTSPOT_MIN_RATIO = env_float("CORRELATION_HOTSPOT_MIN_RATIO", 2.0)
 TELEMETRY_RETENTION_DAYS = env_int("TELEMETRY_RETENTION_DAYS", 400)
+
+# Lighting (docs/lighting.md): how long a lamp's report may disagree with its desired level before
+# the reconcile commands it again; how long a lamp may take to follow a command, and the margin
+# around sunrise and sunset, before a lighting fault (lamp failure, day-burning, dimming) is raised.
+LIGHTING_RECONCILE_GRACE_S = env_int("LIGHTING_RECONCILE_GRACE_S", 120)
+LIGHTING_FAULT_GRACE_S = env_int("LIGHTING_FAULT_GRACE_S", 900)
 
 # --- Static files and the map -----------------------------------------------------------------
 STATIC_URL = "static/"

@@ -30,9 +30,7 @@ LIGHTING_ACTOR = "alarm-rules"
 
 def override_priority() -> int:
     """The override priority of alarm responses: lighting's "security response" level (4)."""
-    from lighting.choices import Priority
-
-    return int(getattr(settings, "CCTV_OVERRIDE_PRIORITY", Priority.SECURITY))
+    return settings.CCTV_OVERRIDE_PRIORITY
 
 
 def lighting_scope(*, rule: AlarmRule, info: CameraInfo):

@@ -28,7 +28,7 @@ MAX_HOLD_REVIEW_DAYS = 366  # "at most 12 months ahead"
 
 
 def retention_days() -> int:
-    return int(getattr(settings, "CCTV_RETENTION_DAYS", 31))
+    return settings.CCTV_RETENTION_DAYS
 
 
 def _latest_review(today: date) -> date:

@@ -197,17 +197,15 @@ def notify_gateway(command_ids: list[str]) -> None:
 
 # --- The gateway's side of the life-cycle -----------------------------------------------------
 
-DEFAULT_ACK_TIMEOUT_S = 30.0
-DEFAULT_MAX_ATTEMPTS = 3
 TERMINAL_ERRORS = {"superseded"}
 
 
 def ack_timeout() -> float:
-    return float(getattr(settings, "COMMAND_ACK_TIMEOUT_S", DEFAULT_ACK_TIMEOUT_S))
+    return settings.COMMAND_ACK_TIMEOUT_S
 
 
 def max_attempts() -> int:
-    return int(getattr(settings, "COMMAND_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+    return settings.COMMAND_MAX_ATTEMPTS
 
 
 @dataclass(frozen=True)
