@@ -247,9 +247,9 @@ def _gateway_client_id() -> str:
 
 MQTT_CLIENT_ID = _gateway_client_id()
 FRIGATE_TOPIC = env_str("FRIGATE_TOPIC", "frigate/events")
-MQTT_PROTOCOL = env_str("MQTT_PROTOCOL", "5")
+MQTT_PROTOCOL = env_str("MQTT_PROTOCOL", "5")  # "3.1.1" for brokers without MQTT 5
 # Derives each device's broker password (manage.py mqtt_acl); unset: SECRET_KEY.
-MQTT_DEVICE_KEY = env_str("MQTT_DEVICE_KEY")  # "3.1.1" for brokers without MQTT 5
+MQTT_DEVICE_KEY = env_str("MQTT_DEVICE_KEY")
 # The broker may accept clients without credentials (a closed test network): no warning in the
 # gateway's start-up log nor in /readyz. `manage.py demo` sets it (its embedded broker is open).
 MQTT_ANONYMOUS_ALLOWED = env_bool("MQTT_ANONYMOUS_ALLOWED", False)
@@ -301,6 +301,11 @@ TELEMETRY_RETENTION_DAYS = env_int("TELEMETRY_RETENTION_DAYS", 400)
 # around sunrise and sunset, before a lighting fault (lamp failure, day-burning, dimming) is raised.
 LIGHTING_RECONCILE_GRACE_S = env_int("LIGHTING_RECONCILE_GRACE_S", 120)
 LIGHTING_FAULT_GRACE_S = env_int("LIGHTING_FAULT_GRACE_S", 900)
+
+# --- `make demo` (manage.py demo) ---------------------------------------------------------------
+DEMO_HOST = env_str("DEMO_HOST", "127.0.0.1")
+DEMO_PORT = env_int("DEMO_PORT", 8000)
+DEMO_OPCUA_PORT = env_int("DEMO_OPCUA_PORT", 4841)  # its two simulated controllers: this and +1
 
 # --- Static files and the map -----------------------------------------------------------------
 STATIC_URL = "static/"
