@@ -4,52 +4,28 @@
 URL is set: `DATABASE_URL` (unset: an embedded PostgreSQL under var/pg), `REDIS_URL` (unset: the
 in-memory Channels layer and Celery tasks run in-process), `MQTT_URL` (the demo starts an
 embedded broker when none listens there).
+
+Typed reads of the environment are in settings_env.py; the fixed configuration of the HTTP side
+(REST framework, OpenAPI schema, Content-Security-Policy) in settings_http.py.
 """
 
 import hashlib
 import hmac
-import logging
 import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
 
-import csp.constants as csp
 import dj_database_url
 import xstatic.pkg.leaflet
+
+from cityplatform import settings_http
+from cityplatform.settings_env import env_bool, env_float, env_int, env_list, env_str
+from cityplatform.settings_http import content_security_policy, rest_framework
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-
-log = logging.getLogger("cityplatform.settings")
-
-
-def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or not value.strip():
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_float(name: str, default: float) -> float:
-    value = env_str(name)
-    return float(value) if value else default
-
-
-def env_int(name: str, default: int) -> int:
-    value = env_str(name)
-    return int(value) if value else default
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    value = env_str(name)
-    return [item.strip() for item in value.split(",") if item.strip()] if value else default
-
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -384,84 +360,19 @@ if not DEBUG and HTTPS:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Content-Security-Policy (django-csp): scripts, styles, images and sockets from the site itself;
-# the pages' few inline scripts carry the request's nonce. Style attributes stay allowed (level
-# bars set their width in the template). The map's tile server, when set, may serve images.
-_TILE_ORIGIN = "/".join(MAP_TILE_URL.split("/")[:3]) if "://" in MAP_TILE_URL else ""
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": [csp.SELF],
-        "script-src": [csp.SELF, csp.NONCE],  # NONCE: the request's nonce, when a page uses it
-        "style-src": [csp.SELF],
-        "style-src-attr": [csp.UNSAFE_INLINE],
-        "img-src": [csp.SELF, "data:", *([_TILE_ORIGIN] if _TILE_ORIGIN else [])],
-        "connect-src": [csp.SELF],  # the live WebSocket is same-origin
-        "font-src": [csp.SELF],
-        "object-src": [csp.NONE],
-        "base-uri": [csp.SELF],
-        "form-action": [csp.SELF],
-        "frame-ancestors": [csp.NONE],
-    }
-}
+# Content-Security-Policy (django-csp): the site's own origin; the map's tile server, when set,
+# may serve images (cityplatform/settings_http.py).
+CONTENT_SECURITY_POLICY = content_security_policy(tile_url=MAP_TILE_URL)
 
 # --- REST API ---------------------------------------------------------------------------------
-REST_FRAMEWORK = {
-    # Token first, so that an anonymous request is told 401 with a WWW-Authenticate header.
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "cityplatform.token_auth.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": ["cityplatform.permissions.RolePermission"],
-    "DEFAULT_PAGINATION_CLASS": "cityplatform.api.Pagination",
-    "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": [
-        "cityplatform.api.FilterBackend",  # integers and ids bounded (cityplatform.api)
-        "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
-    ],
-    "DEFAULT_SCHEMA_CLASS": "cityplatform.schema.AutoSchema",  # nulls and 429s as rendered
-    "EXCEPTION_HANDLER": "cityplatform.api.exception_handler",
-    "DEFAULT_PARSER_CLASSES": [  # the default three, refusing text with a NUL (nul_guard.py)
-        "cityplatform.nul_guard.JSONParser",
-        "cityplatform.nul_guard.FormParser",
-        "cityplatform.nul_guard.MultiPartParser",
-    ],
-    "DEFAULT_THROTTLE_RATES": {
-        "login": env_str("LOGIN_RATE", "10/min"),
-        "webhook": env_str("WEBHOOK_RATE", "600/min"),
-    },
-    "TEST_REQUEST_DEFAULT_FORMAT": "json",
-}
+REST_FRAMEWORK = rest_framework(
+    login_rate=env_str("LOGIN_RATE", "10/min"), webhook_rate=env_str("WEBHOOK_RATE", "600/min")
+)
 # Request bodies: JSON and form bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE (Django's default),
 # multipart (the CSV import's file) up to UPLOAD_MAX_BYTES; a larger /api/ body is a JSON 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
-SPECTACULAR_SETTINGS = {
-    "TITLE": "Secure City Platform API",
-    "DESCRIPTION": "Assets, lighting control, CCTV events and alarms of the Secure City Platform.",
-    "VERSION": "1",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "COMPONENT_SPLIT_REQUEST": True,
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    # The API's one error shape on every operation (cityplatform/schema.py).
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "cityplatform.schema.schema_postprocess",
-    ],
-    # Several apps have a "kind", "status" or "state": each choice set gets its own name.
-    "ENUM_NAME_OVERRIDES": {
-        "AssetKindEnum": "devices.choices.AssetKind",
-        "ZoneKindEnum": "devices.choices.ZoneKind",
-        "LifecycleStatusEnum": "devices.choices.LifecycleStatus",
-        "MaintenanceKindEnum": "devices.choices.MaintenanceKind",
-        "MaintenanceStatusEnum": "devices.choices.MaintenanceStatus",
-        "CommandStateEnum": "devices.choices.CommandState",
-        "AlarmStateEnum": "cctv.choices.AlarmState",
-        "RuleKindEnum": "lighting.choices.RuleKind",
-    },
-}
+SPECTACULAR_SETTINGS = settings_http.SPECTACULAR_SETTINGS
 
 CACHES = {
     "default": (
