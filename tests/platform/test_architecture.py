@@ -1,6 +1,7 @@
 """The shape of the code, checked: one engine, modules a reader can hold, no circles in an app.
 
 - PostgreSQL is the only engine: no `connection.vendor` branch in the apps (issue #15).
+- Settings are read as `settings.X`, each defined once in settings.py: no `getattr(settings, …)`.
 - No module of the apps over 420 lines (the migrations and the demo city's data excepted): a
   longer one has more than one job; split it (a package may re-export its public names).
 - No import cycle inside an app, counting every import grimp sees (inside functions too: an
@@ -8,6 +9,7 @@
   imports (`if TYPE_CHECKING:`) are not counted.
 """
 
+import re
 from pathlib import Path
 
 import grimp
@@ -34,6 +36,18 @@ def test_no_connection_vendor_branch(app):
         if "connection.vendor" in path.read_text()
     ]
     assert offenders == [], f"PostgreSQL is the only engine, delete the other branch: {offenders}"
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_settings_are_read_as_settings_x(app):
+    """Each setting is defined once, in settings.py, with its default: a `getattr(settings, X,
+    default)` would repeat (and could contradict) that default in code."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for relative, path in app_modules(app)
+        if re.search(r"getattr\(\s*settings\s*,", path.read_text())
+    ]
+    assert offenders == [], f"read settings.X instead: {offenders}"
 
 
 @pytest.mark.parametrize("app", APPS)
