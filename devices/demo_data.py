@@ -14,12 +14,12 @@ in zones and linked to cameras exactly as an asset manager's import would be.
 import csv
 import io
 import math
-import os
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, TextIO
 
+from django.conf import settings
 from django.db import transaction
 from shapely import transform
 from shapely.geometry import LineString, MultiPoint, Point, mapping
@@ -36,7 +36,7 @@ COS_LAT = math.cos(math.radians(ORIGIN_LAT))
 ACTOR = "seed_demo_city"
 
 # The demo's two simulated controllers listen on these ports (DEMO_OPCUA_PORT and the next).
-OPCUA_PORT = int(os.environ.get("DEMO_OPCUA_PORT", "4841"))
+OPCUA_PORT = settings.DEMO_OPCUA_PORT
 OPCUA_CONTROLLERS = [
     (
         "CTL-OPC-1",

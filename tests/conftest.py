@@ -69,13 +69,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
     for db in settings.DATABASES.values():
         db["CONN_MAX_AGE"] = 0
-        if db["ENGINE"] == "django.db.backends.postgresql":
-            # The flush between transactional tests truncates every table; the audit log
-            # refuses TRUNCATE unless the session allows it (cityplatform migration 0003).
-            options = db.setdefault("OPTIONS", {})
-            options["options"] = (
-                options.get("options", "") + " -c cityplatform.audit_truncate=allowed"
-            ).strip()
+        # The flush between transactional tests truncates every table; the audit log
+        # refuses TRUNCATE unless the session allows it (cityplatform migration 0003).
+        options = db.setdefault("OPTIONS", {})
+        options["options"] = (
+            options.get("options", "") + " -c cityplatform.audit_truncate=allowed"
+        ).strip()
 
 
 @pytest.fixture(autouse=True)

@@ -33,12 +33,12 @@ CONTEXT_VERSION = 1
 
 
 def dim_level() -> float:
-    return float(getattr(settings, "CORRELATION_DIM_LEVEL", 40))
+    return settings.CORRELATION_DIM_LEVEL
 
 
 def _lux_bounds() -> tuple[float, timedelta]:
-    radius = float(getattr(settings, "CORRELATION_LUX_RADIUS_M", 200))
-    age = int(getattr(settings, "CORRELATION_LUX_MAX_AGE_S", 1800))
+    radius = settings.CORRELATION_LUX_RADIUS_M
+    age = settings.CORRELATION_LUX_MAX_AGE_S
     return radius, timedelta(seconds=age)
 
 

@@ -28,8 +28,8 @@ HISTORY = timedelta(days=28)
 
 def thresholds() -> Thresholds:
     return Thresholds(
-        min_events=int(getattr(settings, "CORRELATION_HOTSPOT_MIN_EVENTS", 5)),
-        min_ratio=float(getattr(settings, "CORRELATION_HOTSPOT_MIN_RATIO", 2.0)),
+        min_events=settings.CORRELATION_HOTSPOT_MIN_EVENTS,
+        min_ratio=settings.CORRELATION_HOTSPOT_MIN_RATIO,
     )
 
 

@@ -221,6 +221,6 @@ def zone_hours_recent(*, now: datetime | None = None, hours: int | None = None) 
     """The beat's run: the last complete hours (a few, so a late event or level change is
     picked up by the next run)."""
     now = now or timezone.now()
-    hours = hours or int(getattr(settings, "CORRELATION_RECENT_HOURS", 3))
+    hours = hours or settings.CORRELATION_RECENT_HOURS
     end = hour_floor(now)
     return zone_hours_compute(start=end - hours * HOUR, end=end)

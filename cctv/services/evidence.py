@@ -52,7 +52,7 @@ EVENT_FIELDS = (
 
 
 def evidence_dir() -> Path:
-    path = Path(getattr(settings, "CCTV_EVIDENCE_DIR", settings.VAR_DIR / "evidence"))
+    path = Path(settings.CCTV_EVIDENCE_DIR)
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -23,7 +23,7 @@ from cctv.models import Alarm, AlarmLog, AlarmRule
 from cctv.selectors import WELFARE_PERMISSION
 from cityplatform.services import Actor
 from devices.selectors.cameras import CameraInfo, camera_linked_light_ids
-from lighting.choices import Operation, Priority
+from lighting.choices import Operation
 from lighting.selectors import overrides
 from lighting.services.overrides import (
     OverrideScope,
@@ -39,7 +39,7 @@ LIGHTING_ACTOR = "alarm-rules"
 
 def override_priority() -> int:
     """The override priority of alarm responses: lighting's "security response" level (4)."""
-    return int(getattr(settings, "CCTV_OVERRIDE_PRIORITY", Priority.SECURITY))
+    return settings.CCTV_OVERRIDE_PRIORITY
 
 
 def lighting_scope(*, rule: AlarmRule, info: CameraInfo):

@@ -33,7 +33,7 @@ RECEIPT_MARGIN = timedelta(days=1)
 
 
 def retention_days() -> int:
-    return int(getattr(settings, "CCTV_RETENTION_DAYS", 31))
+    return settings.CCTV_RETENTION_DAYS
 
 
 def _latest_review(today: date) -> date:

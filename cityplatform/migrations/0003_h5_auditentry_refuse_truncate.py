@@ -1,4 +1,4 @@
-"""On PostgreSQL the database also refuses TRUNCATE of the audit log (the row trigger of 0002
+"""The database also refuses TRUNCATE of the audit log (the row trigger of 0002
 refuses UPDATE and DELETE; TRUNCATE fires no row trigger, so it needs a statement trigger).
 
 TRUNCATE is refused unless the session has said, deliberately, `SET cityplatform.audit_truncate
@@ -29,13 +29,11 @@ DROP FUNCTION IF EXISTS cityplatform_audit_refuse_truncate();
 
 
 def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE, params=None)
+    schema_editor.execute(CREATE, params=None)
 
 
 def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP, params=None)
+    schema_editor.execute(DROP, params=None)
 
 
 class Migration(migrations.Migration):

@@ -1,4 +1,4 @@
-"""PostgreSQL only: BRIN indexes on the time columns of the append-mostly history tables.
+"""BRIN indexes on the time columns of the append-mostly history tables.
 
 Telemetry and level changes arrive in time order, so a BRIN index (a few pages for millions of
 rows) serves the retention purge and time-range scans; per-device lookups use the (asset, time)
@@ -14,8 +14,6 @@ INDEXES = [
 
 
 def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     for name, table, column in INDEXES:
         schema_editor.execute(
             f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING brin ({column}) "
@@ -24,8 +22,6 @@ def create(apps, schema_editor):
 
 
 def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     for name, _table, _column in INDEXES:
         schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 

@@ -1,4 +1,4 @@
-"""PostgreSQL only: a GiST index on each asset's point, for bounding-box queries (maps, GeoJSON,
+"""A GiST index on each asset's point, for bounding-box queries (maps, GeoJSON,
 the list's `bbox` filter). A B-tree on (latitude, longitude) narrows one axis only; the GiST
 index answers "inside this box" directly."""
 
@@ -6,16 +6,14 @@ from django.db import migrations
 
 
 def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            "CREATE INDEX IF NOT EXISTS devices_asset_point_gist "
-            "ON devices_asset USING gist (point(longitude, latitude))"
-        )
+    schema_editor.execute(
+        "CREATE INDEX IF NOT EXISTS devices_asset_point_gist "
+        "ON devices_asset USING gist (point(longitude, latitude))"
+    )
 
 
 def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP INDEX IF EXISTS devices_asset_point_gist")
+    schema_editor.execute("DROP INDEX IF EXISTS devices_asset_point_gist")
 
 
 class Migration(migrations.Migration):

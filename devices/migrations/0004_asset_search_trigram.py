@@ -1,4 +1,4 @@
-"""PostgreSQL only: trigram indexes for the asset list's text search, and an index for its
+"""Trigram indexes for the asset list's text search, and an index for its
 "recently changed" ordering.
 
 The search (`?search=` on device id, name and serial) is a case-insensitive substring match,
@@ -12,8 +12,6 @@ COLUMNS = ("device_id", "name", "serial")
 
 
 def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm", params=None)
     for column in COLUMNS:
         schema_editor.execute(
@@ -29,8 +27,6 @@ def create(apps, schema_editor):
 
 
 def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     for column in COLUMNS:
         schema_editor.execute(f"DROP INDEX IF EXISTS devices_asset_{column}_trgm", params=None)
     schema_editor.execute("DROP INDEX IF EXISTS devices_asset_updated_at", params=None)

@@ -4,7 +4,7 @@
    streetlights" joined every asset's state (a hash join over 100,000 rows each time, ~50 ms
    on an idle machine); with the copy and an index on (online_copy, kind, status) it is an
    index-only scan like the other filters (a partial index on (kind, status) of the online
-   assets: new assets, never heard from, take no entry, so the CSV import pays nothing). On PostgreSQL triggers keep the copy in step,
+   assets: new assets, never heard from, take no entry, so the CSV import pays nothing). Triggers keep the copy in step,
    whoever writes the state (the gateway's bulk SQL, services, factories):
    - inserting, changing or deleting a state row copies its `online` into the asset row (only
      when it differs: the telemetry upsert sets `online = TRUE` on every sample, and the
@@ -13,8 +13,6 @@
      from an asset loaded before the device went offline) is replaced by the state's. A new
      asset has no state yet, so its copy is NULL as Django inserts it; no trigger on inserts
      (a BEFORE INSERT row trigger would make the CSV import's COPY insert row by row).
-   Elsewhere (SQLite, the embedded demo) no trigger is made: the copy stays NULL and the
-   filter joins the state as before (devices/api/registry_filters.py).
 2. Commands are found by `context__override_id` (an alarm's detail, the correlation's latency
    task): a partial expression index on `context -> 'override_id'` replaces a scan of the
    command table; commands without an override (schedules, reconcile) take no entry.
@@ -78,13 +76,11 @@ DROP FUNCTION IF EXISTS devices_asset_online_copy_guard();
 
 
 def create_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_CREATE, params=None)
+    schema_editor.execute(PG_CREATE, params=None)
 
 
 def drop_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_DROP, params=None)
+    schema_editor.execute(PG_DROP, params=None)
 
 
 class Migration(migrations.Migration):

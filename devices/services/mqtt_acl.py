@@ -33,7 +33,7 @@ DEVICE_READS = ("cmd",)
 
 
 def _device_key() -> bytes:
-    key = getattr(settings, "MQTT_DEVICE_KEY", "") or settings.SECRET_KEY
+    key = settings.MQTT_DEVICE_KEY or settings.SECRET_KEY
     return key.encode()
 
 

@@ -22,7 +22,7 @@ _BOXES_MAX = 50
 
 
 def proximity_radius_m() -> float:
-    return float(getattr(settings, "CAMERA_LIGHT_RADIUS_M", 50))
+    return settings.CAMERA_LIGHT_RADIUS_M
 
 
 def _eligible(kind: str):

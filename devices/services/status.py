@@ -18,9 +18,6 @@ from devices.live import DeviceStatus
 from devices.models import Asset, AssetState, Fault
 from devices.services.faults import fault_clear, fault_raise
 
-# Silence longer than this marks a device offline: three missed 15-minute telemetry reports.
-DEFAULT_OFFLINE_AFTER_S = 45 * 60
-
 
 @dataclass(frozen=True)
 class StatusChange:
@@ -98,9 +95,7 @@ def devices_mark_silent_offline(
 ) -> int:
     """Marks offline every online device not heard from for `DEVICE_OFFLINE_AFTER_S`."""
     now = now or timezone.now()
-    silent_after = silent_after or timedelta(
-        seconds=getattr(settings, "DEVICE_OFFLINE_AFTER_S", DEFAULT_OFFLINE_AFTER_S)
-    )
+    silent_after = silent_after or timedelta(seconds=settings.DEVICE_OFFLINE_AFTER_S)
     cutoff = now - silent_after
     with transaction.atomic():
         silent = list(

@@ -27,7 +27,7 @@ TYPES = (FaultType.LAMP_FAILURE, FaultType.DAY_BURNING, FaultType.DIMMING_FAILUR
 
 
 def fault_grace() -> timedelta:
-    return timedelta(seconds=getattr(settings, "LIGHTING_FAULT_GRACE_S", 900))
+    return timedelta(seconds=settings.LIGHTING_FAULT_GRACE_S)
 
 
 def sun_is_up(

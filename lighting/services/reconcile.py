@@ -33,7 +33,7 @@ CHUNK = 10_000
 
 
 def grace_period() -> timedelta:
-    return timedelta(seconds=getattr(settings, "LIGHTING_RECONCILE_GRACE_S", 120))
+    return timedelta(seconds=settings.LIGHTING_RECONCILE_GRACE_S)
 
 
 @dataclass

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import uuid
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -32,7 +33,9 @@ def run_gateway_process(prefix: str, client_id: str) -> subprocess.Popen:
     db = connection.settings_dict
     env = dict(
         os.environ,
-        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/"
+        # The embedded server's host is a socket folder: percent-encoded in the URL.
+        DATABASE_URL=f"postgres://{db['USER']}@{quote(db['HOST'] or '127.0.0.1', safe='')}:"
+        f"{db['PORT'] or 5432}/"
         f"{db['NAME']}",
         MQTT_TOPIC_PREFIX=prefix,
         MQTT_CLIENT_ID=client_id,

@@ -1,7 +1,10 @@
-"""Each configuration variable changes what it should (settings read in a fresh process)."""
+"""Each configuration variable changes what it should (settings read in a fresh process), and
+`.env.example` lists exactly the variables the settings read."""
 
+import ast
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +17,7 @@ django.setup()
 db = settings.DATABASES["default"]
 print(json.dumps({
     "engine": db["ENGINE"], "name": str(db["NAME"]),
-    "init": db.get("OPTIONS", {}).get("init_command", ""),
+    "pgdata": str(db.get("EMBEDDED_PGDATA", "")),
     "layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
     "broker": settings.CELERY_BROKER_URL, "eager": settings.CELERY_TASK_ALWAYS_EAGER,
     "embedded": settings.EMBEDDED, "mqtt": settings.MQTT_URL, "prefix": settings.MQTT_TOPIC_PREFIX,
@@ -54,9 +57,10 @@ def settings_with(tmp_path, **env) -> dict:
 
 def test_defaults_are_the_embedded_platform(tmp_path):
     s = settings_with(tmp_path)
-    assert s["engine"] == "django.db.backends.sqlite3"
-    assert s["name"] == str(tmp_path / "cityplatform.sqlite3")
-    assert "journal_mode=WAL" in s["init"]
+    # The embedded PostgreSQL, its data in VAR_DIR/pg (started at the first connection only).
+    assert s["engine"] == "cityplatform.embedded_db"
+    assert s["name"] == "cityplatform" and s["pgdata"] == str(tmp_path / "pg")
+    assert not (tmp_path / "pg").exists()
     assert s["layer"] == "channels.layers.InMemoryChannelLayer"
     assert s["embedded"] is True and s["eager"] is True
     assert s["mqtt"] == "mqtt://127.0.0.1:1883" and s["prefix"] == "city/v1"
@@ -68,6 +72,19 @@ def test_database_url_selects_postgresql(tmp_path):
     s = settings_with(tmp_path, DATABASE_URL="postgres://postgres@127.0.0.1:5432/somecity")
     assert s["engine"] == "django.db.backends.postgresql"
     assert s["name"] == "somecity"
+
+
+def test_a_database_url_other_than_postgresql_is_refused(tmp_path):
+    clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARS}
+    clean.update(VAR_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path}/city.sqlite3")
+    out = subprocess.run(
+        [sys.executable, "-c", "import cityplatform.settings"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode != 0 and "must be a PostgreSQL URL" in out.stderr
 
 
 def test_redis_url_selects_redis_for_tasks_and_live_layer(tmp_path):
@@ -100,3 +117,50 @@ def test_without_secret_key_a_random_one_is_kept_per_machine(tmp_path):
     first, second = settings_with(tmp_path), settings_with(tmp_path)
     assert len(first["secret"]) >= 50 and first["secret"] == second["secret"]
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+ENV_READERS = {"env_str", "env_bool", "env_int", "env_float", "env_list"}
+
+
+def variables_read_by_settings() -> set[str]:
+    """Every NAME in `env_*("NAME", …)` and `os.environ.get("NAME", …)` of settings.py."""
+    tree = ast.parse((ROOT / "cityplatform" / "settings.py").read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        func = node.func
+        reader = (isinstance(func, ast.Name) and func.id in ENV_READERS) or (
+            isinstance(func, ast.Attribute)
+            and func.attr == "get"
+            and ast.unparse(func.value) == "os.environ"
+        )
+        first = node.args[0]
+        if reader and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            names.add(first.value)
+    return names
+
+
+def variables_in_env_example() -> set[str]:
+    text = (ROOT / ".env.example").read_text()
+    return set(re.findall(r"^([A-Z][A-Z0-9_]*)=", text, flags=re.MULTILINE))
+
+
+def test_env_example_lists_exactly_the_variables_the_settings_read():
+    read, listed = variables_read_by_settings(), variables_in_env_example()
+    assert len(read) > 50  # the parse found the readers
+    assert listed - read == set(), "in .env.example, read by no setting"
+    assert read - listed == set(), "read by settings.py, missing from .env.example"
+
+
+def test_the_apps_read_the_environment_only_through_settings():
+    """A knob read elsewhere (os.environ in an app module) would bypass settings.py and
+    .env.example; the apps read `settings.X`."""
+    pattern = re.compile(r"os\.environ\.get\(|os\.environ\[|os\.getenv\(")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for app in ("cityplatform", "devices", "lighting", "cctv", "dashboards")
+        for path in (ROOT / app).rglob("*.py")
+        if not path.name.startswith("settings") and pattern.search(path.read_text())
+    ]
+    assert offenders == []

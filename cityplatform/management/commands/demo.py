@@ -1,7 +1,6 @@
 """`manage.py demo`: the whole platform in one process on its embedded defaults."""
 
 import asyncio
-import os
 import secrets
 
 from django.apps import apps
@@ -31,8 +30,8 @@ class Command(BaseCommand):
     help = "Runs the embedded platform with a simulated city at http://127.0.0.1:8000 until Ctrl-C."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--host", default=os.environ.get("DEMO_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("DEMO_PORT", "8000")))
+        parser.add_argument("--host", default=settings.DEMO_HOST)
+        parser.add_argument("--port", type=int, default=settings.DEMO_PORT)
         parser.add_argument(
             "--no-simulators", action="store_true", help="start no simulated devices"
         )

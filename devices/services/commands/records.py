@@ -16,8 +16,6 @@ from devices.models import Command
 # the claim clears it when the command goes out.
 UNSENT_PREFIX = "not sent: "
 DEFAULT_COMMAND_TTL = timedelta(minutes=10)
-DEFAULT_ACK_TIMEOUT_S = 30.0
-DEFAULT_MAX_ATTEMPTS = 3
 
 
 class CommandError(ValueError):
@@ -25,11 +23,11 @@ class CommandError(ValueError):
 
 
 def ack_timeout() -> float:
-    return float(getattr(settings, "COMMAND_ACK_TIMEOUT_S", DEFAULT_ACK_TIMEOUT_S))
+    return settings.COMMAND_ACK_TIMEOUT_S
 
 
 def max_attempts() -> int:
-    return int(getattr(settings, "COMMAND_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+    return settings.COMMAND_MAX_ATTEMPTS
 
 
 @dataclass(frozen=True)
