@@ -9,9 +9,9 @@ class DevicesConfig(AppConfig):
     # The embedded demo: a broker when none listens at MQTT_URL, the simulated city, the gateway
     # (stopped in the reverse order: the gateway first, so it never sees its devices vanish).
     demo_services = [
-        "devices.protocols.embedded.run_broker",
+        "devices.gateway.embedded.run_broker",
         "devices.simulators.embedded.run_simulators",
-        "devices.protocols.embedded.run_gateway",
+        "devices.gateway.embedded.run_gateway",
     ]
     # Reads are open to every role (cityplatform.access_platform); these are the writes.
     role_permissions = {

@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from devices.selectors import lights as light_selectors
 from devices.selectors.lights import ZoneRow
-from lighting.api.serializers import CalendarSerializer, ProgrammeSerializer
 from lighting.choices import Operation, OverrideState, ScopeKind
 from lighting.core.scope import Coverage, scope_coverage
 from lighting.models import (
@@ -19,6 +18,7 @@ from lighting.models import (
     Override,
     Programme,
 )
+from lighting.representations import CalendarSerializer, ProgrammeSerializer
 from lighting.visibility import may_see_of, override_shown
 
 

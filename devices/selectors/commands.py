@@ -1,11 +1,11 @@
 """Reads of commands."""
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from devices.choices import PENDING_COMMAND_STATES, CommandState
 from devices.models import Command
-from devices.services.commands.records import max_attempts
 
 
 def commands_pending(*, asset_ids=None) -> QuerySet[Command]:
@@ -22,7 +22,7 @@ def commands_due_ids(*, now=None, limit: int = 10_000) -> list[str]:
         commands_pending()
         .filter(next_attempt_at__lte=now)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .filter(Q(state=CommandState.QUEUED) | Q(attempts__lt=max_attempts()))
+        .filter(Q(state=CommandState.QUEUED) | Q(attempts__lt=settings.COMMAND_MAX_ATTEMPTS))
     )
     return [str(pk) for pk in due.values_list("pk", flat=True)[:limit]]
 

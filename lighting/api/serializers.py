@@ -8,20 +8,11 @@ from lighting.core.schedule import ScheduleError, parse_steps, rule_from_fields
 from lighting.models import (
     Calendar,
     CalendarAssignment,
-    CalendarRule,
     LightGroup,
     Override,
     Programme,
 )
 from lighting.visibility import may_see_of, override_shown
-
-
-class ProgrammeSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Programme
-        fields = ["id", "name", "description", "steps", "created_at", "updated_at"]
-        read_only_fields = ["created_at", "updated_at"]
-
 
 STEP_FIELDS = ("trigger", "level", "offset_min", "time")
 
@@ -66,25 +57,6 @@ class ProgrammeInput(serializers.Serializer):
         return value
 
 
-class RuleSerializer(serializers.ModelSerializer):
-    programme_id = serializers.IntegerField()
-
-    class Meta:
-        model = CalendarRule
-        fields = [
-            "position",
-            "kind",
-            "date_from",
-            "date_to",
-            "weekdays",
-            "nth",
-            "months",
-            "programme_id",
-            "label",
-        ]
-        read_only_fields = ["position"]
-
-
 class RuleInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=RuleKind.choices)
     date_from = serializers.DateField(required=False, allow_null=True)
@@ -110,23 +82,6 @@ class RuleInput(serializers.Serializer):
                 {_field_of(str(error), fields): [str(error)]}
             ) from error
         return attrs
-
-
-class CalendarSerializer(serializers.ModelSerializer):
-    rules = RuleSerializer(many=True, read_only=True)
-    default_programme_id = serializers.IntegerField(allow_null=True)
-
-    class Meta:
-        model = Calendar
-        fields = [
-            "id",
-            "name",
-            "description",
-            "default_programme_id",
-            "rules",
-            "created_at",
-            "updated_at",
-        ]
 
 
 class CalendarInput(serializers.Serializer):

@@ -17,6 +17,7 @@ from devices.selectors import lights as light_selectors
 from lighting import selectors
 from lighting.api import serializers as s
 from lighting.models import Override
+from lighting.representations import CalendarSerializer, ProgrammeSerializer
 from lighting.services import override_limits
 from lighting.services import overrides as override_services
 from lighting.services import programmes as programme_services
@@ -37,26 +38,26 @@ def _perms(model: str) -> dict[str, str]:
 class ProgrammeViewSet(viewsets.ModelViewSet):
     """Programmes: ordered steps at fixed times or sun events (Lighting operators write)."""
 
-    serializer_class = s.ProgrammeSerializer
+    serializer_class = ProgrammeSerializer
     permission_map = _perms("programme")
     search_fields = ["name"]
 
     def get_queryset(self):
         return selectors.programmes()
 
-    @extend_schema(request=s.ProgrammeInput, responses={201: s.ProgrammeSerializer})
+    @extend_schema(request=s.ProgrammeInput, responses={201: ProgrammeSerializer})
     def create(self, request):
         data = _valid(s.ProgrammeInput, request.data)
         programme = programme_services.programme_create(actor=request.user, **data)
-        return Response(s.ProgrammeSerializer(programme).data, status=status.HTTP_201_CREATED)
+        return Response(ProgrammeSerializer(programme).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.ProgrammeInput, responses=s.ProgrammeSerializer)
+    @extend_schema(request=s.ProgrammeInput, responses=ProgrammeSerializer)
     def update(self, request, pk=None, partial=False):
         data = _valid(s.ProgrammeInput, request.data, partial=partial)
         programme = programme_services.programme_update(
             programme=self.get_object(), actor=request.user, **data
         )
-        return Response(s.ProgrammeSerializer(programme).data)
+        return Response(ProgrammeSerializer(programme).data)
 
     def destroy(self, request, pk=None):
         programme_services.programme_delete(programme=self.get_object(), actor=request.user)
@@ -66,26 +67,26 @@ class ProgrammeViewSet(viewsets.ModelViewSet):
 class CalendarViewSet(viewsets.ModelViewSet):
     """Calendars: ordered rules, first match wins, and a default programme."""
 
-    serializer_class = s.CalendarSerializer
+    serializer_class = CalendarSerializer
     permission_map = _perms("calendar")
     search_fields = ["name"]
 
     def get_queryset(self):
         return selectors.calendars()
 
-    @extend_schema(request=s.CalendarInput, responses={201: s.CalendarSerializer})
+    @extend_schema(request=s.CalendarInput, responses={201: CalendarSerializer})
     def create(self, request):
         data = _valid(s.CalendarInput, request.data)
         calendar = programme_services.calendar_create(actor=request.user, **data)
-        return Response(s.CalendarSerializer(calendar).data, status=status.HTTP_201_CREATED)
+        return Response(CalendarSerializer(calendar).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.CalendarInput, responses=s.CalendarSerializer)
+    @extend_schema(request=s.CalendarInput, responses=CalendarSerializer)
     def update(self, request, pk=None, partial=False):
         data = _valid(s.CalendarInput, request.data, partial=partial)
         calendar = programme_services.calendar_update(
             calendar=self.get_object(), actor=request.user, **data
         )
-        return Response(s.CalendarSerializer(selectors.calendars().get(pk=calendar.pk)).data)
+        return Response(CalendarSerializer(selectors.calendars().get(pk=calendar.pk)).data)
 
     def destroy(self, request, pk=None):
         programme_services.calendar_delete(calendar=self.get_object(), actor=request.user)

@@ -13,8 +13,8 @@ from django.test import override_settings
 from paho.mqtt.enums import CallbackAPIVersion
 
 from cityplatform.embedded import DemoContext
+from devices.gateway import embedded
 from devices.models import Telemetry
-from devices.protocols import embedded
 from tests.devices.gateway_helpers import make_light, unique_prefix, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
