@@ -3,8 +3,10 @@ from pathlib import Path
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.db import models
 from django.db.models.signals import post_migrate
 from django.utils.module_loading import autodiscover_modules
+from rest_framework import serializers
 
 from cityplatform.embedded_db import embedded_major_version
 
@@ -12,6 +14,8 @@ log = logging.getLogger("cityplatform")
 
 
 def _sync_roles(sender, using: str = "default", **kwargs) -> None:
+    # deferred: cityplatform.roles imports auth's models, which cannot load while Django
+    # imports this module (before any app's models)
     from cityplatform.roles import roles_sync
 
     roles_sync(using=using)
@@ -30,18 +34,22 @@ class CityplatformConfig(AppConfig):
         # Roles follow the permissions the apps declare, after every migrate.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="cityplatform-roles")
         # Live connections hear at once of changes to who may see what.
+        # deferred: live_access imports auth's and sessions' models, not loadable while Django
+        # imports this module (ready() runs once they are)
         from cityplatform import live_access
 
         live_access.connect()
         # Every model serializer takes its input instants within 1970…9998 (see InstantInput).
-        from django.db import models
-        from rest_framework import serializers
-
+        # deferred: cityplatform.api loads REST framework's views, whose authentication class
+        # (cityplatform.token_auth → knox) imports models, not loadable while Django imports
+        # this module
         from cityplatform.api import InstantInput
 
         serializers.ModelSerializer.serializer_field_mapping[models.DateTimeField] = InstantInput
         # Every change made in the Django admin is audited, whichever app's admin it is (the
         # admin app, first in INSTALLED_APPS, has loaded every admin module by now).
+        # deferred: audit_admin imports cityplatform.services and so auth's models, not
+        # loadable while Django imports this module
         from cityplatform.audit_admin import audit_every_admin
 
         audit_every_admin()

@@ -13,6 +13,7 @@ from datetime import timedelta
 from celery import Celery
 from celery.schedules import crontab
 from celery.signals import celeryd_init, task_postrun
+from django.db import close_old_connections
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cityplatform.settings")
@@ -112,6 +113,9 @@ app.autodiscover_tasks()
 
 @celeryd_init.connect
 def _say_runtime(**kwargs) -> None:
+    # deferred: cityplatform/__init__ imports this module while the settings are read;
+    # cityplatform.apps would load Django's app and model machinery then (~0.1 s), before
+    # any process needs it
     from cityplatform.apps import describe_runtime
 
     for line in describe_runtime():
@@ -123,8 +127,6 @@ def _close_old_connections(sender=None, **kwargs) -> None:
     """After each task, as after each web request: a database connection that broke or passed
     CONN_MAX_AGE is closed (the next task opens a new one); a healthy one is kept. Not after a
     task run in-process (eager), whose caller owns the connection and its transaction."""
-    from django.db import close_old_connections
-
     if sender is not None and getattr(sender.request, "is_eager", False):
         return
 

@@ -8,8 +8,12 @@
   functions too: an import deferred into a function hides the circle from Python, not from the
   reader). Types-only
   imports (`if TYPE_CHECKING:`) are not counted.
+- An import inside a function is kept only where it breaks a true cycle or defers a heavy
+  import, and says which: a `# deferred: <why>` comment right above it (or above its block of
+  consecutive imports).
 """
 
+import ast
 import re
 from pathlib import Path
 
@@ -80,3 +84,73 @@ def circles_in(graph: grimp.ImportGraph, app: str) -> list[list[str]]:
 def test_no_import_cycle_inside_the_app(app):
     graph = grimp.build_graph(app, exclude_type_checking_imports=True, cache_dir=None)
     assert circles_in(graph, app) == [], "import circles (the modules of each)"
+
+
+def undeclared_deferred_imports(source: str) -> list[int]:
+    """The line of each import inside a function that no `# deferred:` comment explains: the
+    comment lines right above the import, or above the block of consecutive imports it ends,
+    must include one starting `# deferred:`."""
+    lines = source.splitlines()
+    tree = ast.parse(source)
+    import_lines = {
+        line
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for line in range(node.lineno, node.end_lineno + 1)
+    }
+
+    def above_block(line: int) -> int:
+        """The line above the block of consecutive imports (blank lines between them allowed)
+        that `line` belongs to, 1-based; 0 at the top of the file."""
+        above = line - 1
+        while above >= 1:
+            if above in import_lines:
+                line = above
+            elif lines[above - 1].strip():
+                break
+            above -= 1
+        return line - 1
+
+    undeclared = []
+    for function in ast.walk(tree):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(function):
+            if not isinstance(node, ast.Import | ast.ImportFrom):
+                continue
+            comment, line = [], above_block(node.lineno)
+            while line >= 1 and lines[line - 1].strip().startswith("#"):
+                comment.append(lines[line - 1].strip())
+                line -= 1
+            if not any(text.startswith("# deferred:") for text in comment):
+                undeclared.append(node.lineno)
+    return sorted(set(undeclared))
+
+
+def test_undeclared_deferred_imports_are_found():
+    source = (
+        "def f():\n"
+        "    # deferred: breaks a -> b -> a\n"
+        "    from a import x\n"
+        "    import b\n"
+        "\n"
+        "    from c import y\n"
+        "    return x\n"
+        "\n"
+        "def g():\n"
+        "    # a comment that does not say why\n"
+        "    import d\n"
+        "\n"
+        "    import e\n"
+    )
+    assert undeclared_deferred_imports(source) == [11, 13]
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_every_import_inside_a_function_says_why_it_is_deferred(app):
+    offenders = [
+        f"{relative}:{line}"
+        for relative, path in app_modules(app)
+        for line in undeclared_deferred_imports(path.read_text())
+    ]
+    assert offenders == [], f"a function-level import without `# deferred: <why>`: {offenders}"
