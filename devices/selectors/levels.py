@@ -2,7 +2,7 @@
 
 The level at `at` is the last change at or before it: one probe of the (asset, at) unique index
 per light. The bulk form asks for many lights in one query (a correlated subquery with LIMIT 1,
-which PostgreSQL runs as one index probe per light, and which SQLite runs too).
+which PostgreSQL runs as one index probe per light).
 """
 
 from collections.abc import Iterable
