@@ -8,9 +8,10 @@ time-out, retry, EXPIRED / TIMED_OUT, each change on the live channel as `comman
     dispatch    the gateway's bookkeeping: claim what is due, sweep, a send that failed
     completion  device acknowledgements end commands
 
-Lighting and cctv only ever call `commands_issue`; the gateway the rest. Callers import from
-here (`from devices.services.commands import commands_issue`); the modules import each other
-downwards only (records ← updates ← issue, dispatch, completion).
+Lighting only ever calls `commands_issue` (cctv's lighting responses are lighting overrides);
+the gateway calls the rest. Callers import from here (`from devices.services.commands import
+commands_issue`); the modules import each other downwards only (records ← updates ← issue,
+dispatch, completion).
 """
 
 from devices.services.commands.completion import commands_complete

@@ -5,7 +5,7 @@ supersede, insert, link, desired level) do the rest, so that a dusk reconcile of
 costs seconds, not minutes, and an alarm's five lights a few milliseconds. One pending command
 per light: the older pending one is CANCELLED ("superseded") and points at the new one, the
 light's desired level is set, and after the commit `command.updated` goes out for both and the
-gateways get one nudge. Lighting and cctv only ever call `commands_issue`.
+gateways get one nudge. Lighting's reconcile is the only caller outside devices.
 """
 
 from collections.abc import Mapping
