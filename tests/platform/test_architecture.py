@@ -154,3 +154,21 @@ def test_every_import_inside_a_function_says_why_it_is_deferred(app):
         for line in undeclared_deferred_imports(path.read_text())
     ]
     assert offenders == [], f"a function-level import without `# deferred: <why>`: {offenders}"
+
+
+def upward_imports(graph: grimp.ImportGraph) -> list[tuple[str, str]]:
+    """Imports against the apps' one-way order (cityplatform ← devices ← lighting ← cctv ←
+    dashboards, APPS from the bottom up): an app imports only the apps below it."""
+    rank = {app: position for position, app in enumerate(APPS)}
+    found = []
+    for importer in sorted(graph.modules):
+        below = rank[importer.split(".")[0]]
+        for imported in sorted(graph.find_modules_directly_imported_by(importer)):
+            if rank[imported.split(".")[0]] > below:
+                found.append((importer, imported))
+    return found
+
+
+def test_no_app_imports_an_app_above_it():
+    graph = grimp.build_graph(*APPS, exclude_type_checking_imports=True, cache_dir=None)
+    assert upward_imports(graph) == [], "an app imports only the apps below it"
