@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 
-from cityplatform.api import parse_id
+from cityplatform.api import ApplicationError, parse_id
 from cityplatform.csvsafe import csv_lines
 from cityplatform.permissions import has_perm
 from dashboards import permissions as perms
@@ -28,6 +28,7 @@ from lighting.services.override_limits import (
     security_boost_limits,
     security_boost_zone_ids,
 )
+from lighting.services.scopes import OverrideScope, scope_lights
 
 
 def render_page(request: HttpRequest, template: str, context: dict, *, active: str = ""):
@@ -178,6 +179,33 @@ def map_data(request: HttpRequest) -> JsonResponse:
     raw = request.GET.get("zones", "")
     zone_ids = [i for z in raw.split(",") if (i := parse_id(z)) is not None] if raw else None
     return JsonResponse(selectors.map_features(zone_ids=zone_ids))
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+@page_permission(perms.SECURITY_CONSOLE)
+def scope_count(request: HttpRequest) -> JsonResponse:
+    """How many controlled lights a brighten scope (`?zone=<id>`, or `?lat=&lon=&radius=`)
+    covers now, so the console can say it before the operator confirms."""
+    params = request.GET
+    zone = parse_id(params.get("zone", ""))
+    lat, lon, radius = (_float(params.get(k)) for k in ("lat", "lon", "radius"))
+    try:
+        if zone is not None:
+            scope = OverrideScope(zone_id=zone)
+        elif None not in (lat, lon, radius):
+            scope = OverrideScope(point=(lat, lon), radius_m=radius)
+        else:
+            raise ApplicationError("Give a zone, or a point and a radius.")
+        lights = len(scope_lights(scope))
+    except ApplicationError as error:
+        return JsonResponse({"message": error.message, "extra": error.extra}, status=400)
+    return JsonResponse({"lights": lights})
 
 
 # --- Asset CSV import and export --------------------------------------------------------------
