@@ -16,10 +16,11 @@ from cityplatform.permissions import has_perm
 from dashboards import permissions as perms
 from dashboards import selectors
 from dashboards.context_processors import page_context
+from dashboards.forms_assets import MaintenanceForm
 from dashboards.navigation import landing_for
 from dashboards.permissions import page_permission
 from devices.assets_csv import COLUMNS, asset_row
-from devices.choices import AssetKind, LifecycleStatus, RejectReason
+from devices.choices import AssetKind, LifecycleStatus, MaintenanceStatus, RejectReason
 from devices.selectors.gateway import rejected_messages_list
 from devices.selectors.registry import assets_export_rows
 from devices.services.asset_import import ImportFileError, assets_import
@@ -146,6 +147,8 @@ def assets(request: HttpRequest) -> HttpResponse:
             "kinds": AssetKind.choices,
             "statuses": LifecycleStatus.choices,
             "zones": selectors.zone_choices(),
+            "may_bulk": has_perm(request.user, "devices.change_asset"),
+            "back": urlencode({**kept, "sort": current}),
         },
         active="assets",
     )
@@ -156,15 +159,27 @@ def asset_detail(request: HttpRequest, device_id: str) -> HttpResponse:
     asset = selectors.asset_detail(device_id)
     if asset is None:
         raise Http404("No such asset.")
+    user, faults = request.user, selectors.asset_faults(asset)
     return render_page(
         request,
         "dashboards/assets/detail.html",
         {
             "asset": asset,
             "state": getattr(asset, "state", None),
-            "faults": selectors.asset_faults(asset),
+            "faults": faults,
             "maintenance": selectors.asset_maintenance(asset),
             "telemetry": selectors.telemetry_series(asset),
+            # Edit controls only for the roles whose writes the services would take.
+            "may": {
+                "edit": has_perm(user, "devices.change_asset"),
+                "decommission": has_perm(user, "devices.decommission_asset")
+                and asset.status != LifecycleStatus.DECOMMISSIONED,
+                "log": has_perm(user, "devices.add_maintenancerecord"),
+                "progress": has_perm(user, "devices.change_maintenancerecord"),
+                "faults": has_perm(user, "devices.change_fault"),
+            },
+            "maintenance_form": MaintenanceForm(faults=faults),
+            "work_statuses": MaintenanceStatus.choices,
         },
         active="assets",
     )

@@ -15,6 +15,9 @@ class Fault(models.Model):
     raised_at = models.DateTimeField(db_index=True)
     cleared_at = models.DateTimeField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True)
+    # Someone has seen it and owns it (an asset manager, from the asset's page); still open.
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.CharField(max_length=150, blank=True)
 
     class Meta:
         ordering = ["-raised_at"]
