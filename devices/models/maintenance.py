@@ -54,8 +54,12 @@ class MaintenanceRecord(models.Model):
     opened_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True)
-    opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    opened_by = models.ForeignKey(  # none when a process or a person outside opened it
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     assigned_to = models.CharField(max_length=150, blank=True, help_text="Crew or contractor")
 
