@@ -66,6 +66,9 @@ def test_a_selection_changes_status_after_a_preview(manager_page, asgi_server):
     city, _user, page = manager_page
     a, b = city.lights[:2]
     page.goto(f"{asgi_server.url}/assets/")
+    page.check("#select-page")  # every asset on the page: 3 lights and a camera per zone
+    assert page.inner_text("#ticked") == "8 ticked"
+    page.uncheck("#select-page")
     page.check(f"input[name=device_id][value='{a.device_id}']")
     page.check(f"input[name=device_id][value='{b.device_id}']")
     page.select_option("#bulk-form select[name=status]", "maintenance")
