@@ -15,7 +15,35 @@ from devices.choices import (
 # Decommissioning has its own button (and a reason): not one status among others here.
 EDIT_STATUSES = [c for c in LifecycleStatus.choices if c[0] != LifecycleStatus.DECOMMISSIONED]
 ASSET_TEXT = ("name", "manufacturer", "model", "serial", "firmware_version")
-STREETLIGHT_DETAILS = ("lamp_technology", "rated_power_w")
+
+
+def _date(label: str) -> forms.DateField:
+    return forms.DateField(
+        label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+# The kind-specific details a person mends on the page (the registry validates them with the
+# kind's rules); limits, links to other assets and allowlists stay with the API and the admin.
+KIND_DETAILS = {
+    "streetlight": lambda: {
+        "lamp_technology": forms.ChoiceField(label="Lamp", choices=LampTechnology.choices),
+        "rated_power_w": forms.FloatField(label="Rated power (W)", min_value=0),
+    },
+    "camera": lambda: {
+        "purpose": forms.CharField(label="Purpose", required=False, widget=forms.Textarea),
+        "frigate_camera": forms.CharField(label="Frigate camera", max_length=100, required=False),
+        "review_due": _date("Privacy review due"),
+    },
+    "sensor": lambda: {
+        "measures": forms.CharField(label="Measures", max_length=50),
+        "unit": forms.CharField(label="Unit", max_length=20, required=False),
+    },
+    "controller": lambda: {
+        "endpoint_url": forms.CharField(label="Endpoint URL", max_length=300, required=False),
+        "mqtt_prefix": forms.CharField(label="MQTT prefix", max_length=200, required=False),
+    },
+}
 
 
 class _WordsMixin:
@@ -37,38 +65,26 @@ class AssetEditForm(_WordsMixin, forms.Form):
     model = forms.CharField(max_length=100, required=False)
     serial = forms.CharField(max_length=100, required=False)
     firmware_version = forms.CharField(label="Firmware", max_length=50, required=False)
-    installed_on = forms.DateField(
-        label="Installed on", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    warranty_until = forms.DateField(
-        label="Warranty until", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    lamp_technology = forms.ChoiceField(label="Lamp", choices=LampTechnology.choices)
-    rated_power_w = forms.FloatField(label="Rated power (W)", min_value=0)
+    installed_on = _date("Installed on")
+    warranty_until = _date("Warranty until")
 
-    def __init__(self, data=None, *, asset):
-        self.asset = asset
-        initial = {name: getattr(asset, name) for name in (*ASSET_TEXT, "latitude", "longitude")}
-        initial |= {
-            "status": asset.status,
-            "installed_on": asset.installed_on,
-            "warranty_until": asset.warranty_until,
-        }
-        lamp = getattr(asset, "streetlight", None) if asset.kind == "streetlight" else None
-        if lamp is not None:
-            initial |= {name: getattr(lamp, name) for name in STREETLIGHT_DETAILS}
+    def __init__(self, data=None, *, asset, details=None):
+        """`details`: the asset's details row (`registry.details_of`), or None for none."""
+        names = (*ASSET_TEXT, "latitude", "longitude", "status", "installed_on", "warranty_until")
+        initial = {name: getattr(asset, name) for name in names}
+        extra = KIND_DETAILS[asset.kind]() if details is not None else {}
+        initial |= {name: getattr(details, name) for name in extra}
         super().__init__(data, initial=initial)
-        if lamp is None:
-            for name in STREETLIGHT_DETAILS:
-                del self.fields[name]
+        self.fields.update(extra)
+        self.detail_names = tuple(extra)
         if asset.status == LifecycleStatus.DECOMMISSIONED:
             self.fields["status"].choices = LifecycleStatus.choices
 
     def asset_data(self) -> dict[str, Any]:
-        return {k: v for k, v in self.cleaned_data.items() if k not in STREETLIGHT_DETAILS}
+        return {k: v for k, v in self.cleaned_data.items() if k not in self.detail_names}
 
     def details_data(self) -> dict[str, Any]:
-        return {k: v for k, v in self.cleaned_data.items() if k in STREETLIGHT_DETAILS}
+        return {k: v for k, v in self.cleaned_data.items() if k in self.detail_names}
 
 
 class MaintenanceForm(_WordsMixin, forms.Form):

@@ -59,12 +59,12 @@ def _back(asset) -> HttpResponse:
 
 @page_permission(perms.ASSET_PAGES)
 def asset_edit(request: HttpRequest, device_id: str) -> HttpResponse:
-    """The asset's fields (and a streetlight's lamp) in a form; saved through `asset_update`."""
+    """The asset's fields and its kind's main details in a form; saved by `asset_update`."""
     _require(request, "devices.change_asset", "change assets")
     asset = _asset(device_id)
     problems: list[str] = []
     if request.method == "POST":
-        form = forms.AssetEditForm(request.POST, asset=asset)
+        form = forms.AssetEditForm(request.POST, asset=asset, details=registry.details_of(asset))
         if form.is_valid():
             try:
                 registry.asset_update(
@@ -79,7 +79,7 @@ def asset_edit(request: HttpRequest, device_id: str) -> HttpResponse:
                 messages.success(request, f"{asset.device_id} saved.")
                 return _back(asset)
     else:
-        form = forms.AssetEditForm(asset=asset)
+        form = forms.AssetEditForm(asset=asset, details=registry.details_of(asset))
     return render_page(
         request,
         "dashboards/assets/edit.html",

@@ -213,3 +213,20 @@ def test_a_reader_of_the_asset_pages_sees_no_edit_controls(city, client, make_us
     assert 'data-action="acknowledge"' not in page and "Decommission" not in page
     assert 'id="bulk-form"' not in inventory
     assert client.post(f"/assets/{light.device_id}/edit/", {}).status_code == 403
+
+
+def test_a_cameras_purpose_and_privacy_review_are_edited_on_its_page(city, manager):
+    client, _ = manager
+    camera = city.cameras[0]
+    body = edit_body(camera, purpose="Public safety at Guildhall Yard", review_due="2027-03-31")
+    body |= {"frigate_camera": ""}
+    for lamp_field in ("lamp_technology", "rated_power_w"):
+        body.pop(lamp_field)
+    form = client.get(f"/assets/{camera.device_id}/edit/").content.decode()
+    assert 'name="purpose"' in form and 'name="rated_power_w"' not in form
+
+    assert client.post(f"/assets/{camera.device_id}/edit/", body).status_code == 302
+
+    camera.refresh_from_db()
+    assert camera.camera.purpose == "Public safety at Guildhall Yard"
+    assert str(camera.camera.review_due) == "2027-03-31"
