@@ -205,7 +205,8 @@ def assets_bulk(request: HttpRequest) -> HttpResponse:
         except (ValidationError, ApplicationError) as error:
             problems = _errors_in_words(error)
         else:
-            messages.success(request, f"{len(changing)} asset(s) now {label.lower()}.")
+            n = len(changing)
+            messages.success(request, f"{n} asset{'' if n == 1 else 's'} now {label.lower()}.")
             return redirect(reverse("page-assets") + "?" + request.POST.get("back", ""))
     return render_page(
         request,

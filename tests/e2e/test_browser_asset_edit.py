@@ -31,6 +31,7 @@ def test_an_asset_is_edited_and_its_fault_mended_through_a_work_order(manager_pa
     page.click("#edit-asset")
     page.fill("#asset-form input[name=serial]", "CHS-0001")
     page.fill("#asset-form input[name=rated_power_w]", "36")
+    screenshot(page, "asset-edit-form")
     page.click("#asset-form button[type=submit]")
     page.locator("#page-messages").wait_for()
     assert f"{light.device_id} saved." in page.inner_text("#page-messages")
@@ -76,10 +77,12 @@ def test_a_selection_changes_status_after_a_preview(manager_page, asgi_server):
 
     page.locator("#bulk-preview").wait_for()
     assert "2 of 2 will change" in page.inner_text("#bulk-summary")
+    screenshot(page, "assets-bulk-preview")
     assert Asset.objects.filter(status="maintenance").count() == 0
     page.click("#bulk-confirm button[type=submit]")
 
     page.wait_for_url(f"{asgi_server.url}/assets/**")
+    assert "2 assets now in maintenance." in page.inner_text("#page-messages")
     assert Asset.objects.filter(pk__in=[a.pk, b.pk], status="maintenance").count() == 2
     assert page.js_errors == []
     screenshot(page, "assets-bulk-status")
