@@ -174,6 +174,11 @@ def asset_detail(device_id: str):
     return registry.assets_list().filter(device_id=device_id).first()
 
 
+def assets_by_device_id(device_ids: list[str]) -> list:
+    """The assets of `device_ids` that exist, in device id order (a bulk change's selection)."""
+    return list(registry.assets_list().filter(device_id__in=device_ids).order_by("device_id"))
+
+
 def asset_faults(asset, *, limit: int = 50) -> list:
     return list(registry.faults_list().filter(asset=asset).order_by("-raised_at")[:limit])
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboards import views, views_insights, views_lighting
+from dashboards import views, views_assets, views_insights, views_lighting
 
 # Names are prefixed "page-" (not namespaced): settings' LOGIN_REDIRECT_URL names "home".
 urlpatterns = [
@@ -15,7 +15,37 @@ urlpatterns = [
     path("assets/import/", views.asset_import, name="page-asset-import"),
     path("assets/export.csv", views.asset_export, name="page-asset-export"),
     path("assets/rejected/", views.rejected_messages, name="page-rejected"),
+    path("assets/bulk/", views_assets.assets_bulk, name="page-assets-bulk"),
     path("assets/<str:device_id>/", views.asset_detail, name="page-asset"),
+    path("assets/<str:device_id>/edit/", views_assets.asset_edit, name="page-asset-edit"),
+    path(
+        "assets/<str:device_id>/decommission/",
+        views_assets.asset_decommission,
+        name="page-asset-decommission",
+    ),
+    path(
+        "assets/<str:device_id>/maintenance/",
+        views_assets.maintenance_log,
+        name="page-asset-maintenance",
+    ),
+    path(
+        "assets/<str:device_id>/maintenance/<int:record_id>/",
+        views_assets.maintenance_progress,
+        name="page-asset-maintenance-progress",
+    ),
+    path(
+        "assets/<str:device_id>/faults/<int:fault_id>/acknowledge/",
+        views_assets.fault_action,
+        {"action": "acknowledge"},
+        name="page-asset-fault-acknowledge",
+    ),
+    path(
+        "assets/<str:device_id>/faults/<int:fault_id>/clear/",
+        views_assets.fault_action,
+        {"action": "clear"},
+        name="page-asset-fault-clear",
+    ),
     path("insights/", views_insights.insights, name="page-insights"),
     path("pages/map.json", views.map_data, name="page-map-data"),
+    path("pages/scope-count.json", views.scope_count, name="page-scope-count"),
 ]

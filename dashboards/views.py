@@ -10,16 +10,17 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 
-from cityplatform.api import parse_id
+from cityplatform.api import ApplicationError, parse_id
 from cityplatform.csvsafe import csv_lines
 from cityplatform.permissions import has_perm
 from dashboards import permissions as perms
 from dashboards import selectors
 from dashboards.context_processors import page_context
+from dashboards.forms_assets import MaintenanceForm
 from dashboards.navigation import landing_for
 from dashboards.permissions import page_permission
 from devices.assets_csv import COLUMNS, asset_row
-from devices.choices import AssetKind, LifecycleStatus, RejectReason
+from devices.choices import AssetKind, LifecycleStatus, MaintenanceStatus, RejectReason
 from devices.selectors.gateway import rejected_messages_list
 from devices.selectors.registry import assets_export_rows
 from devices.services.asset_import import ImportFileError, assets_import
@@ -28,6 +29,7 @@ from lighting.services.override_limits import (
     security_boost_limits,
     security_boost_zone_ids,
 )
+from lighting.services.scopes import OverrideScope, scope_lights
 
 
 def render_page(request: HttpRequest, template: str, context: dict, *, active: str = ""):
@@ -145,6 +147,8 @@ def assets(request: HttpRequest) -> HttpResponse:
             "kinds": AssetKind.choices,
             "statuses": LifecycleStatus.choices,
             "zones": selectors.zone_choices(),
+            "may_bulk": has_perm(request.user, "devices.change_asset"),
+            "back": urlencode({**kept, "sort": current}),
         },
         active="assets",
     )
@@ -155,15 +159,27 @@ def asset_detail(request: HttpRequest, device_id: str) -> HttpResponse:
     asset = selectors.asset_detail(device_id)
     if asset is None:
         raise Http404("No such asset.")
+    user, faults = request.user, selectors.asset_faults(asset)
     return render_page(
         request,
         "dashboards/assets/detail.html",
         {
             "asset": asset,
             "state": getattr(asset, "state", None),
-            "faults": selectors.asset_faults(asset),
+            "faults": faults,
             "maintenance": selectors.asset_maintenance(asset),
             "telemetry": selectors.telemetry_series(asset),
+            # Edit controls only for the roles whose writes the services would take.
+            "may": {
+                "edit": has_perm(user, "devices.change_asset"),
+                "decommission": has_perm(user, "devices.decommission_asset")
+                and asset.status != LifecycleStatus.DECOMMISSIONED,
+                "log": has_perm(user, "devices.add_maintenancerecord"),
+                "progress": has_perm(user, "devices.change_maintenancerecord"),
+                "faults": has_perm(user, "devices.change_fault"),
+            },
+            "maintenance_form": MaintenanceForm(faults=faults),
+            "work_statuses": MaintenanceStatus.choices,
         },
         active="assets",
     )
@@ -178,6 +194,33 @@ def map_data(request: HttpRequest) -> JsonResponse:
     raw = request.GET.get("zones", "")
     zone_ids = [i for z in raw.split(",") if (i := parse_id(z)) is not None] if raw else None
     return JsonResponse(selectors.map_features(zone_ids=zone_ids))
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+@page_permission(perms.SECURITY_CONSOLE)
+def scope_count(request: HttpRequest) -> JsonResponse:
+    """How many controlled lights a brighten scope (`?zone=<id>`, or `?lat=&lon=&radius=`)
+    covers now, so the console can say it before the operator confirms."""
+    params = request.GET
+    zone = parse_id(params.get("zone", ""))
+    lat, lon, radius = (_float(params.get(k)) for k in ("lat", "lon", "radius"))
+    try:
+        if zone is not None:
+            scope = OverrideScope(zone_id=zone)
+        elif None not in (lat, lon, radius):
+            scope = OverrideScope(point=(lat, lon), radius_m=radius)
+        else:
+            raise ApplicationError("Give a zone, or a point and a radius.")
+        lights = len(scope_lights(scope))
+    except ApplicationError as error:
+        return JsonResponse({"message": error.message, "extra": error.extra}, status=400)
+    return JsonResponse({"lights": lights})
 
 
 # --- Asset CSV import and export --------------------------------------------------------------

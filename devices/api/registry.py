@@ -28,7 +28,7 @@ from devices.models import Asset
 from devices.selectors import registry as selectors
 from devices.services import registry as services
 from devices.services.asset_import import ImportFileError, assets_import
-from devices.services.faults import fault_clear, fault_raise
+from devices.services.faults import fault_acknowledge, fault_clear, fault_raise
 
 GEOJSON_LIMIT_DEFAULT = 10_000
 GEOJSON_LIMIT_MAX = 50_000
@@ -281,7 +281,11 @@ class FaultViewSet(
     serializer_class = s.FaultSerializer
     filterset_class = FaultFilter
     ordering_fields = ["raised_at", "cleared_at", "type"]
-    permission_map = {"create": "devices.add_fault", "clear": "devices.change_fault"}
+    permission_map = {
+        "create": "devices.add_fault",
+        "clear": "devices.change_fault",
+        "acknowledge": "devices.change_fault",
+    }
 
     def get_queryset(self):
         return selectors.faults_list()
@@ -315,6 +319,13 @@ class FaultViewSet(
             fault = fault_clear(
                 asset=fault.asset, type=fault.type, actor=request.user.get_username()
             )
+        return Response(s.FaultSerializer(fault).data)
+
+    @extend_schema(request=None, responses=s.FaultSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, pk: str) -> Response:
+        """Seen, and someone owns it: the fault stays open until cleared (a 400 once cleared)."""
+        fault = fault_acknowledge(fault=self.get_object(), actor=request.user)
         return Response(s.FaultSerializer(fault).data)
 
 

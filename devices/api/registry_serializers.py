@@ -259,7 +259,8 @@ class FaultSerializer(serializers.ModelSerializer):
     class Meta:
         model = Fault
         fields = ["id", "asset", "device_id", "type", "raised_at", "cleared_at", "is_open"]
-        fields += ["details"]
+        fields += ["details", "acknowledged_at", "acknowledged_by"]
+        read_only_fields = ["acknowledged_at", "acknowledged_by"]
 
 
 class FaultInputSerializer(serializers.Serializer):

@@ -15,6 +15,9 @@ class Fault(models.Model):
     raised_at = models.DateTimeField(db_index=True)
     cleared_at = models.DateTimeField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True)
+    # Someone has seen it and owns it (an asset manager, from the asset's page); still open.
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.CharField(max_length=150, blank=True)
 
     class Meta:
         ordering = ["-raised_at"]
@@ -51,8 +54,12 @@ class MaintenanceRecord(models.Model):
     opened_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True)
-    opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    opened_by = models.ForeignKey(  # none when a process or a person outside opened it
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     assigned_to = models.CharField(max_length=150, blank=True, help_text="Crew or contractor")
 

@@ -6,8 +6,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cityplatform.api import ApplicationError
 from cityplatform.live import live_publish
-from cityplatform.services import audit_record
+from cityplatform.services import Actor, actor_fields, audit_record
 from devices.choices import FaultType
 from devices.live import FaultCleared, FaultRaised
 from devices.models import Asset, Fault
@@ -48,6 +49,24 @@ def fault_clear(
     fault.save(update_fields=["cleared_at"])
     audit_record(actor=actor, action="fault.cleared", target=fault, details={"type": fault.type})
     _publish("fault.cleared", FaultCleared, fault, asset)
+    return fault
+
+
+@transaction.atomic
+def fault_acknowledge(*, fault: Fault, actor: Actor, at: datetime | None = None) -> Fault:
+    """Marks an open fault as seen and owned (it stays open until cleared). Idempotent: a
+    second acknowledgement keeps the first one's time and name."""
+    fault = Fault.objects.select_for_update().get(pk=fault.pk)
+    if fault.cleared_at is not None:
+        raise ApplicationError("This fault is cleared already: there is nothing to acknowledge.")
+    if fault.acknowledged_at is not None:
+        return fault
+    fault.acknowledged_at = at or timezone.now()
+    fault.acknowledged_by = actor_fields(actor)[1]
+    fault.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    audit_record(
+        actor=actor, action="fault.acknowledged", target=fault, details={"type": fault.type}
+    )
     return fault
 
 

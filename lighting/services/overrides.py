@@ -26,7 +26,7 @@ from lighting.services.override_live import (
     override_publish_ended,
     override_publish_started,
 )
-from lighting.services.scopes import OverrideScope, override_lights, scope_check_exists
+from lighting.services.scopes import OverrideScope, scope_lights
 from lighting.tasks import command_override_boundary as command_override_boundary_task
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,13 @@ def override_create(
         raise ApplicationError(
             "The expiry must be in the future.", extra={"fields": {"expires_at": ["in the past"]}}
         )
-    listed = scope_check_exists(scope)
+    lights = scope_lights(scope)
+    if not lights:  # an override of nothing would look done and change nothing
+        raise ApplicationError(
+            "This scope covers no controlled lights: choose a zone, group or area with lights "
+            "in it.",
+            extra={"fields": {"scope": ["covers no lights"]}},
+        )
     # The two check constraints (expiry below emergency, level 0–100) are the field validators
     # and clean() again: validating them in the database would cost a query each.
     override.full_clean(validate_constraints=False)
@@ -108,8 +114,6 @@ def override_create(
     # work too (callers that must survive it, like an alarm's response, hold their own).
     with transaction.atomic(savepoint=False):
         override.save()
-        # A list of lights was just checked: those are the lights (no second look-up).
-        lights = listed if listed is not None else override_lights(override)
         if starts_now:
             override_lights_reconcile(light_ids=lights, now=now, actor=f"override #{override.pk}")
             override_publish_started(override, len(lights))

@@ -78,6 +78,24 @@ def override_lights(override: Override) -> list[int]:
     return sorted(coverage.members(candidates))
 
 
+def scope_lights(scope: OverrideScope) -> list[int]:
+    """The controlled lights `scope` covers now, as an override of it would (what the console
+    says before a brighten is confirmed, and what `override_create` refuses when empty)."""
+    listed = scope_check_exists(scope)
+    if listed is not None:
+        return listed
+    return override_lights(
+        Override(
+            scope_kind=scope.kind,
+            group_id=scope.group_id,
+            zone_id=scope.zone_id,
+            latitude=scope.point[0] if scope.point else None,
+            longitude=scope.point[1] if scope.point else None,
+            radius_m=scope.radius_m,
+        )
+    )
+
+
 def scope_check_exists(scope: OverrideScope) -> list[int] | None:
     """Refuses a scope naming what does not exist; for a list of lights, returns them (the
     controlled ones, as `override_lights` would)."""

@@ -12,7 +12,8 @@ from cctv.services.alarms import alarm_close
 from cctv.services.lighting import lighting_extend_open
 from cctv.services.rules import alarm_rule_create
 from cityplatform.roles import Role
-from devices.models import Command
+from devices.choices import AssetKind
+from devices.models import Asset, Command
 from lighting.models import Override
 from tests.cctv.conftest import device_event
 
@@ -109,6 +110,14 @@ def test_welfare_alarms_get_no_light_effect_from_a_security_rule(
 
 def test_a_welfare_rule_may_ask_for_gentle_brightening(make_camera, high_risk_zone, ingest):
     camera = make_camera(zone=high_risk_zone)
+    # a light on the site: an override of no lights is refused (issue #19, item 5)
+    Asset.objects.create(
+        device_id="SL-BB-1",
+        kind=AssetKind.STREETLIGHT,
+        latitude=51.5138,
+        longitude=-0.0940,
+        zone=high_risk_zone,
+    )
     boost_rule(
         name="Gentle",
         category="welfare",

@@ -262,6 +262,22 @@ def test_faults_and_maintenance(manager_client, city):
     )
 
 
+def test_a_fault_is_acknowledged_once_and_not_after_it_is_cleared(manager_client, city):
+    fault_id = manager_client.post(
+        "/api/v1/faults/", {"device_id": "SL-001", "type": "dimming_failure"}, format="json"
+    ).json()["id"]
+
+    first = manager_client.post(f"/api/v1/faults/{fault_id}/acknowledge/").json()
+    again = manager_client.post(f"/api/v1/faults/{fault_id}/acknowledge/").json()
+
+    assert first["acknowledged_at"] is not None and first["is_open"] is True
+    assert again["acknowledged_at"] == first["acknowledged_at"]
+    assert AuditEntry.objects.filter(action="fault.acknowledged").count() == 1
+    manager_client.post(f"/api/v1/faults/{fault_id}/clear/")
+    late = manager_client.post(f"/api/v1/faults/{fault_id}/acknowledge/")
+    assert late.status_code == 400 and "cleared already" in late.json()["message"]
+
+
 # --- permissions: role × endpoint ---------------------------------------------------------------
 
 WRITES = [

@@ -4,6 +4,7 @@ and telemetry retention."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import override_settings
 
 from cityplatform.api import ApplicationError
@@ -19,6 +20,8 @@ from devices.services.registry import (
     asset_decommission,
     asset_delete,
     asset_update,
+    maintenance_open,
+    maintenance_update,
     zone_delete,
     zone_update,
 )
@@ -217,3 +220,22 @@ def test_the_retention_and_proximity_tasks_run_and_are_idempotent(settings):
     assert camera_lights(camera_id=camera.pk).count() == 1
     settings.TELEMETRY_RETENTION_DAYS = 30
     assert telemetry_purge_task.apply().get() == {"telemetry": 0, "level_changes": 0}
+
+
+def test_a_work_order_done_clears_its_fault_and_takes_no_fault_of_another_asset():
+    make_zone("Cheapside", LON, LAT, 0.01)
+    light, other = make_light("SL-W1", LAT, LON), make_light("SL-W2", LAT, LON + 0.001)
+    fault, _ = fault_raise(asset=light, type=FaultType.LAMP_FAILURE)
+    elsewhere, _ = fault_raise(asset=other, type=FaultType.LAMP_FAILURE)
+    order = maintenance_open(actor="crew", asset=light, kind="lamp_change", fault=fault)
+
+    with pytest.raises(ValidationError, match="another asset"):
+        maintenance_update(record=order, actor="crew", data={"fault": elsewhere})
+    maintenance_update(record=order, actor="crew", data={"assigned_to": "Crew 3"})
+    fault.refresh_from_db()
+    assert fault.cleared_at is None
+    maintenance_update(record=order, actor="crew", data={"status": "done"})
+
+    fault.refresh_from_db()
+    assert fault.cleared_at is not None
+    assert AuditEntry.objects.filter(action="fault.cleared", actor_label="crew").exists()

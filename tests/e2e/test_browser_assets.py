@@ -48,13 +48,13 @@ def test_inventory_table_pages_and_sorts(make_user, asgi_server, browser_page):
     user = make_user(Role.ASSET_MANAGER)
     sign_in(browser_page, asgi_server, user.username)
 
-    first = browser_page.locator("#asset-table tbody tr td:first-child").all_inner_texts()
+    first = browser_page.locator("#asset-table tbody tr td.device-id").all_inner_texts()
     assert len(first) == 50 and first[0] == "CAM-0"
     browser_page.click("text=Next ›")
     assert "Page 2 of 2" in browser_page.inner_text(".pager")
     browser_page.click("#asset-table th >> text=Device id")  # sorted ascending: now descending
     browser_page.wait_for_url("**/assets/?*sort=-device_id*")
-    assert browser_page.locator("#asset-table tbody tr td:first-child").first.inner_text() == (
+    assert browser_page.locator("#asset-table tbody tr td.device-id").first.inner_text() == (
         "SL-1029"
     )
     screenshot(browser_page, "assets-inventory")

@@ -57,6 +57,7 @@ def test_brighten_this_area_changes_the_levels_on_the_map(make_user, asgi_server
     browser_page.fill("#brighten-form input[name=level]", "100")
     browser_page.fill("#brighten-form input[name=duration]", "10")
     browser_page.click("#brighten-submit")
+    browser_page.locator("#brighten-confirm").wait_for()  # after the light count came back
     assert "Cheapside" in browser_page.inner_text("#brighten-summary")
     browser_page.click("#brighten-go")
     browser_page.locator("#override-list tr[data-override]").wait_for()

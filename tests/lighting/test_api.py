@@ -254,3 +254,29 @@ def test_extend_via_the_api(make_user, api_client, street):
         f"/api/v1/lighting/overrides/{created['id']}/extend/", {"expires_at": later}, format="json"
     )
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        "empty zone",
+        {"latitude": 51.60, "longitude": -0.20, "radius_m": 50},  # a field with no lights
+    ],
+)
+def test_an_override_of_no_lights_is_a_400_saying_so(
+    make_user, api_client, street, make_zone, scope
+):
+    # Given a scope that covers no controlled light (a zone without lights, an empty circle)
+    if scope == "empty zone":
+        scope = {"zone_id": make_zone("Empty square").pk}
+    body = boost_body(street[0]) | {"scope": scope}
+
+    # When a security operator brightens it
+    response = api_client(make_user(R.SECURITY_OPERATOR)).post(
+        "/api/v1/lighting/overrides/", body, format="json"
+    )
+
+    # Then it is refused in words, and nothing is created
+    assert response.status_code == 400, response.json()
+    assert "covers no controlled lights" in response.json()["message"]
+    assert not Override.objects.exists()

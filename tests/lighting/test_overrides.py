@@ -301,3 +301,21 @@ def test_a_restricted_override_is_neutral_to_those_without_its_permission(
     assert supervisor.get("/api/v1/lighting/overrides/", {"alarm_id": 88}).json()["count"] == 1
     ordering = viewer.get("/api/v1/lighting/overrides/", {"ordering": "alarm_id"})
     assert ordering.status_code == 200  # an unknown ordering is ignored: no sort by alarm
+
+
+def test_the_override_service_refuses_a_scope_of_no_lights_for_every_caller(make_zone, street):
+    empty = make_zone("Nobody's yard")
+    with pytest.raises(ApplicationError, match="covers no controlled lights"):
+        override_create(
+            scope=OverrideScope(zone_id=empty.pk),
+            level=100,
+            operation="max",
+            priority=8,
+            expires_at=NIGHT + timedelta(hours=1),
+            reason="nothing to light",
+            actor="test",
+            now=NIGHT,
+        )
+    with pytest.raises(ApplicationError, match="covers no controlled lights"):
+        emergency_start(actor="test", reason="drill", zone_id=empty.pk)
+    assert not Override.objects.exists()

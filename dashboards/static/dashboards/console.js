@@ -161,13 +161,39 @@
       return scope && { scope: scope, level: Number(f.level.value), operation: "max", priority: data.boost_priority,
                         duration_min: Number(f.duration.value), reason: f.reason.value || "Operator brightening" };
     }
-    form.addEventListener("submit", function (event) {
+    // How many lights the chosen scope covers, asked of the server (the one rule of coverage).
+    async function lightCount(scope) {
+      const q = scope.zone_id ? "zone=" + scope.zone_id
+        : "lat=" + scope.latitude + "&lon=" + scope.longitude + "&radius=" + scope.radius_m;
+      return (await api("/pages/scope-count.json?" + q)).lights;
+    }
+    function plural(n) { return n === 1 ? "1 light" : n.toLocaleString() + " lights"; }
+    async function showCount() {
+      const r = request();
+      if (!r) { $("brighten-count").textContent = ""; return; }
+      try {
+        const n = await lightCount(r.scope);
+        $("brighten-count").textContent = n ? "This covers " + plural(n) + "." : "This covers no lights.";
+      } catch (error) { $("brighten-count").textContent = error.message; }
+    }
+    form.elements.zone.addEventListener("change", function () { form.elements.area.value = "zone"; showCount(); });
+    form.elements.radius.addEventListener("change", showCount);
+    form.querySelectorAll("input[name=area]").forEach(function (r) { r.addEventListener("change", showCount); });
+    map.onClick(showCount);
+    showCount();
+    form.addEventListener("submit", async function (event) {
       event.preventDefault();
       $("brighten-error").textContent = "";
       const r = request();
       if (!r) { $("brighten-error").textContent = "Pick a zone, or click a point on the map."; return; }
       const where = r.scope.zone_id ? data.zones[r.scope.zone_id] : r.scope.radius_m + " m around the point";
-      $("brighten-summary").textContent = "Brighten " + where + " to at least " + r.level + " % for " + r.duration_min + " min?";
+      let n;
+      try { n = await lightCount(r.scope); } catch (error) { $("brighten-error").textContent = error.message; return; }
+      if (!n) {
+        $("brighten-error").textContent = where + " has no lights to brighten: choose another zone or a point near lights.";
+        return;
+      }
+      $("brighten-summary").textContent = "Brighten " + where + " (" + plural(n) + ") to at least " + r.level + " % for " + r.duration_min + " min?";
       $("brighten-confirm").hidden = false;
       $("brighten-submit").hidden = true;
     });

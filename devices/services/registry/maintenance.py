@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from cityplatform.services import Actor, audit_record
+from cityplatform.services import Actor, actor_fields, audit_record
 from devices.choices import MaintenanceStatus
 from devices.models import Asset, Fault, MaintenanceRecord
+from devices.services.faults import fault_clear
 from devices.services.registry.changes import audit_value
 
 MAINTENANCE_FIELDS = ("kind", "status", "fault", "notes", "assigned_to", "opened_at", "closed_at")
@@ -68,8 +69,15 @@ def maintenance_update(
     if not changes:
         return record
     record.full_clean()
+    if record.fault_id is not None and record.fault.asset_id != record.asset_id:
+        raise ValidationError({"fault": "The fault belongs to another asset."})
     record.save()
     audit_record(
         actor=actor, action="maintenance.updated", target=record, details={"changes": changes}
     )
+    if record.status == MaintenanceStatus.DONE and record.fault_id is not None:
+        # A work order done closes the fault it was raised for (its audit names the actor).
+        fault = record.fault
+        if fault.cleared_at is None:
+            fault_clear(asset=record.asset, type=fault.type, actor=actor_fields(actor)[1])
     return record
