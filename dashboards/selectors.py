@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from cctv.selectors import alarms_open_shown
 from devices.choices import AssetKind, LifecycleStatus
-from devices.selectors import registry, summaries
+from devices.selectors import basemap, registry, summaries
 from devices.selectors.gateway import telemetry_for_asset
 from devices.selectors.lights import light_commands
 from lighting.choices import OverrideState
@@ -60,6 +60,8 @@ def map_features(*, zone_ids: list[int] | None = None) -> dict[str, list[dict[st
         assets = assets.filter(zone_id__in=zone_ids)
     lights, cameras = [], []
     points = registry.assets_geojson(assets=assets, limit=MAP_LIMIT)["features"]
+    # The lights' registry keys, for an override drawn on the map (its scope names lights by key).
+    keys = dict(assets.filter(kind=AssetKind.STREETLIGHT).values_list("device_id", "pk"))
     for feature in points:
         p = feature["properties"]
         lon, lat = feature["geometry"]["coordinates"]
@@ -72,6 +74,7 @@ def map_features(*, zone_ids: list[int] | None = None) -> dict[str, list[dict[st
             "online": p["online"],
         }
         if p["kind"] == AssetKind.STREETLIGHT:
+            item["key"] = keys.get(p["device_id"])
             item["level"] = p["level"]
             item["desired"] = p["desired_level"]
             lights.append(item)
@@ -91,6 +94,11 @@ def map_features(*, zone_ids: list[int] | None = None) -> dict[str, list[dict[st
         "lights": lights,
         "cameras": cameras,
     }
+
+
+def map_streets() -> dict[str, Any]:
+    """The offline base layer: the seeded city's streets and bridges, named (GeoJSON)."""
+    return basemap.street_layer()
 
 
 MAP_LIMIT = 50_000  # a Kent-sized city is shown by zone, not all at once

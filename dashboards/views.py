@@ -164,6 +164,7 @@ def asset_detail(request: HttpRequest, device_id: str) -> HttpResponse:
             "faults": selectors.asset_faults(asset),
             "maintenance": selectors.asset_maintenance(asset),
             "telemetry": selectors.telemetry_series(asset),
+            "map_focus": {"id": asset.device_id, "lat": asset.latitude, "lon": asset.longitude},
         },
         active="assets",
     )
@@ -178,6 +179,14 @@ def map_data(request: HttpRequest) -> JsonResponse:
     raw = request.GET.get("zones", "")
     zone_ids = [i for z in raw.split(",") if (i := parse_id(z)) is not None] if raw else None
     return JsonResponse(selectors.map_features(zone_ids=zone_ids))
+
+
+@page_permission(perms.OVERVIEW)
+def map_streets(request: HttpRequest) -> JsonResponse:
+    """The maps' offline base layer (streets and their names), drawn when no tile server is set."""
+    response = JsonResponse(selectors.map_streets())
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 # --- Asset CSV import and export --------------------------------------------------------------

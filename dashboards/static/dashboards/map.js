@@ -6,10 +6,14 @@
  *   map.light("SL-1")  -> {level, desired, online}
  *   map.reload();                            // catch-up after a reconnect
  *   map.onClick(fn(latlng)); map.showCircle(latlng, radius_m); map.clearCircle();
+ *   options.focus = {id, lat, lon}           // the asset page: that asset marked and centred
  *
- * With no tile URL configured the map has a plain background: the machines are offline, and
- * zones, lights and cameras are still drawn. Markers are drawn on a canvas so that a city of
- * 12,000 lights stays fluid.
+ * The base layer: the council's tile server when `config.tileUrl` is set (MAP_TILE_URL), else
+ * the platform's own streets and names (`config.streetsUrl`), which work offline. Zones, lights
+ * and cameras share one canvas renderer (one hit test, so a light over a zone gets the click)
+ * and one tooltip and one panel (popup) for all of them: nothing per marker but the marker, so
+ * 100,000 lights draw in about a second and pan smoothly. A click on a light, camera or zone
+ * opens its panel, with a link to its asset page or the zone's inventory where the role may.
  */
 (function () {
   "use strict";
@@ -49,32 +53,127 @@
     return text;
   }
 
-  function create(element, options) {
-    const config = options.config || {};
-    const map = L.map(element, { preferCanvas: true, zoomControl: true, attributionControl: !!config.tileUrl });
+  function el(tag, text, attrs) {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = text;
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    return node;
+  }
+
+  function levelText(level) {
+    return level === null || level === undefined ? "no reading" : Math.round(level) + " %";
+  }
+
+  /* The base layer: the council's tiles, or the platform's streets under the zones. */
+  function baseLayer(map, element, config) {
     if (config.tileUrl) {
       L.tileLayer(config.tileUrl, { attribution: config.attribution || "", maxZoom: 20 }).addTo(map);
-    } else {
-      element.classList.add("map-plain");
+      element.dataset.base = "tiles";
+      return;
     }
+    element.classList.add("map-plain");
+    element.dataset.base = "streets";
+    if (!config.streetsUrl) return;
+    map.createPane("streets").style.zIndex = 350;  // under the overlay pane's zones and lights
+    const streetRenderer = L.canvas({ pane: "streets", padding: 0.3 });
+    const labels = L.layerGroup();
+    fetch(config.streetsUrl, { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error("streets: " + r.status); return r.json(); })
+      .then(function (data) {
+        L.geoJSON(data, {
+          pane: "streets", renderer: streetRenderer, interactive: false,
+          style: function (f) {
+            return f.properties.kind === "bridge" ? { color: "#8fa3b8", weight: 7, opacity: 0.8 } : { color: "#3a4a5c", weight: 6, opacity: 0.9 };
+          },
+          onEachFeature: function (f, layer) {
+            const coords = f.geometry.coordinates, mid = coords[Math.floor((coords.length - 1) / 2)];
+            const next = coords[Math.min(coords.length - 1, Math.floor((coords.length - 1) / 2) + 1)];
+            const at = L.latLng((mid[1] + next[1]) / 2, (mid[0] + next[0]) / 2);
+            labels.addLayer(L.tooltip({ permanent: true, direction: "center", className: "street-label", interactive: false, pane: "streets" })
+              .setLatLng(at).setContent(f.properties.name));
+          },
+        }).addTo(map);
+        element.dataset.streets = String(data.features.length);
+        const showLabels = function () { if (map.getZoom() >= 15) labels.addTo(map); else labels.remove(); };
+        map.on("zoomend", showLabels);
+        showLabels();
+      })
+      .catch(function () { element.dataset.streets = "0"; });
+    map.attributionControl.addAttribution("Streets: the platform's city plan (offline)");
+  }
+
+  function create(element, options) {
+    const config = options.config || {};
+    const map = L.map(element, { preferCanvas: true, zoomControl: true });
+    map.attributionControl.setPrefix(false);
+    baseLayer(map, element, config);
     map.setView(config.center || [51.5155, -0.0922], 15);
     const renderer = L.canvas({ padding: 0.3 });
-    const zoneLayer = L.layerGroup().addTo(map);
-    const lightLayer = L.layerGroup().addTo(map);
-    const cameraLayer = L.layerGroup().addTo(map);
+    const zoneLayer = L.featureGroup().addTo(map);
+    const lightLayer = L.featureGroup().addTo(map);
+    const cameraLayer = L.featureGroup().addTo(map);
     const overlayLayer = L.layerGroup().addTo(map);
     const lights = new Map();
     const cameras = new Map();
+    const zones = new Map();
     let circle = null;
+    let focusRing = null;
     const clickHandlers = [];
+    const tooltip = L.tooltip({ direction: "top", offset: [0, -6] });
+    const panel = L.popup({ maxWidth: 280, autoPanPadding: [20, 20] });
+    let panelsOn = true;  // off while a drawing tool takes the clicks (map.panels(false))
 
     map.on("click", function (event) {
+      if (!panelsOn) return;  // a drawing tool has the clicks
       clickHandlers.forEach(function (fn) { fn(event.latlng); });
     });
 
+    function hover(getLabel) {
+      return function (event) { tooltip.setLatLng(event.latlng).setContent(getLabel(event.layer)); map.openTooltip(tooltip); };
+    }
+    function unhover() { map.closeTooltip(tooltip); }
+
+    function link(href, text) { const a = el("a", text, { href: href }); return a; }
+
+    function devicePanel(entry, kind) {
+      const d = entry.data, box = el("div", null, { class: "map-panel", "data-device": d.id });
+      box.append(el("strong", d.id), el("div", d.name || ""));
+      if (kind === "light") {
+        box.append(el("div", "Level: " + levelText(d.level) + (d.desired !== null && d.desired !== undefined && d.desired !== d.level ? " (pending " + Math.round(d.desired) + " %)" : "")));
+      } else box.append(el("div", "Camera"));
+      box.append(el("div", d.online === false ? "Offline" : d.online === true ? "Online" : "Never seen"));
+      const zone = zones.get(d.zone);
+      if (zone) box.append(el("div", "Zone: " + zone.data.name));
+      if (config.assetUrl) box.append(link(config.assetUrl + encodeURIComponent(d.id) + "/", "Open the asset page"));
+      return box;
+    }
+
+    function zonePanel(zone) {
+      const inZone = Array.from(lights.values()).filter(function (e) { return e.data.zone === zone.id; });
+      const levels = inZone.map(function (e) { return e.data.level; }).filter(function (v) { return v !== null && v !== undefined; });
+      const box = el("div", null, { class: "map-panel", "data-zone": String(zone.id) });
+      box.append(el("strong", zone.name), el("div", (zone.kind || "zone").replace(/_/g, " ") + " · floor " + zone.min_level + " %"));
+      box.append(el("div", inZone.length + (inZone.length === 1 ? " light" : " lights") + (levels.length ? " · mean level " + Math.round(levels.reduce(function (a, b) { return a + b; }, 0) / levels.length) + " %" : "")));
+      if (config.inventoryUrl) box.append(link(config.inventoryUrl + "?zone=" + zone.id, "The zone's assets"));
+      return box;
+    }
+
+    function openPanel(latlng, content) {
+      if (!panelsOn) return;
+      unhover();
+      panel.setLatLng(latlng).setContent(content).openOn(map);
+    }
+
+    lightLayer.on("mouseover", hover(function (m) { return lightLabel(m.entry.data); })).on("mouseout", unhover);
+    cameraLayer.on("mouseover", hover(function (m) { const d = m.entry.data; return "<b>" + d.id + "</b> camera" + (d.online === false ? " · offline" : ""); })).on("mouseout", unhover);
+    zoneLayer.on("mouseover", hover(function (l) { return el("span", l.zone.name); })).on("mouseout", unhover);
+    lightLayer.on("click", function (e) { openPanel(e.latlng, devicePanel(e.layer.entry, "light")); });
+    cameraLayer.on("click", function (e) { openPanel(e.latlng, devicePanel(e.layer.entry, "camera")); });
+    zoneLayer.on("click", function (e) { openPanel(e.latlng, zonePanel(e.layer.zone)); });
+
     function draw(data) {
       zoneLayer.clearLayers(); lightLayer.clearLayers(); cameraLayer.clearLayers();
-      lights.clear(); cameras.clear();
+      lights.clear(); cameras.clear(); zones.clear();
       // The view fits the city's zones; devices only when no zone has a boundary, so that one
       // asset with mistyped coordinates cannot zoom every map out to the whole world.
       const bounds = L.latLngBounds([]);
@@ -82,18 +181,18 @@
       data.zones.forEach(function (zone) {
         if (!zone.boundary) return;
         const layer = L.geoJSON(zone.boundary, {
-          style: zone.kind === "high_risk_site" ? ZONE_STYLE_HIGH_RISK : ZONE_STYLE,
-          interactive: false,
+          style: Object.assign({ renderer: renderer }, zone.kind === "high_risk_site" ? ZONE_STYLE_HIGH_RISK : ZONE_STYLE),
         });
-        layer.bindTooltip(zone.name, { sticky: true });
-        layer.addTo(zoneLayer);
+        layer.eachLayer(function (part) { part.zone = zone; part.addTo(zoneLayer); });
+        zones.set(zone.id, { data: zone, layer: layer });
         bounds.extend(layer.getBounds());
       });
       data.lights.forEach(function (light) {
         const marker = L.circleMarker([light.lat, light.lon], Object.assign({ renderer: renderer }, lightStyle(light)));
-        marker.bindTooltip(function () { return lightLabel(lights.get(light.id).data); });
+        const entry = { data: light, marker: marker };
+        marker.entry = entry;
         marker.addTo(lightLayer);
-        lights.set(light.id, { data: light, marker: marker });
+        lights.set(light.id, entry);
         deviceBounds.extend([light.lat, light.lon]);
       });
       data.cameras.forEach(function (camera) {
@@ -101,13 +200,26 @@
           renderer: renderer, radius: 7, weight: 2, color: camera.online === false ? "#e5484d" : "#4aa3ff",
           fillColor: "#0f1720", fillOpacity: 1,
         });
-        marker.bindTooltip("<b>" + camera.id + "</b> camera" + (camera.online === false ? " · offline" : ""));
+        const entry = { data: camera, marker: marker };
+        marker.entry = entry;
         marker.addTo(cameraLayer);
-        cameras.set(camera.id, { data: camera, marker: marker });
+        cameras.set(camera.id, entry);
         deviceBounds.extend([camera.lat, camera.lon]);
       });
       const view = bounds.isValid() ? bounds : deviceBounds;
-      if (!options.keepView && view.isValid()) map.fitBounds(view, { padding: [20, 20], maxZoom: 18 });
+      // The asset page: its asset ringed, labelled and centred (a sensor or a controller too,
+      // which the map does not otherwise draw), from the page's own coordinates of it.
+      const focus = options.focus && options.focus.lat !== null && options.focus.lat !== undefined ? options.focus : null;
+      if (focusRing) overlayLayer.removeLayer(focusRing);
+      focusRing = null;
+      if (focus) {
+        const at = [focus.lat, focus.lon];
+        focusRing = L.circleMarker(at, { radius: 13, weight: 3, color: "#f5b301", fill: false, interactive: false, renderer: renderer })
+          .bindTooltip("This asset: " + focus.id, { permanent: true, direction: "right", offset: [14, 0], className: "focus-label" })
+          .addTo(overlayLayer);
+        element.dataset.focus = focus.id;
+        if (!options.keepView) map.setView(at, 18);
+      } else if (!options.keepView && view.isValid()) map.fitBounds(view, { padding: [20, 20], maxZoom: 18 });
       options.keepView = true;  // a reload after a reconnect keeps what the user is looking at
       element.dataset.lights = String(lights.size);
       element.dataset.cameras = String(cameras.size);
@@ -158,6 +270,7 @@
       },
       clearCircle: function () { if (circle) overlayLayer.removeLayer(circle); circle = null; },
       overlays: overlayLayer,
+      panels: function (on) { panelsOn = on; if (!on) map.closePopup(); },
     };
   }
 
