@@ -25,9 +25,8 @@ def _line(name: str, kind: str, points: list[tuple[float, float]]) -> dict[str, 
 def street_layer() -> dict[str, Any]:
     """A GeoJSON FeatureCollection of LineStrings (`properties`: `name`, `kind` "street" or
     "bridge") for the streets and bridges of the demo city that are in the registry."""
-    seeded = set(
-        Zone.objects.filter(kind__in=[ZoneKind.STREET, ZoneKind.HIGH_RISK_SITE]).values_list("name", flat=True)
-    )
+    kinds = [ZoneKind.STREET, ZoneKind.HIGH_RISK_SITE]
+    seeded = set(Zone.objects.filter(kind__in=kinds).values_list("name", flat=True))
     features = [
         _line(name, "street", points)
         for name, _class, _floor, _rows, points in STREETS

@@ -75,6 +75,7 @@
     element.dataset.base = "streets";
     if (!config.streetsUrl) return;
     map.createPane("streets").style.zIndex = 350;  // under the overlay pane's zones and lights
+    map.createPane("streetLabels").style.zIndex = 360;
     const streetRenderer = L.canvas({ pane: "streets", padding: 0.3 });
     const labels = L.layerGroup();
     fetch(config.streetsUrl, { credentials: "same-origin" })
@@ -89,7 +90,7 @@
             const coords = f.geometry.coordinates, mid = coords[Math.floor((coords.length - 1) / 2)];
             const next = coords[Math.min(coords.length - 1, Math.floor((coords.length - 1) / 2) + 1)];
             const at = L.latLng((mid[1] + next[1]) / 2, (mid[0] + next[0]) / 2);
-            labels.addLayer(L.tooltip({ permanent: true, direction: "center", className: "street-label", interactive: false, pane: "streets" })
+            labels.addLayer(L.tooltip({ permanent: true, direction: "center", className: "street-label", interactive: false, pane: "streetLabels" })
               .setLatLng(at).setContent(f.properties.name));
           },
         }).addTo(map);
@@ -181,7 +182,7 @@
       data.zones.forEach(function (zone) {
         if (!zone.boundary) return;
         const layer = L.geoJSON(zone.boundary, {
-          style: Object.assign({ renderer: renderer }, zone.kind === "high_risk_site" ? ZONE_STYLE_HIGH_RISK : ZONE_STYLE),
+          renderer: renderer, style: zone.kind === "high_risk_site" ? ZONE_STYLE_HIGH_RISK : ZONE_STYLE,
         });
         layer.eachLayer(function (part) { part.zone = zone; part.addTo(zoneLayer); });
         zones.set(zone.id, { data: zone, layer: layer });
@@ -218,8 +219,8 @@
           .bindTooltip("This asset: " + focus.id, { permanent: true, direction: "right", offset: [14, 0], className: "focus-label" })
           .addTo(overlayLayer);
         element.dataset.focus = focus.id;
-        if (!options.keepView) map.setView(at, 18);
-      } else if (!options.keepView && view.isValid()) map.fitBounds(view, { padding: [20, 20], maxZoom: 18 });
+        if (!options.keepView) map.setView(at, 18, { animate: false });
+      } else if (!options.keepView && view.isValid()) map.fitBounds(view, { padding: [20, 20], maxZoom: 18, animate: false });
       options.keepView = true;  // a reload after a reconnect keeps what the user is looking at
       element.dataset.lights = String(lights.size);
       element.dataset.cameras = String(cameras.size);

@@ -1,0 +1,243 @@
+"""The maps in a real browser: the offline street layer under the zones, panels linking a light
+to its asset page, the asset page ringing its asset, lights selected by drawing a rectangle or
+a polygon and overridden (exactly those lights), and 100,000 lights drawn."""
+
+import json
+import time
+
+import pytest
+
+from cityplatform.roles import Role
+from lighting.models import Override
+from tests.dashboards.city import build_city
+from tests.e2e.conftest import screenshot, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+READY = "document.getElementById('map').dataset.ready === '1'"
+
+
+def _screen_point(page, lat: float, lon: float) -> tuple[float, float]:
+    """Where (lat, lon) is on the screen, from the page's own map."""
+    box = page.locator("#map").bounding_box()
+    x, y = page.evaluate(
+        "([lat, lon]) => { const p = window.cityMap.leaflet.latLngToContainerPoint([lat, lon]);"
+        " return [p.x, p.y]; }",
+        [lat, lon],
+    )
+    return box["x"] + x, box["y"] + y
+
+
+def _bounds(lights) -> tuple[float, float, float, float]:
+    lats = [light.latitude for light in lights]
+    lons = [light.longitude for light in lights]
+    return min(lats), min(lons), max(lats), max(lons)
+
+
+def test_the_street_layer_and_a_light_s_panel_lead_to_its_asset_page(
+    make_user, asgi_server, browser_page
+):
+    city = build_city(lights_per_zone=4, level=35)
+    light = city.lights[1]
+    sign_in(browser_page, asgi_server, make_user(Role.ASSET_MANAGER).username)
+    browser_page.goto(f"{asgi_server.url}/overview/")
+    browser_page.wait_for_function(READY)
+    browser_page.wait_for_function("document.getElementById('map').dataset.streets === '1'")
+    assert browser_page.locator("#map").get_attribute("data-base") == "streets"
+    # Cheapside, the seeded street, is drawn and named in the streets pane, under the zones.
+    label = browser_page.locator(".leaflet-streetLabels-pane .street-label")
+    assert label.all_inner_texts() == ["Cheapside"]
+    z_streets = browser_page.evaluate(
+        "getComputedStyle(document.querySelector('.leaflet-streets-pane')).zIndex"
+    )
+    z_zones = browser_page.evaluate(
+        "getComputedStyle(document.querySelector('.leaflet-overlay-pane')).zIndex"
+    )
+    assert int(z_streets) < int(z_zones)
+
+    # A click on a light opens its panel; the panel's link opens its asset page.
+    x, y = _screen_point(browser_page, light.latitude, light.longitude)
+    browser_page.mouse.click(x, y)
+    panel = browser_page.locator(f'.leaflet-popup .map-panel[data-device="{light.device_id}"]')
+    panel.wait_for()
+    assert "35 %" in panel.inner_text() and "Zone: Cheapside" in panel.inner_text()
+    screenshot(browser_page, "map-light-panel")
+    panel.get_by_role("link", name="Open the asset page").click()
+    browser_page.wait_for_url(f"**/assets/{light.device_id}/")
+    browser_page.wait_for_function(READY)
+    # The asset page's map rings and names its asset, centred on it.
+    assert browser_page.locator("#map").get_attribute("data-focus") == light.device_id
+    focus = browser_page.locator(".focus-label")
+    assert focus.inner_text() == f"This asset: {light.device_id}"
+    centre = browser_page.evaluate(
+        "(() => { const c = window.cityMap.leaflet.getCenter(); return [c.lat, c.lng]; })()"
+    )
+    assert centre == pytest.approx([light.latitude, light.longitude], abs=1e-5)
+    screenshot(browser_page, "map-asset-focus")
+
+    # A zone's panel: its name, its lights, a link to its assets.
+    browser_page.goto(f"{asgi_server.url}/overview/")
+    browser_page.wait_for_function(READY)
+    zone = city.zones[1]
+    corner = zone.boundary["coordinates"][0][0]
+    x, y = _screen_point(browser_page, corner[1] + 0.0001, corner[0] + 0.0019)
+    browser_page.mouse.click(x, y)
+    zone_panel = browser_page.locator(f'.leaflet-popup .map-panel[data-zone="{zone.pk}"]')
+    zone_panel.wait_for()
+    assert "Guildhall Yard" in zone_panel.inner_text() and "4 lights" in zone_panel.inner_text()
+    zone_panel.get_by_role("link", name="The zone's assets").click()
+    browser_page.wait_for_url(f"**/assets/?zone={zone.pk}")
+
+
+def test_a_lighting_operator_overrides_exactly_the_lights_drawn_around(
+    make_user, asgi_server, browser_page
+):
+    city = build_city(lights_per_zone=4, level=35)
+    first, second = city.lights[:4], city.lights[4:8]
+    sign_in(browser_page, asgi_server, make_user(Role.LIGHTING_OPERATOR).username)
+    browser_page.goto(f"{asgi_server.url}/lighting/")
+    browser_page.wait_for_function(READY)
+    tools = browser_page.locator("#map-select")
+
+    # A rectangle dragged around the first zone's four lights (and no other).
+    south, west, north, east = _bounds(first)
+    tools.get_by_role("button", name="Select by rectangle").click()
+    x0, y0 = _screen_point(browser_page, north + 0.0002, west - 0.0002)
+    x1, y1 = _screen_point(browser_page, south - 0.0002, east + 0.0002)
+    browser_page.mouse.move(x0, y0)
+    browser_page.mouse.down()
+    browser_page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=4)
+    browser_page.mouse.move(x1, y1, steps=4)
+    browser_page.mouse.up()
+    assert tools.get_attribute("data-selected") == "4"
+    assert "4 lights selected." in tools.inner_text()
+    tools.locator("input[name=reason]").fill("Road works on Cheapside")
+    tools.locator("input[name=level]").fill("90")
+    screenshot(browser_page, "map-drawn-selection")
+    tools.get_by_role("button", name="Override the selected lights").click()
+    browser_page.wait_for_function("document.getElementById('map-select').dataset.override")
+    assert "Override made: max 90 % on 4 lights" in tools.inner_text()
+    override = Override.objects.get(pk=tools.get_attribute("data-override"))
+    assert sorted(override.light_ids) == sorted(light.pk for light in first)
+    assert (override.scope_kind, override.level, override.operation) == ("lights", 90, "max")
+    assert override.reason == "Road works on Cheapside" and override.expires_at is not None
+
+    # A polygon (five corners clicked, the last one double-clicked) around two lights only.
+    chosen = second[:2]
+    south, west, north, east = _bounds(chosen)
+    pad = 0.0002
+    corners = [
+        (north + pad, west - pad),
+        (north + pad, east + pad),
+        (south - pad, east + pad),
+        (south - 2 * pad, (west + east) / 2),
+        (south - pad, west - pad),
+    ]
+    tools.get_by_role("button", name="Select by polygon").click()
+    for corner in corners[:-1]:
+        browser_page.mouse.click(*_screen_point(browser_page, *corner))
+    browser_page.mouse.dblclick(*_screen_point(browser_page, *corners[-1]))
+    assert sorted(browser_page.evaluate("window.cityMapSelect.selected()")) == sorted(
+        light.device_id for light in chosen
+    )
+    assert "2 lights selected." in tools.inner_text()
+    tools.locator("input[name=reason]").fill("Event at the Guildhall")
+    tools.locator("select[name=operation]").select_option("set")
+    tools.get_by_role("button", name="Override the selected lights").click()
+    browser_page.wait_for_function(
+        f"document.getElementById('map-select').dataset.override !== '{override.pk}'"
+    )
+    second_override = Override.objects.get(pk=tools.get_attribute("data-override"))
+    assert sorted(second_override.light_ids) == sorted(light.pk for light in chosen)
+    assert second_override.operation == "set"
+    assert browser_page.js_errors == []
+
+
+def test_roles_that_may_not_override_any_light_get_no_drawing_tools(
+    make_user, asgi_server, browser_page
+):
+    build_city(lights_per_zone=2)
+    sign_in(browser_page, asgi_server, make_user(Role.SECURITY_OPERATOR).username)
+    browser_page.goto(f"{asgi_server.url}/security/")
+    browser_page.wait_for_function(READY)
+    assert browser_page.locator("#map-select").count() == 0
+    assert browser_page.locator("button", has_text="Select by rectangle").count() == 0
+
+
+def test_an_administrator_draws_over_the_console_map(make_user, asgi_server, browser_page):
+    """The console shows the drawing tools to whoever may create any override (its security
+    roles may boost a zone or a point only, so they get none)."""
+    city = build_city(lights_per_zone=3)
+    sign_in(browser_page, asgi_server, make_user(Role.ADMINISTRATOR).username)
+    browser_page.goto(f"{asgi_server.url}/security/")
+    browser_page.wait_for_function(READY)
+    tools = browser_page.locator("#map-select")
+    south, west, north, east = _bounds(city.lights[3:6])
+    tools.get_by_role("button", name="Select by rectangle").click()
+    browser_page.mouse.move(*_screen_point(browser_page, north + 0.0002, west - 0.0002))
+    browser_page.mouse.down()
+    browser_page.mouse.move(*_screen_point(browser_page, south - 0.0002, east + 0.0002), steps=6)
+    browser_page.mouse.up()
+    assert tools.get_attribute("data-selected") == "3"
+
+
+def _synthetic_city(count: int) -> dict:
+    """`count` lights on a grid over the City of London, as /pages/map.json sends them."""
+    side = int(count**0.5) + 1
+    lights = [
+        {
+            "id": f"SL-{n:06d}",
+            "key": n + 1,
+            "name": f"Light {n}",
+            "lat": 51.505 + 0.02 * (n // side) / side,
+            "lon": -0.115 + 0.045 * (n % side) / side,
+            "zone": None,
+            "online": n % 97 != 0,
+            "level": (n * 7) % 101,
+            "desired": None,
+        }
+        for n in range(count)
+    ]
+    return {"zones": [], "lights": lights, "cameras": []}
+
+
+def test_a_hundred_thousand_lights_are_drawn_and_pan(make_user, asgi_server, browser_page):
+    """Gives the figures (printed; timing is measured, not asserted: see `make bench`)."""
+    body = json.dumps(_synthetic_city(100_000))
+    browser_page.route(
+        "**/pages/map.json*",
+        lambda route: route.fulfill(status=200, content_type="application/json", body=body),
+    )
+    sign_in(browser_page, asgi_server, make_user(Role.ASSET_MANAGER).username)
+    started = time.monotonic()
+    browser_page.goto(f"{asgi_server.url}/overview/")
+    browser_page.wait_for_function(READY, timeout=60_000)
+    loaded = time.monotonic() - started
+    assert browser_page.locator("#map").get_attribute("data-lights") == "100000"
+    # Frames while panning: the longest gap between animation frames over a 1 s drag.
+    frames = browser_page.evaluate(
+        """async () => {
+          const map = window.cityMap.leaflet, gaps = [];
+          let last = performance.now(), running = true;
+          const tick = (t) => {
+            gaps.push(t - last); last = t; if (running) requestAnimationFrame(tick);
+          };
+          requestAnimationFrame(tick);
+          const t0 = performance.now();
+          for (let i = 0; i < 20; i++) {
+            map.panBy([40, 20], { animate: false });
+            await new Promise(r => setTimeout(r, 50));
+          }
+          map.setZoom(map.getZoom() + 1, { animate: false });
+          await new Promise(r => setTimeout(r, 300));
+          running = false;
+          return { total: performance.now() - t0, worst: Math.max(...gaps.slice(1)),
+                   median: gaps.slice(1).sort((a, b) => a - b)[Math.floor(gaps.length / 2)] };
+        }"""
+    )
+    print(
+        f"\n100,000 lights: page to drawn {loaded:.2f} s; while panning and zooming: "
+        f"median frame {frames['median']:.0f} ms, worst {frames['worst']:.0f} ms"
+    )
+    screenshot(browser_page, "map-100k")
+    assert browser_page.js_errors == []
