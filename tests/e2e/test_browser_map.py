@@ -214,30 +214,40 @@ def test_a_hundred_thousand_lights_are_drawn_and_pan(make_user, asgi_server, bro
     browser_page.wait_for_function(READY, timeout=60_000)
     loaded = time.monotonic() - started
     assert browser_page.locator("#map").get_attribute("data-lights") == "100000"
-    # Frames while panning: the longest gap between animation frames over a 1 s drag.
-    frames = browser_page.evaluate(
-        """async () => {
-          const map = window.cityMap.leaflet, gaps = [];
-          let last = performance.now(), running = true;
-          const tick = (t) => {
-            gaps.push(t - last); last = t; if (running) requestAnimationFrame(tick);
-          };
-          requestAnimationFrame(tick);
-          const t0 = performance.now();
-          for (let i = 0; i < 20; i++) {
-            map.panBy([40, 20], { animate: false });
-            await new Promise(r => setTimeout(r, 50));
-          }
-          map.setZoom(map.getZoom() + 1, { animate: false });
-          await new Promise(r => setTimeout(r, 300));
-          running = false;
-          return { total: performance.now() - t0, worst: Math.max(...gaps.slice(1)),
-                   median: gaps.slice(1).sort((a, b) => a - b)[Math.floor(gaps.length / 2)] };
-        }"""
-    )
-    print(
-        f"\n100,000 lights: page to drawn {loaded:.2f} s; while panning and zooming: "
-        f"median frame {frames['median']:.0f} ms, worst {frames['worst']:.0f} ms"
+    draw_ms = browser_page.locator("#map").get_attribute("data-draw-ms")
+    redraw_ms = browser_page.evaluate(  # every light in view (the map fits them all)
+        "(() => { const t = performance.now(); window.cityMap.devices._drawAll();"
+        " return performance.now() - t; })()"
     )
     screenshot(browser_page, "map-100k")
+    # Frames while a person drags the map over the lights and zooms in and out (the rAF gaps).
+    browser_page.evaluate(
+        """() => { window.frameGaps = []; let last = performance.now();
+          const tick = (t) => { window.frameGaps.push(t - last); last = t;
+            if (window.frameGaps) requestAnimationFrame(tick); };
+          requestAnimationFrame(tick); }"""
+    )
+    box = browser_page.locator("#map").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    for dx, dy in [(200, 120), (-200, -120)]:
+        browser_page.mouse.move(cx, cy)
+        browser_page.mouse.down()
+        browser_page.mouse.move(cx + dx, cy + dy, steps=30)
+        browser_page.mouse.up()
+        browser_page.wait_for_timeout(300)
+    for delta in (-300, 300):  # the wheel: zoom in, then out (animated)
+        browser_page.mouse.wheel(0, delta)
+        browser_page.wait_for_timeout(600)
+    frames = browser_page.evaluate(
+        """() => { const g = window.frameGaps.slice(1).sort((a, b) => a - b);
+          window.frameGaps = null;
+          return { median: g[Math.floor(g.length / 2)], p95: g[Math.floor(g.length * 0.95)],
+                   worst: g[g.length - 1] }; }"""
+    )
+    print(
+        f"\n100,000 lights: page to drawn {loaded:.2f} s (the 12 MB of data included), "
+        f"drawn in {draw_ms} ms, a redraw {redraw_ms:.0f} ms; while dragging and zooming: "
+        f"median frame {frames['median']:.0f} ms, p95 {frames['p95']:.0f} ms, "
+        f"worst {frames['worst']:.0f} ms"
+    )
     assert browser_page.js_errors == []

@@ -1,4 +1,4 @@
-/* The map: zones as polygons, lights as circle markers coloured by level, cameras.
+/* The map: a base layer, zones as polygons, lights as points coloured by level, cameras.
  *
  *   const map = CityMap.create(element, {config, dataUrl, zones: [ids] | null});
  *   await map.ready;                         // data loaded and drawn
@@ -10,10 +10,11 @@
  *
  * The base layer: the council's tile server when `config.tileUrl` is set (MAP_TILE_URL), else
  * the platform's own streets and names (`config.streetsUrl`), which work offline. Zones, lights
- * and cameras share one canvas renderer (one hit test, so a light over a zone gets the click)
- * and one tooltip and one panel (popup) for all of them: nothing per marker but the marker, so
- * 100,000 lights draw in about a second and pan smoothly. A click on a light, camera or zone
- * opens its panel, with a link to its asset page or the zone's inventory where the role may.
+ * are drawn on Leaflet's canvas renderer (`map.renderer`, which overlays drawn by other scripts
+ * must share, or their canvas would take the zones' clicks); lights and cameras on a canvas of
+ * their own drawn in bulk (map_lights.js), so 100,000 lights draw and zoom without a stall.
+ * One tooltip and one panel (popup) serve them all. A click on a light, camera or zone opens
+ * its panel, with a link to its asset page or the zone's assets where the role may.
  */
 (function () {
   "use strict";
@@ -36,11 +37,14 @@
     return {
       radius: 5,
       weight: pending ? 2.5 : 1,
-      color: light.online === false ? "#e5484d" : pending ? "#ffffff" : "#11161c",
-      dashArray: pending ? "3 2" : null,
-      fillColor: levelColour(light.level),
-      fillOpacity: 0.95,
+      stroke: light.online === false ? "#e5484d" : pending ? "#ffffff" : "#11161c",
+      dashed: pending,
+      fill: levelColour(light.level),
     };
+  }
+
+  function cameraStyle(camera) {
+    return { radius: 7, weight: 2, stroke: camera.online === false ? "#e5484d" : "#4aa3ff", dashed: false, fill: "#0f1720" };
   }
 
   function lightLabel(light) {
@@ -111,8 +115,8 @@
     map.setView(config.center || [51.5155, -0.0922], 15);
     const renderer = L.canvas({ padding: 0.3 });
     const zoneLayer = L.featureGroup().addTo(map);
-    const lightLayer = L.featureGroup().addTo(map);
-    const cameraLayer = L.featureGroup().addTo(map);
+    map.createPane("devices").style.zIndex = 450;  // over the zones, under tooltips and panels
+    const deviceLayer = CityMapPoints.layer({ pane: "devices" }).addTo(map);
     const overlayLayer = L.layerGroup().addTo(map);
     const lights = new Map();
     const cameras = new Map();
@@ -124,8 +128,17 @@
     const panel = L.popup({ maxWidth: 280, autoPanPadding: [20, 20] });
     let panelsOn = true;  // off while a drawing tool takes the clicks (map.panels(false))
 
+    // A click: the device under the pointer, else the zone (whose click, fired just before the
+    // map's, says which), else nothing; then the page's own handlers (the console's point).
+    let clickedZone = null;
+    zoneLayer.on("click", function (e) { clickedZone = e.layer.zone; });
     map.on("click", function (event) {
+      const zone = clickedZone;
+      clickedZone = null;
       if (!panelsOn) return;  // a drawing tool has the clicks
+      const device = deviceLayer.hit(event.containerPoint);
+      if (device) openPanel(event.latlng, devicePanel(device, device.kind));
+      else if (zone) openPanel(event.latlng, zonePanel(zone));
       clickHandlers.forEach(function (fn) { fn(event.latlng); });
     });
 
@@ -136,7 +149,7 @@
 
     function link(href, text) { const a = el("a", text, { href: href }); return a; }
 
-    function devicePanel(entry, kind) {
+    function devicePanel(entry, kind) {  // kind: "light" or "camera"
       const d = entry.data, box = el("div", null, { class: "map-panel", "data-device": d.id });
       box.append(el("strong", d.id), el("div", d.name || ""));
       if (kind === "light") {
@@ -165,15 +178,32 @@
       panel.setLatLng(latlng).setContent(content).openOn(map);
     }
 
-    lightLayer.on("mouseover", hover(function (m) { return lightLabel(m.entry.data); })).on("mouseout", unhover);
-    cameraLayer.on("mouseover", hover(function (m) { const d = m.entry.data; return "<b>" + d.id + "</b> camera" + (d.online === false ? " · offline" : ""); })).on("mouseout", unhover);
-    zoneLayer.on("mouseover", hover(function (l) { return el("span", l.zone.name); })).on("mouseout", unhover);
-    lightLayer.on("click", function (e) { openPanel(e.latlng, devicePanel(e.layer.entry, "light")); });
-    cameraLayer.on("click", function (e) { openPanel(e.latlng, devicePanel(e.layer.entry, "camera")); });
-    zoneLayer.on("click", function (e) { openPanel(e.latlng, zonePanel(e.layer.zone)); });
+    // Hover: the device under the pointer (found by the device layer), else the zone's name.
+    let hovered = null, hoverZone = null, hoverQueued = null;
+    function showHover(event) {
+      const device = deviceLayer.hit(event.containerPoint);
+      hovered = device;
+      element.classList.toggle("map-over-device", !!device);
+      if (device) {
+        const d = device.data;
+        tooltip.setLatLng([d.lat, d.lon]).setContent(device.kind === "light" ? lightLabel(d) : "<b>" + d.id + "</b> camera" + (d.online === false ? " · offline" : ""));
+        map.openTooltip(tooltip);
+      } else if (hoverZone) {
+        tooltip.setLatLng(event.latlng).setContent(el("span", hoverZone.name));
+        map.openTooltip(tooltip);
+      } else unhover();
+    }
+    map.on("mousemove", function (event) {  // at most once a frame: a scan of every device
+      if (hoverQueued) { hoverQueued = event; return; }
+      hoverQueued = event;
+      L.Util.requestAnimFrame(function () { const e = hoverQueued; hoverQueued = null; showHover(e); });
+    });
+    map.on("mouseout", function () { hovered = null; unhover(); });
+    zoneLayer.on("mouseover", function (e) { hoverZone = e.layer.zone; }).on("mouseout", function () { hoverZone = null; if (!hovered) unhover(); });
 
     function draw(data) {
-      zoneLayer.clearLayers(); lightLayer.clearLayers(); cameraLayer.clearLayers();
+      const drawStarted = performance.now();
+      zoneLayer.clearLayers();
       lights.clear(); cameras.clear(); zones.clear();
       // The view fits the city's zones; devices only when no zone has a boundary, so that one
       // asset with mistyped coordinates cannot zoom every map out to the whole world.
@@ -188,22 +218,16 @@
         zones.set(zone.id, { data: zone, layer: layer });
         bounds.extend(layer.getBounds());
       });
+      const items = [];
       data.lights.forEach(function (light) {
-        const marker = L.circleMarker([light.lat, light.lon], Object.assign({ renderer: renderer }, lightStyle(light)));
-        const entry = { data: light, marker: marker };
-        marker.entry = entry;
-        marker.addTo(lightLayer);
+        const entry = { data: light, kind: "light", style: lightStyle(light) };
+        items.push(entry);
         lights.set(light.id, entry);
         deviceBounds.extend([light.lat, light.lon]);
       });
       data.cameras.forEach(function (camera) {
-        const marker = L.circleMarker([camera.lat, camera.lon], {
-          renderer: renderer, radius: 7, weight: 2, color: camera.online === false ? "#e5484d" : "#4aa3ff",
-          fillColor: "#0f1720", fillOpacity: 1,
-        });
-        const entry = { data: camera, marker: marker };
-        marker.entry = entry;
-        marker.addTo(cameraLayer);
+        const entry = { data: camera, kind: "camera", style: cameraStyle(camera) };
+        items.push(entry);
         cameras.set(camera.id, entry);
         deviceBounds.extend([camera.lat, camera.lon]);
       });
@@ -221,7 +245,9 @@
         element.dataset.focus = focus.id;
         if (!options.keepView) map.setView(at, 18, { animate: false });
       } else if (!options.keepView && view.isValid()) map.fitBounds(view, { padding: [20, 20], maxZoom: 18, animate: false });
+      deviceLayer.setItems(items);  // after the view is set: drawn once, for that view
       options.keepView = true;  // a reload after a reconnect keeps what the user is looking at
+      element.dataset.drawMs = String(Math.round(performance.now() - drawStarted));  // for the benchmark
       element.dataset.lights = String(lights.size);
       element.dataset.cameras = String(cameras.size);
       if (options.onDraw) options.onDraw(data);
@@ -243,7 +269,8 @@
       if ("level" in update) d.level = update.level;
       if ("desired_level" in update) d.desired = update.desired_level;
       if ("online" in update && update.online !== undefined) d.online = update.online;
-      entry.marker.setStyle(lightStyle(d));
+      entry.style = lightStyle(d);
+      deviceLayer.restyle(entry);
       if (options.onLight) options.onLight(d);
       return true;
     }
@@ -252,12 +279,14 @@
       const entry = lights.get(status.device_id) || cameras.get(status.device_id);
       if (!entry) return;
       entry.data.online = status.online;
-      if (lights.has(status.device_id)) entry.marker.setStyle(lightStyle(entry.data));
-      else entry.marker.setStyle({ color: status.online === false ? "#e5484d" : "#4aa3ff" });
+      entry.style = entry.kind === "light" ? lightStyle(entry.data) : cameraStyle(entry.data);
+      deviceLayer.restyle(entry);
     }
 
     return {
       leaflet: map,
+      renderer: renderer,
+      devices: deviceLayer,
       ready: reload(),
       reload: reload,
       updateLight: updateLight,
@@ -267,7 +296,7 @@
       onClick: function (fn) { clickHandlers.push(fn); },
       showCircle: function (latlng, radius) {
         if (circle) overlayLayer.removeLayer(circle);
-        circle = L.circle(latlng, { radius: radius, color: "#f5b301", weight: 2, fillOpacity: 0.12 }).addTo(overlayLayer);
+        circle = L.circle(latlng, { radius: radius, color: "#f5b301", weight: 2, fillOpacity: 0.12, interactive: false, renderer: renderer }).addTo(overlayLayer);
       },
       clearCircle: function () { if (circle) overlayLayer.removeLayer(circle); circle = null; },
       overlays: overlayLayer,

@@ -28,7 +28,7 @@
     const form = root.querySelector("form");
     const result = root.querySelector("[data-select-result]");
     const layer = L.layerGroup().addTo(map);
-    const ringRenderer = L.canvas({ padding: 0.3 });
+    const ringRenderer = cityMap.renderer;  // the zones' canvas: a canvas of its own would take their clicks
     let tool = null, corners = [], shape = null, selected = [];
 
     function setStatus(text) { status.textContent = text; }
@@ -66,7 +66,7 @@
       stopTool();
       if (ring.length < 3) { clear(); return; }
       if (shape) layer.removeLayer(shape);
-      shape = L.polygon(ring, { color: "#f5b301", weight: 2, fillOpacity: 0.08, interactive: false }).addTo(layer);
+      shape = L.polygon(ring, { color: "#f5b301", weight: 2, fillOpacity: 0.08, interactive: false, renderer: ringRenderer }).addTo(layer);
       const b = shape.getBounds();
       selected = cityMap.lights().filter(function (l) {
         return l.key !== null && l.key !== undefined && b.contains([l.lat, l.lon]) && inside(l.lat, l.lon, ring);
@@ -83,7 +83,7 @@
     map.on("mousedown", function (e) {
       if (tool !== "rectangle") return;
       corners = [e.latlng];
-      shape = L.rectangle(L.latLngBounds(e.latlng, e.latlng), { color: "#f5b301", weight: 2, fillOpacity: 0.08, interactive: false }).addTo(layer);
+      shape = L.rectangle(L.latLngBounds(e.latlng, e.latlng), { color: "#f5b301", weight: 2, fillOpacity: 0.08, interactive: false, renderer: ringRenderer }).addTo(layer);
     });
     map.on("mousemove", function (e) {
       if (tool === "rectangle" && corners.length) shape.setBounds(L.latLngBounds(corners[0], e.latlng));
@@ -98,7 +98,7 @@
       if (tool !== "polygon") return;
       if (corners.length >= 3 && map.latLngToContainerPoint(corners[0]).distanceTo(e.containerPoint) < 10) { finish(corners.slice()); return; }
       corners.push(e.latlng);
-      if (!shape) shape = L.polyline(corners.slice(), { color: "#f5b301", weight: 2, interactive: false }).addTo(layer);
+      if (!shape) shape = L.polyline(corners.slice(), { color: "#f5b301", weight: 2, interactive: false, renderer: ringRenderer }).addTo(layer);
       else shape.setLatLngs(corners.slice());
     });
     map.on("dblclick", function () {
