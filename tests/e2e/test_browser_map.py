@@ -44,7 +44,7 @@ def test_the_street_layer_and_a_light_s_panel_lead_to_its_asset_page(
     browser_page.wait_for_function(READY)
     browser_page.wait_for_function("document.getElementById('map').dataset.streets === '1'")
     assert browser_page.locator("#map").get_attribute("data-base") == "streets"
-    # Cheapside, the seeded street, is drawn and named in the streets pane, under the zones.
+    # Cheapside, the seeded street, is drawn in the streets pane, under the zones.
     label = browser_page.locator(".leaflet-streetLabels-pane .street-label")
     assert label.all_inner_texts() == ["Cheapside"]
     z_streets = browser_page.evaluate(
@@ -180,6 +180,16 @@ def test_an_administrator_draws_over_the_console_map(make_user, asgi_server, bro
     browser_page.mouse.up()
     assert tools.get_attribute("data-selected") == "3"
 
+    # By keyboard: the map focused and zoomed in on one light, then "The lights in view".
+    light = city.lights[4]
+    browser_page.evaluate(
+        "([lat, lon]) => window.cityMap.leaflet.setView([lat, lon], 20, {animate: false})",
+        [light.latitude, light.longitude],
+    )
+    tools.get_by_role("button", name="The lights in view").focus()
+    browser_page.keyboard.press("Enter")
+    assert browser_page.evaluate("window.cityMapSelect.selected()") == [light.device_id]
+
 
 def _synthetic_city(count: int) -> dict:
     """`count` lights on a grid over the City of London, as /pages/map.json sends them."""
@@ -251,3 +261,23 @@ def test_a_hundred_thousand_lights_are_drawn_and_pan(make_user, asgi_server, bro
         f"worst {frames['worst']:.0f} ms"
     )
     assert browser_page.js_errors == []
+
+
+def test_the_demo_city_is_drawn_on_its_own_streets(make_user, asgi_server, browser_page):
+    from devices.demo_data import BRIDGES, STREETS, seed_demo_city
+
+    seed_demo_city()
+    sign_in(browser_page, asgi_server, make_user(Role.VIEWER).username)
+    browser_page.goto(f"{asgi_server.url}/overview/")
+    browser_page.wait_for_function(READY)
+    streets = len(STREETS) + len(BRIDGES)
+    browser_page.wait_for_function(
+        f"document.getElementById('map').dataset.streets === '{streets}'"
+    )
+    browser_page.evaluate(
+        "window.cityMap.leaflet.setView([51.5138, -0.0955], 16, {animate: false})"
+    )
+    names = set(browser_page.locator(".street-label").all_inner_texts())
+    assert {"Cheapside", "London Bridge"} <= names and len(names) == streets
+    screenshot(browser_page, "map-demo-city")
+    assert browser_page.evaluate("window.cityMap.lights().length") > 500

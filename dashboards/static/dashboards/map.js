@@ -79,7 +79,9 @@
     element.dataset.base = "streets";
     if (!config.streetsUrl) return;
     map.createPane("streets").style.zIndex = 350;  // under the overlay pane's zones and lights
-    map.createPane("streetLabels").style.zIndex = 360;
+    // The names over the lights (450), so that a street of lights can still be read; they take
+    // no pointer events, so the lights under them keep their clicks.
+    map.createPane("streetLabels").style.zIndex = 455;
     const streetRenderer = L.canvas({ pane: "streets", padding: 0.3 });
     const labels = L.layerGroup();
     fetch(config.streetsUrl, { credentials: "same-origin" })

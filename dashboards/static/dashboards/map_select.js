@@ -3,7 +3,8 @@
  *   CityMapSelect.attach(cityMap, document.getElementById("map-select"));
  *
  * Rectangle: press and drag. Polygon: click the corners, then double-click, press Enter or
- * click the first corner; Escape drops the drawing. The lights inside are ringed and counted;
+ * click the first corner; Escape drops the drawing. Without a mouse: "The lights in view" after
+ * moving the map with the keyboard. The lights inside are ringed and counted;
  * the form under the map makes the override through the lighting API (POST
  * /api/v1/lighting/overrides/ with the lights' scope), whose service checks the role's limits,
  * audits it and commands the lights. Only rendered for roles that may create any override.
@@ -117,6 +118,12 @@
       b.addEventListener("click", function () { if (tool === b.dataset.tool) { stopTool(); clear(); } else startTool(b.dataset.tool); });
     });
     root.querySelector("button[data-clear]").addEventListener("click", function () { stopTool(); clear(); });
+    // Without a mouse: move and zoom the map with the keyboard (Leaflet's arrows and +/-), then
+    // take the lights in view.
+    root.querySelector("button[data-in-view]").addEventListener("click", function () {
+      const b = map.getBounds();
+      finish([b.getSouthWest(), b.getNorthWest(), b.getNorthEast(), b.getSouthEast()]);
+    });
 
     form.addEventListener("submit", async function (event) {
       event.preventDefault();
