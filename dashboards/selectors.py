@@ -59,7 +59,8 @@ def map_features(*, zone_ids: list[int] | None = None) -> dict[str, list[dict[st
         zones = zones.filter(pk__in=zone_ids)
         assets = assets.filter(zone_id__in=zone_ids)
     lights, cameras = [], []
-    points = registry.assets_geojson(assets=assets, limit=MAP_LIMIT)["features"]
+    collection = registry.assets_geojson(assets=assets, limit=MAP_LIMIT)
+    points = collection["features"]
     # The lights' registry keys, for an override drawn on the map (its scope names lights by key).
     keys = dict(assets.filter(kind=AssetKind.STREETLIGHT).values_list("device_id", "pk"))
     for feature in points:
@@ -93,6 +94,7 @@ def map_features(*, zone_ids: list[int] | None = None) -> dict[str, list[dict[st
         ],
         "lights": lights,
         "cameras": cameras,
+        "truncated": collection["truncated"],
     }
 
 
@@ -101,7 +103,10 @@ def map_streets() -> dict[str, Any]:
     return basemap.street_layer()
 
 
-MAP_LIMIT = 50_000  # a Kent-sized city is shown by zone, not all at once
+# The whole of a Kent-sized city (120,000 lights) in one map: the pages draw the devices on a
+# canvas in bulk (map_lights.js); beyond this the map data is cut, says so (`truncated`) and
+# the map tells its user.
+MAP_LIMIT = 150_000
 
 
 def zone_ids() -> list[int]:

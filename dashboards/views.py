@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.gzip import gzip_page
 
 from cityplatform.api import parse_id
 from cityplatform.csvsafe import csv_lines
@@ -173,9 +174,11 @@ def asset_detail(request: HttpRequest, device_id: str) -> HttpResponse:
 # --- Data for the pages' scripts --------------------------------------------------------------
 
 
+@gzip_page  # a city's devices: 17 MB of JSON for 100,000 lights, a tenth of it compressed
 @page_permission(perms.OVERVIEW)
 def map_data(request: HttpRequest) -> JsonResponse:
-    """Zones, lights and cameras for the map (every page with a map has the overview right)."""
+    """Zones, lights and cameras for the map (every page with a map has the overview right).
+    Nothing in it echoes the request or carries a secret, so compressing it leaks nothing."""
     raw = request.GET.get("zones", "")
     zone_ids = [i for z in raw.split(",") if (i := parse_id(z)) is not None] if raw else None
     return JsonResponse(selectors.map_features(zone_ids=zone_ids))

@@ -148,3 +148,16 @@ def test_a_drawn_selection_is_overridden_for_a_lighting_operator_only(make_user,
     assert sorted(override.light_ids) == sorted(chosen)
     assert override.expires_at - override.starts_at == timedelta(minutes=30)
     assert override.expires_at > timezone.now()
+
+
+def test_the_map_data_is_compressed_and_says_when_it_is_cut(signed_in, monkeypatch):
+    from dashboards import selectors
+
+    build_city(lights_per_zone=3)
+    client = signed_in(Role.VIEWER)
+    response = client.get("/pages/map.json", headers={"accept-encoding": "gzip"})
+    assert response["Content-Encoding"] == "gzip"
+    assert client.get("/pages/map.json").json()["truncated"] is False
+    monkeypatch.setattr(selectors, "MAP_LIMIT", 2)
+    data = client.get("/pages/map.json").json()
+    assert data["truncated"] is True and len(data["lights"]) + len(data["cameras"]) == 2

@@ -125,6 +125,7 @@
     const zones = new Map();
     let circle = null;
     let focusRing = null;
+    let truncatedNote = "";
     const clickHandlers = [];
     const tooltip = L.tooltip({ direction: "top", offset: [0, -6] });
     const panel = L.popup({ maxWidth: 280, autoPanPadding: [20, 20] });
@@ -251,6 +252,11 @@
       options.keepView = true;  // a reload after a reconnect keeps what the user is looking at
       element.dataset.drawMs = String(Math.round(performance.now() - drawStarted));  // for the benchmark
       element.dataset.lights = String(lights.size);
+      element.dataset.truncated = data.truncated ? "1" : "";
+      if (data.truncated && !truncatedNote) {
+        truncatedNote = "Only the first " + (lights.size + cameras.size).toLocaleString("en-GB") + " devices are shown: filter by zone";
+        map.attributionControl.addAttribution(truncatedNote);
+      }
       element.dataset.cameras = String(cameras.size);
       if (options.onDraw) options.onDraw(data);
     }
