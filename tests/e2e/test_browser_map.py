@@ -110,6 +110,7 @@ def test_a_lighting_operator_overrides_exactly_the_lights_drawn_around(
     browser_page.mouse.up()
     assert tools.get_attribute("data-selected") == "4"
     assert "4 lights selected." in tools.inner_text()
+    assert browser_page.locator(".leaflet-popup").count() == 0  # the drag opened no panel
     tools.locator("input[name=reason]").fill("Road works on Cheapside")
     tools.locator("input[name=level]").fill("90")
     screenshot(browser_page, "map-drawn-selection")

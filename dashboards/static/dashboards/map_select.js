@@ -42,7 +42,8 @@
       tool = null; corners = [];
       map.dragging.enable(); map.doubleClickZoom.enable();
       map.getContainer().classList.remove("map-drawing");
-      cityMap.panels(true);
+      // After the click the browser sends with the drag's mouseup, or it would open a panel.
+      setTimeout(function () { if (!tool) cityMap.panels(true); }, 0);
       buttons(null);
     }
 
