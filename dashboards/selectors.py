@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from cctv.selectors import alarms_open_shown
 from devices.choices import AssetKind, LifecycleStatus
-from devices.selectors import registry, summaries
+from devices.selectors import basemap, registry, summaries
 from devices.selectors.gateway import telemetry_for_asset
 from devices.selectors.lights import light_commands
 from lighting.choices import OverrideState
@@ -59,7 +59,10 @@ def map_features(*, zone_ids: list[int] | None = None) -> dict[str, list[dict[st
         zones = zones.filter(pk__in=zone_ids)
         assets = assets.filter(zone_id__in=zone_ids)
     lights, cameras = [], []
-    points = registry.assets_geojson(assets=assets, limit=MAP_LIMIT)["features"]
+    collection = registry.assets_geojson(assets=assets, limit=MAP_LIMIT)
+    points = collection["features"]
+    # The lights' registry keys, for an override drawn on the map (its scope names lights by key).
+    keys = dict(assets.filter(kind=AssetKind.STREETLIGHT).values_list("device_id", "pk"))
     for feature in points:
         p = feature["properties"]
         lon, lat = feature["geometry"]["coordinates"]
@@ -72,6 +75,7 @@ def map_features(*, zone_ids: list[int] | None = None) -> dict[str, list[dict[st
             "online": p["online"],
         }
         if p["kind"] == AssetKind.STREETLIGHT:
+            item["key"] = keys.get(p["device_id"])
             item["level"] = p["level"]
             item["desired"] = p["desired_level"]
             lights.append(item)
@@ -90,10 +94,19 @@ def map_features(*, zone_ids: list[int] | None = None) -> dict[str, list[dict[st
         ],
         "lights": lights,
         "cameras": cameras,
+        "truncated": collection["truncated"],
     }
 
 
-MAP_LIMIT = 50_000  # a Kent-sized city is shown by zone, not all at once
+def map_streets() -> dict[str, Any]:
+    """The offline base layer: the seeded city's streets and bridges, named (GeoJSON)."""
+    return basemap.street_layer()
+
+
+# The whole of a Kent-sized city (120,000 lights) in one map: the pages draw the devices on a
+# canvas in bulk (map_lights.js); beyond this the map data is cut, says so (`truncated`) and
+# the map tells its user.
+MAP_LIMIT = 150_000
 
 
 def zone_ids() -> list[int]:

@@ -48,4 +48,5 @@ urlpatterns = [
     path("insights/", views_insights.insights, name="page-insights"),
     path("pages/map.json", views.map_data, name="page-map-data"),
     path("pages/scope-count.json", views.scope_count, name="page-scope-count"),
+    path("pages/streets.json", views.map_streets, name="page-map-streets"),
 ]

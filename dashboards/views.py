@@ -2,6 +2,7 @@
 `dashboards.selectors` (or the back-end apps' selectors), and renders. The lighting pages are in
 `views_lighting`, the insights page in `views_insights`; both render with `render_page`."""
 
+import math
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -9,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.gzip import gzip_page
 
 from cityplatform.api import ApplicationError, parse_id
 from cityplatform.csvsafe import csv_lines
@@ -180,6 +182,7 @@ def asset_detail(request: HttpRequest, device_id: str) -> HttpResponse:
             },
             "maintenance_form": MaintenanceForm(faults=faults),
             "work_statuses": MaintenanceStatus.choices,
+            "map_focus": {"id": asset.device_id, "lat": asset.latitude, "lon": asset.longitude},
         },
         active="assets",
     )
@@ -188,19 +191,23 @@ def asset_detail(request: HttpRequest, device_id: str) -> HttpResponse:
 # --- Data for the pages' scripts --------------------------------------------------------------
 
 
+@gzip_page  # a city's devices: 17 MB of JSON for 100,000 lights, a tenth of it compressed
 @page_permission(perms.OVERVIEW)
 def map_data(request: HttpRequest) -> JsonResponse:
-    """Zones, lights and cameras for the map (every page with a map has the overview right)."""
+    """Zones, lights and cameras for the map (every page with a map has the overview right).
+    Nothing in it echoes the request or carries a secret, so compressing it leaks nothing."""
     raw = request.GET.get("zones", "")
     zone_ids = [i for z in raw.split(",") if (i := parse_id(z)) is not None] if raw else None
     return JsonResponse(selectors.map_features(zone_ids=zone_ids))
 
 
 def _float(value: str | None) -> float | None:
+    """A finite number from a query parameter, else None ("nan" and "inf" are no position)."""
     try:
-        return float(value) if value not in (None, "") else None
+        number = float(value) if value not in (None, "") else None
     except ValueError:
         return None
+    return number if number is not None and math.isfinite(number) else None
 
 
 @page_permission(perms.SECURITY_CONSOLE)
@@ -221,6 +228,14 @@ def scope_count(request: HttpRequest) -> JsonResponse:
     except ApplicationError as error:
         return JsonResponse({"message": error.message, "extra": error.extra}, status=400)
     return JsonResponse({"lights": lights})
+
+
+@page_permission(perms.OVERVIEW)
+def map_streets(request: HttpRequest) -> JsonResponse:
+    """The maps' offline base layer (streets and their names), drawn when no tile server is set."""
+    response = JsonResponse(selectors.map_streets())
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 # --- Asset CSV import and export --------------------------------------------------------------
