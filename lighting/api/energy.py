@@ -24,7 +24,8 @@ class EnergyView(APIView):
     estimated part), per light, or per settlement period and charge code (BSCP520, CSV only)
     for a local day; `by=day&month=YYYY-MM`: each day of a month. Estimated figures are
     marked; a zone or day without data says so (`has_data`), with kWh, cost, CO₂ and the
-    saving against the undimmed baseline."""
+    saving against the undimmed baseline. `period=night`: the night from noon of `date` to
+    noon the next day (the BSCP520 file is always the settlement day)."""
 
     @extend_schema(
         parameters=[
@@ -34,6 +35,12 @@ class EnergyView(APIView):
                 "by", OpenApiTypes.STR, enum=["zone", "light", "half_hour", "charge_code", "day"]
             ),
             OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM, with by=day"),
+            OpenApiParameter(
+                "period",
+                OpenApiTypes.STR,
+                enum=["day", "night"],
+                description="night: local noon of `date` to noon the next day",
+            ),
             OpenApiParameter("export", OpenApiTypes.STR, enum=["csv"]),
         ],
         responses={
@@ -63,7 +70,8 @@ class EnergyView(APIView):
             )
         if by == "day":
             return self.month(request, zone=parse_id(zone))
-        report = energy_services.energy_report(day=day, zone_id=parse_id(zone))
+        night = request.query_params.get("period", "day") == "night" and by != "charge_code"
+        report = energy_services.energy_report(day=day, zone_id=parse_id(zone), night=night)
         if by == "charge_code" and request.query_params.get("export") != "csv":
             raise ApplicationError(
                 "by=charge_code is the BSCP520 file: add export=csv.",
@@ -76,7 +84,9 @@ class EnergyView(APIView):
             }
             body = writers.get(by, energy_services.energy_csv_half_hours)(report)
             response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = f'attachment; filename="energy-{day}-{by}.csv"'
+            response["Content-Disposition"] = (
+                f'attachment; filename="energy-{day}{"-night" if night else ""}-{by}.csv"'
+            )
             return response
         if by == "light":
             rows = [
@@ -99,6 +109,7 @@ class EnergyView(APIView):
         return Response(
             {
                 "date": day,
+                "period": "night" if night else "day",
                 "time_zone": report.time_zone,
                 "slots": report.slots,
                 "zones": zones,

@@ -161,13 +161,16 @@ def lamp_type_label(technology: str, rated_w: float) -> str:
 
 
 def energy_report(
-    *, day: date, zone_id: int | None = None, time_zone: str | None = None
+    *, day: date, zone_id: int | None = None, time_zone: str | None = None, night: bool = False
 ) -> EnergyReport:
-    """Energy of every controlled light (of a zone and the zones within it) on a local day."""
+    """Energy of every controlled light (of a zone and the zones within it) on a local day, or
+    with `night` over the night that starts that evening (local noon to noon: the clock
+    changes happen in the small hours, so a night has 46, 48 or 50 half hours too)."""
     tz_name = time_zone or settings.TIME_ZONE
     tz = ZoneInfo(tz_name)
-    start = datetime.combine(day, time(0), tzinfo=tz).astimezone(ZoneInfo("UTC"))
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(ZoneInfo("UTC"))
+    at = time(12) if night else time(0)
+    start = datetime.combine(day, at, tzinfo=tz).astimezone(ZoneInfo("UTC"))
+    end = datetime.combine(day + timedelta(days=1), at, tzinfo=tz).astimezone(ZoneInfo("UTC"))
     slots = slots_between(start, end)
     zones = light_selectors.zones_all()
     lights = light_selectors.lights_for_control()
