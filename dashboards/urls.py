@@ -18,4 +18,5 @@ urlpatterns = [
     path("assets/<str:device_id>/", views.asset_detail, name="page-asset"),
     path("insights/", views_insights.insights, name="page-insights"),
     path("pages/map.json", views.map_data, name="page-map-data"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 from cityplatform.api import parse_id
 from cityplatform.csvsafe import csv_lines
@@ -28,6 +29,12 @@ from lighting.services.override_limits import (
     security_boost_limits,
     security_boost_zone_ids,
 )
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on pages without an icon link (the admin, the API
+    docs): the site's icon."""
+    return redirect(static("dashboards/favicon.svg"), permanent=True)
 
 
 def render_page(request: HttpRequest, template: str, context: dict, *, active: str = ""):
