@@ -135,3 +135,24 @@ def test_a_skip_link_leads_past_the_navigation_and_the_favicon_is_real(
     assert answer.status == 200 and answer.headers["content-type"].startswith("image/svg+xml")
     legacy = page.request.get(asgi_server.url + "/favicon.ico")  # the admin, the API docs
     assert legacy.status == 200 and answer.body() == legacy.body()
+
+
+def test_the_security_console_fits_a_tablet(make_user, asgi_server, browser_page):
+    build_city(lights_per_zone=3)
+    page = browser_page
+    page.set_viewport_size({"width": 768, "height": 1024})
+    sign_in(page, asgi_server, make_user(Role.SECURITY_OPERATOR).username)
+    page.goto(asgi_server.url + "/security/")
+    _settle(page)
+
+    found = page.evaluate(OVERFLOW)
+    assert found["scroll"] <= found["width"] and not found["wide"], found
+    assert page.locator("#brighten-submit").is_visible()
+    page.click("#menu-toggle")  # the navigation and Sign out behind the menu button
+    assert page.locator("nav[aria-label=Main] a").all_inner_texts() == [
+        "Security console",
+        "Overview",
+        "API",
+    ]
+    assert page.get_by_role("button", name="Sign out").is_visible()
+    screenshot(page, "tablet-security-console")
