@@ -15,6 +15,7 @@ only) counts its own energy as its baseline, so it claims no saving.
 """
 
 import io
+import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -109,10 +110,11 @@ class EnergyReport:
             row["lights_with_data"] += light.has_data
             if light.estimated:
                 row["estimated_wh"] += light.wh
-            for i, wh in enumerate(light.slots):
-                row["half_hours"][i] += wh
-                if light.estimated:
-                    row["estimated_half_hours"][i] += wh
+            row["half_hours"] = list(map(operator.add, row["half_hours"], light.slots))
+            if light.estimated:
+                row["estimated_half_hours"] = list(
+                    map(operator.add, row["estimated_half_hours"], light.slots)
+                )
         # Roll up: each zone's own figures added to every ancestor within the report.
         totals = {key: {**row, "half_hours": list(row["half_hours"]),
                         "estimated_half_hours": list(row["estimated_half_hours"])}
@@ -223,7 +225,7 @@ def energy_report(
                 zone_name=zone.name if zone else "",
                 wh=round(wh, 3),
                 method=method,
-                slots=tuple(round(x, 3) for x in per_slot),
+                slots=tuple(per_slot),  # rounded where shown (the totals, the files)
                 baseline_wh=round(baseline, 3),
                 lamp_type=lamp_type_label(technology, rated_w),
             )

@@ -59,6 +59,8 @@ def test_the_city_total_is_the_sum_of_its_wards_and_an_empty_night_says_no_data(
     assert "2.52 kWh" in page.inner_text("#energy-total")
     assert page.is_hidden("#energy-nodata")
     assert "by=charge_code" in page.get_attribute("#energy-export-bscp520", "href")
+    page.fill("#energy-month", "2026-11")
+    page.click("#energy-month-show")
     page.locator("#energy-month-table tr[data-date='2026-11-20']").wait_for()
     month = page.inner_text("#energy-month-table tbody")
     assert "no data" in month  # the days before the lamps reported

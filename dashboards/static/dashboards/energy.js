@@ -1,7 +1,7 @@
 /* The energy page: one zone's lighting night (noon to noon) half-hourly from the lighting API's
  * energy/?period=night&by=half_hour (each zone there counts the zones within it), the zones
  * within the chosen one with kWh, cost, CO₂ and the saving against the undimmed baseline, and
- * a month day by day (energy/?by=day). A night or a zone without data says so, never 0 kWh. */
+ * a month day by day (energy/?by=day) when asked for (a report a day: slow for a whole city). A night or a zone without data says so, never 0 kWh. */
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("energy-config").textContent);
@@ -134,7 +134,8 @@
     if (!zone || !month) return;
     const option = form.elements.zone.selectedOptions[0];
     document.getElementById("energy-month-zone").textContent = option ? option.textContent.trim() : "";
-    monthStatus.textContent = "Loading the month…"; monthStatus.className = "status-line";
+    monthStatus.textContent = "Counting each day of the month… (a city of 12,000 lights takes about a minute)";
+    monthStatus.className = "status-line";
     try {
       const body = await CityLive.api(url({ by: "day", month: month, zone: zone }));
       const tbody = document.querySelector("#energy-month-table tbody");
@@ -169,7 +170,9 @@
 
   form.addEventListener("submit", function (event) { event.preventDefault(); remember(); show(); });
   monthForm.addEventListener("submit", function (event) { event.preventDefault(); showMonth(); });
-  form.elements.zone.addEventListener("change", function () { remember(); show(); showMonth(); });
+  form.elements.zone.addEventListener("change", function () {
+    remember(); show();
+    if (document.getElementById("energy-month-table").dataset.month) showMonth();  // shown: follow
+  });
   show();
-  showMonth();
 })();
