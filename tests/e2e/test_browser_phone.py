@@ -68,6 +68,9 @@ def test_every_page_fits_a_phone_for_each_role(role, make_user, asgi_server, bro
     user = make_user(role) if role else make_user(superuser=True)
     page = browser_page
     page.set_viewport_size(PHONE)
+    page.goto(asgi_server.url + "/accounts/login/")  # the sign-in page, before signing in
+    found = page.evaluate(OVERFLOW)
+    assert found["scroll"] <= found["width"] and not found["wide"], found
     sign_in(page, asgi_server, user.username)
 
     too_wide = {}
