@@ -116,9 +116,14 @@ class EnergyReport:
                     map(operator.add, row["estimated_half_hours"], light.slots)
                 )
         # Roll up: each zone's own figures added to every ancestor within the report.
-        totals = {key: {**row, "half_hours": list(row["half_hours"]),
-                        "estimated_half_hours": list(row["estimated_half_hours"])}
-                  for key, row in own.items()}  # fmt: skip
+        totals = {
+            key: {
+                **row,
+                "half_hours": list(row["half_hours"]),
+                "estimated_half_hours": list(row["estimated_half_hours"]),
+            }
+            for key, row in own.items()
+        }
         for key, row in own.items():
             seen, parent = {key}, row["parent_id"]
             while parent in totals and parent not in seen:
@@ -240,9 +245,8 @@ def energy_month(*, year: int, month: int, zone_id: int | None = None) -> dict:
     days, day = [], first
     while day.month == month:
         report = energy_report(day=day, zone_id=zone_id)
-        row = report.zone_totals().get(zone_id) if zone_id is not None else report.total()
-        row = {k: v for k, v in row.items() if k not in ("half_hours", "estimated_half_hours")}
-        days.append({"date": day, **row})
+        # the report holds the zone's lights and those within it: its total is the zone's
+        days.append({"date": day, **report.total()})
         day += timedelta(days=1)
     wh = sum(d["wh"] for d in days)
     baseline_wh = sum(d["baseline_wh"] for d in days)

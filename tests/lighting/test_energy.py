@@ -238,6 +238,8 @@ def test_the_energy_api_answers_a_month_and_the_bscp520_file(
         0.48 + 24 * 0.06 * 10
     )
     assert client.get("/api/v1/lighting/energy/?by=day&month=2026-13").status_code == 400
+    nowhere = client.get("/api/v1/lighting/energy/?by=day&month=2026-11&zone=999999")
+    assert nowhere.status_code == 200 and not nowhere.json()["total"]["has_data"]
     bscp = client.get("/api/v1/lighting/energy/?date=2026-11-20&by=charge_code&export=csv")
     assert bscp.content.decode().startswith("settlement_date,settlement_period,")
     assert client.get("/api/v1/lighting/energy/?by=charge_code").status_code == 400
