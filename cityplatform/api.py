@@ -3,7 +3,8 @@
 Every answer under /api/ is JSON: DRF's errors through `exception_handler`, and what Django
 answers before or around a view (an unknown route, a body too large, a suspicious request, an
 unexpected error) through the handlers below (handler404 & co in cityplatform/urls.py) and
-`BodyLimitMiddleware`; pages keep Django's HTML answers.
+`BodyLimitMiddleware`; pages get HTML error pages in the site's layout
+(`cityplatform.error_pages`, drawn by the pages' app).
 """
 
 import logging
@@ -29,6 +30,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from cityplatform.error_pages import error_page
 from cityplatform.nul_guard import BodyRefused
 
 log = logging.getLogger(__name__)
@@ -280,7 +282,7 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """handler404: no route (`/api/v1/zones/0.5/`, `/api/v1/nothing/`) is a JSON 404 under /api/."""
     if _is_api(request):
         return error_response(404, "Not found.", {"path": request.path})
-    return defaults.page_not_found(request, exception)
+    return error_page(request, 404, exception, lambda: defaults.page_not_found(request, exception))
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -296,11 +298,13 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
     """handler403 (CSRF failures have their own view, CSRF_FAILURE_VIEW)."""
     if _is_api(request):
         return error_response(403, str(exception) or "Permission denied.")
-    return defaults.permission_denied(request, exception)
+    return error_page(
+        request, 403, exception, lambda: defaults.permission_denied(request, exception)
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: still the one error form under /api/ (and logged by Django, as ever)."""
     if _is_api(request):
         return error_response(500, "Server error: it is logged; please report it.")
-    return defaults.server_error(request)
+    return error_page(request, 500, None, lambda: defaults.server_error(request))

@@ -395,3 +395,16 @@ LOGGING = {
         for name in ("cityplatform", "devices", "lighting", "cctv", "dashboards")
     },
 }
+
+# --- Pages (issue #19) ------------------------------------------------------------------------
+# Energy: the tariff (GBP per kWh) for the cost, the grid's carbon factor (kg CO2e per kWh; the
+# UK government's 2024 factor for electricity is 0.207) and the Elexon charge code of each lamp
+# type for the BSCP520 half-hourly file ("LED 28W=<code>,LED 36W=<code>"; a type without one
+# is written under its lamp type).
+ENERGY_TARIFF_GBP_PER_KWH = env_float("ENERGY_TARIFF_GBP_PER_KWH", 0.25)
+ENERGY_CO2_KG_PER_KWH = env_float("ENERGY_CO2_KG_PER_KWH", 0.207)
+ENERGY_CHARGE_CODES = dict(
+    pair.split("=", 1)
+    for pair in (p.strip() for p in env_str("ENERGY_CHARGE_CODES").split(","))
+    if "=" in pair
+)

@@ -11,7 +11,8 @@ from rest_framework.routers import DefaultRouter
 from cityplatform import health, views
 from cityplatform.auth import ThrottledLoginView
 
-# Under /api/ these answer JSON in the one error form; pages keep Django's HTML.
+# Under /api/ these answer JSON in the one error form; pages get the site's error pages
+# (cityplatform.error_pages: drawn by dashboards, in the site's layout).
 handler400 = "cityplatform.api.bad_request"
 handler403 = "cityplatform.api.permission_denied"
 handler404 = "cityplatform.api.not_found"

@@ -12,3 +12,10 @@ class DashboardsConfig(AppConfig):
         "Asset managers": ["view_asset_pages", "view_overview"],
         "Viewers": ["view_overview"],
     }
+
+    def ready(self) -> None:
+        # deferred: the app registry is not ready while apps.py is imported (models load later)
+        from cityplatform.error_pages import register_error_page
+        from dashboards.views_errors import error_page
+
+        register_error_page(error_page)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from cctv.selectors import alarms_open_shown
 from devices.choices import AssetKind, LifecycleStatus
 from devices.selectors import basemap, registry, summaries
+from devices.selectors import lights as light_selectors
 from devices.selectors.gateway import telemetry_for_asset
 from devices.selectors.lights import light_commands
 from lighting.choices import OverrideState
@@ -115,6 +116,28 @@ def zone_ids() -> list[int]:
 
 def zone_choices() -> list[tuple[int, str]]:
     return summaries.zones_by_name()
+
+
+def zone_tree_choices() -> list[tuple[int, str]]:
+    """(pk, label) of every zone in tree order, parents first, each within its parent by name
+    and indented by its depth (so that two "Cheapside" are told apart by where they sit)."""
+    zones = light_selectors.zones_all()
+    children: dict[int | None, list] = {}
+    for zone in zones.values():
+        parent = zone.parent_id if zone.parent_id in zones else None
+        children.setdefault(parent, []).append(zone)
+    out: list[tuple[int, str]] = []
+    todo = [(zone, 0) for zone in sorted(children.get(None, []), key=lambda z: z.name)][::-1]
+    seen: set[int] = set()
+    while todo:
+        zone, depth = todo.pop()
+        if zone.pk in seen:
+            continue
+        seen.add(zone.pk)
+        out.append((zone.pk, "\u2003" * depth + zone.name))
+        kids = sorted(children.get(zone.pk, []), key=lambda z: z.name)
+        todo.extend((kid, depth + 1) for kid in reversed(kids))
+    return out
 
 
 # --- Asset inventory --------------------------------------------------------------------------

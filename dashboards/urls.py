@@ -49,4 +49,5 @@ urlpatterns = [
     path("pages/map.json", views.map_data, name="page-map-data"),
     path("pages/scope-count.json", views.scope_count, name="page-scope-count"),
     path("pages/streets.json", views.map_streets, name="page-map-streets"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

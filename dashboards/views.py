@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.gzip import gzip_page
 
 from cityplatform.api import ApplicationError, parse_id
@@ -32,6 +33,12 @@ from lighting.services.override_limits import (
     security_boost_zone_ids,
 )
 from lighting.services.scopes import OverrideScope, scope_lights
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on pages without an icon link (the admin, the API
+    docs): the site's icon."""
+    return redirect(static("dashboards/favicon.svg"), permanent=True)
 
 
 def render_page(request: HttpRequest, template: str, context: dict, *, active: str = ""):

@@ -9,6 +9,7 @@ show beside the fields.
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -145,8 +146,10 @@ def calendars(request: HttpRequest) -> HttpResponse:
 
 @page_permission(perms.OVERVIEW)
 def energy(request: HttpRequest) -> HttpResponse:
-    zones = selectors.zone_choices()
-    zone = request.GET.get("zone", "")
+    """The energy page opens on the whole city (the first zone at the top of the tree, which
+    holds the others), last night, and this month."""
+    zones = selectors.zone_tree_choices()
+    known = {pk for pk, _ in zones}
     try:
         night = parse_date(request.GET.get("night", "")[:10])
     except ValueError:  # well formed but no such day
@@ -154,6 +157,7 @@ def energy(request: HttpRequest) -> HttpResponse:
     if night is not None and day_problem(night):
         night = None
     night = night or timezone.localdate() - timedelta(days=1)
+    zone = parse_id(request.GET.get("zone", ""))
     return _page(
         request,
         "dashboards/lighting/energy.html",
@@ -162,8 +166,11 @@ def energy(request: HttpRequest) -> HttpResponse:
             "zones": zones,
             "energy": {
                 "api": reverse("lighting-energy"),
-                "zone": parse_id(zone) or (zones[0][0] if zones else None),
+                "zone": zone if zone in known else (zones[0][0] if zones else None),
                 "night": str(night),
+                "month": str(night)[:7],
+                "tariff": settings.ENERGY_TARIFF_GBP_PER_KWH,
+                "co2": settings.ENERGY_CO2_KG_PER_KWH,
             },
         },
     )

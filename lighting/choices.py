@@ -58,3 +58,4 @@ class EnergyMethod(models.TextChoices):
     METERED = "metered", "Metered (energy counter)"
     POWER = "power", "From reported power"
     ESTIMATED = "estimated", "Estimated (rated power × level × burn time)"
+    NO_DATA = "no_data", "No data (nothing reported or commanded that day)"

@@ -83,6 +83,16 @@ def lights_for_control(
     ]
 
 
+def light_lamp_types() -> dict[int, tuple[str, float]]:
+    """Controlled streetlights' lamp types: pk → (lamp technology, rated power in W)."""
+    rows = (
+        _lights()
+        .values_list("pk", "streetlight__lamp_technology", "streetlight__rated_power_w")
+        .order_by()
+    )
+    return {pk: (tech or "", float(60 if watts is None else watts)) for pk, tech, watts in rows}
+
+
 def zones_all() -> dict[int, ZoneRow]:
     return {
         pk: ZoneRow(pk, name, parent, float(floor), tz)

@@ -1,7 +1,8 @@
-"""GET lighting/energy/: the energy report of a local day, per zone, per light or per half hour,
+"""GET lighting/energy/: the energy report of a local day, per zone (rolled up the zone tree),
+per light or per half hour, a month of days, or the BSCP520 half-hourly file per charge code,
 as JSON or CSV (parse, call `lighting.services.energy`, render)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -14,17 +15,32 @@ from rest_framework.views import APIView
 from cityplatform.api import ApplicationError, day_problem, parse_id
 from lighting.services import energy as energy_services
 
+BY = ("zone", "light", "half_hour", "charge_code", "day")
+
 
 class EnergyView(APIView):
-    """GET energy/?date=YYYY-MM-DD[&zone=<id>][&by=zone|light|half_hour][&export=csv]:
-    energy per zone (with half-hourly totals, and their estimated part) or per light for a
-    local day; estimated figures are marked."""
+    """GET energy/?date=YYYY-MM-DD[&zone=<id>][&by=zone|light|half_hour|charge_code][&export=csv]:
+    energy per zone (each zone with the zones within it; with half-hourly totals and their
+    estimated part), per light, or per settlement period and charge code (BSCP520, CSV only)
+    for a local day; `by=day&month=YYYY-MM`: each day of a month. Estimated figures are
+    marked; a zone or day without data says so (`has_data`), with kWh, cost, CO₂ and the
+    saving against the undimmed baseline. `period=night`: the night from noon of `date` to
+    noon the next day (the BSCP520 file is always the settlement day)."""
 
     @extend_schema(
         parameters=[
             OpenApiParameter("date", OpenApiTypes.DATE, description="default: yesterday"),
             OpenApiParameter("zone", OpenApiTypes.INT),
-            OpenApiParameter("by", OpenApiTypes.STR, enum=["zone", "light", "half_hour"]),
+            OpenApiParameter(
+                "by", OpenApiTypes.STR, enum=["zone", "light", "half_hour", "charge_code", "day"]
+            ),
+            OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM, with by=day"),
+            OpenApiParameter(
+                "period",
+                OpenApiTypes.STR,
+                enum=["day", "night"],
+                description="night: local noon of `date` to noon the next day",
+            ),
             OpenApiParameter("export", OpenApiTypes.STR, enum=["csv"]),
         ],
         responses={
@@ -48,19 +64,29 @@ class EnergyView(APIView):
         if zone is not None and parse_id(zone) is None:
             raise ApplicationError("zone must be a zone id.", extra={"fields": {"zone": ["id"]}})
         by = request.query_params.get("by", "zone")
-        if by not in ("zone", "light", "half_hour"):
+        if by not in BY:
             raise ApplicationError(
-                "by must be zone, light or half_hour.", extra={"fields": {"by": ["unknown"]}}
+                "by must be one of " + ", ".join(BY) + ".", extra={"fields": {"by": ["unknown"]}}
             )
-        report = energy_services.energy_report(day=day, zone_id=parse_id(zone))
+        if by == "day":
+            return self.month(request, zone=parse_id(zone))
+        night = request.query_params.get("period", "day") == "night" and by != "charge_code"
+        report = energy_services.energy_report(day=day, zone_id=parse_id(zone), night=night)
+        if by == "charge_code" and request.query_params.get("export") != "csv":
+            raise ApplicationError(
+                "by=charge_code is the BSCP520 file: add export=csv.",
+                extra={"fields": {"export": ["csv"]}},
+            )
         if request.query_params.get("export") == "csv":
-            body = (
-                energy_services.energy_csv_lights(report)
-                if by == "light"
-                else energy_services.energy_csv_half_hours(report)
-            )
+            writers = {
+                "light": energy_services.energy_csv_lights,
+                "charge_code": energy_services.energy_csv_bscp520,
+            }
+            body = writers.get(by, energy_services.energy_csv_half_hours)(report)
             response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = f'attachment; filename="energy-{day}-{by}.csv"'
+            response["Content-Disposition"] = (
+                f'attachment; filename="energy-{day}{"-night" if night else ""}-{by}.csv"'
+            )
             return response
         if by == "light":
             rows = [
@@ -79,14 +105,27 @@ class EnergyView(APIView):
         if by == "zone":
             for z in zones:
                 z.pop("half_hours")
-        else:  # the estimated part of each half hour, so that a chart can mark it
-            estimated = {z["zone_id"]: [0.0] * len(report.slots) for z in zones}
-            for light in report.lights:
-                if light.estimated:
-                    for i, wh in enumerate(light.slots):
-                        estimated[light.zone_id][i] += wh
-            for z in zones:
-                z["estimated_half_hours"] = [round(wh, 3) for wh in estimated[z["zone_id"]]]
+                z.pop("estimated_half_hours")
         return Response(
-            {"date": day, "time_zone": report.time_zone, "slots": report.slots, "zones": zones}
+            {
+                "date": day,
+                "period": "night" if night else "day",
+                "time_zone": report.time_zone,
+                "slots": report.slots,
+                "zones": zones,
+                "total": report.total(),
+            }
         )
+
+    def month(self, request, *, zone: int | None):
+        raw = request.query_params.get("month", "")
+        try:
+            year, month = (int(x) for x in raw.split("-")) if len(raw) == 7 else (0, 0)
+            first = date(year, month, 1)
+        except ValueError:
+            first = None
+        if first is None or day_problem(first):
+            raise ApplicationError(
+                "month must be YYYY-MM.", extra={"fields": {"month": ["e.g. 2026-11"]}}
+            )
+        return Response(energy_services.energy_month(year=year, month=month, zone_id=zone))

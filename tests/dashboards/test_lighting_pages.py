@@ -179,4 +179,23 @@ def test_the_energy_page_defaults_to_last_night_and_the_first_zone(signed_in):
         "api": "/api/v1/lighting/energy/",
         "zone": city.zones[1].pk,
         "night": "2026-11-20",
+        "month": "2026-11",
+        "tariff": 0.25,
+        "co2": 0.207,
     }
+
+
+def test_the_energy_page_opens_on_the_city_above_its_wards(signed_in):
+    from devices.services.registry import zone_create
+
+    wards = build_city(lights_per_zone=1).zones
+    city = zone_create(actor="tests", data={"name": "City of London", "kind": "city"})
+    for ward in wards:
+        ward.parent = city
+        ward.save()
+    response = signed_in(Role.VIEWER).get("/lighting/energy/")
+    assert response.context["energy"]["zone"] == city.pk
+    labels = [label for _, label in response.context["zones"]]
+    assert labels == ["City of London", "\u2003Cheapside", "\u2003Guildhall Yard"]
+    unknown = signed_in(Role.VIEWER).get("/lighting/energy/?zone=999999")
+    assert unknown.context["energy"]["zone"] == city.pk
