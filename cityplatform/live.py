@@ -246,20 +246,27 @@ async def group_send_many(
     layer, sends: list[tuple[str, dict[str, Any]]], *, members_known: bool = False, limit: int = 32
 ) -> None:
     """Sends each (group, event), skipping groups nobody is in (see `groups_with_members`) unless
-    the caller has already (`members_known`); the layer's own `group_send` does the sending."""
+    the caller has already (`members_known`); the layer's own `group_send` does the sending.
+
+    Groups are sent to concurrently; the events of one group go in the order given, so that a
+    subscriber sees a superseded command cancelled before its successor is queued."""
     if not sends:
         return
     if not members_known:
         listened = await groups_with_members(layer, {group for group, _event in sends})
         if listened is not None:
             sends = [(group, event) for group, event in sends if group in listened]
+    by_group: dict[str, list[dict[str, Any]]] = {}
+    for group, event in sends:
+        by_group.setdefault(group, []).append(event)
     semaphore = asyncio.Semaphore(limit)  # the layer's connection pool is small
 
-    async def send(group: str, event: dict[str, Any]) -> None:
-        async with semaphore:
-            await layer.group_send(group, event)
+    async def send_in_order(group: str, events: list[dict[str, Any]]) -> None:
+        for event in events:
+            async with semaphore:
+                await layer.group_send(group, event)
 
-    await asyncio.gather(*(send(group, event) for group, event in sends))
+    await asyncio.gather(*(send_in_order(group, events) for group, events in by_group.items()))
 
 
 async def groups_with_members(layer, groups: set[str]) -> set[str] | None:
