@@ -21,6 +21,7 @@ from cctv.analytics.core.context import context_allows_response
 from cctv.choices import AlarmAction, AlarmCategory, AlarmState, LightScope
 from cctv.models import Alarm, AlarmLog, AlarmRule
 from cctv.selectors import WELFARE_PERMISSION
+from cityplatform.api import ApplicationError
 from cityplatform.services import Actor
 from devices.selectors.cameras import CameraInfo, camera_linked_light_ids
 from lighting.choices import Operation
@@ -122,6 +123,9 @@ def lighting_respond(
                 if alarm.category == AlarmCategory.WELFARE
                 else "",
             )
+    except ApplicationError as error:  # refused (no lights in the scope now, a limit): said so
+        _record(alarm, {"skipped": error.message[:500]}, f"No lighting response: {error.message}")
+        return
     except Exception as error:  # the alarm stands even when the lights cannot answer
         log.exception("lighting response of alarm %s failed", alarm.pk)
         _record(alarm, {"error": str(error)[:500]}, "The lighting response failed.")

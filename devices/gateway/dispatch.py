@@ -154,6 +154,16 @@ class CommandDispatcher:
                 command_ids=[command.id], error="no OPC-UA session for its controller"
             )
             return
+        if command.device_id not in session.luminaires:
+            # The registry put this light on the controller after its session started; the
+            # session is restarting with it (registry.changed): again in a moment, not after
+            # the ack time-out, and without spending an attempt.
+            command_service.commands_send_later(
+                command_ids=[command.id],
+                reason=f"luminaire {command.device_id} is not yet on the session of "
+                f"controller {command.controller_device_id}",
+            )
+            return
         self.readbacks.expect(command.device_id, command.id, command.level)
 
         async def write() -> None:

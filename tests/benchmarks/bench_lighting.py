@@ -165,7 +165,7 @@ def _cleanup() -> None:
 
 
 def run(*, quick: bool) -> list[dict]:
-    from devices.models import Command
+    from devices.models import Asset, Command
     from lighting.core import schedule
     from lighting.services.overrides import OverrideScope, override_create
     from lighting.services.reconcile import reconcile_lights
@@ -259,11 +259,17 @@ def run(*, quick: bool) -> list[dict]:
             )
         )
 
-        # 5. The alert path: a 30 m radius boost around a point (a handful of lights).
+        # 5. The alert path: a 150 m radius boost around a point (a handful of lights), at a
+        # light's position: an override of no lights is refused (issue #19, item 5).
         rng = random.Random(7)
+        positions = list(
+            Asset.objects.filter(device_id__startswith="BENCH-").values_list(
+                "latitude", "longitude"
+            )
+        )
         timings = []
         for i in range(20):
-            lat, lon = 51.30 + rng.random() * 0.4, -0.50 + rng.random() * 0.8
+            lat, lon = rng.choice(positions)
             started = time.perf_counter()
             override_create(
                 scope=OverrideScope(point=(lat, lon), radius_m=150),

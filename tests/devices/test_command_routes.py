@@ -9,7 +9,12 @@ from django.utils import timezone
 from devices.choices import AssetKind, CommandState, ControlProtocol, LifecycleStatus
 from devices.models import Asset, Command, ControllerDetails
 from devices.services.command_routes import commands_unsent_explain
-from devices.services.commands import commands_claim_due, commands_issue, commands_sweep
+from devices.services.commands import (
+    commands_claim_due,
+    commands_issue,
+    commands_send_later,
+    commands_sweep,
+)
 from tests.devices.gateway_helpers import make_light
 
 pytestmark = pytest.mark.django_db
@@ -98,3 +103,23 @@ def test_a_command_that_expires_unsent_keeps_saying_why():
         "expired before it was sent: the light is driven over OPC-UA but has no controller"
     )
     assert error_of(plain) == "expired before it was confirmed"
+
+
+def test_a_command_sent_later_gives_its_attempt_back_and_is_due_again_in_a_moment():
+    """A luminaire the registry has just put on its controller, whose session restarts with it:
+    the gateway hands the claimed command back (commands_send_later) rather than write to a
+    session that does not know the light and wait for the ack time-out (30 s and more)."""
+    command = issue(make_light("SL-LATER"))
+    now = timezone.now()
+    (claimed,) = commands_claim_due(now=now, ids=[command.id])
+    assert Command.objects.get(pk=command.pk).attempts == 1
+
+    assert commands_send_later(command_ids=[claimed.id], reason="not on the session", now=now) == 1
+
+    row = Command.objects.get(pk=command.pk)
+    assert row.attempts == 0 and row.error == "not sent: not on the session"
+    assert commands_claim_due(now=now + timedelta(milliseconds=500), ids=[command.id]) == []
+    (again,) = commands_claim_due(now=now + timedelta(seconds=1), ids=[command.id])
+    assert again.id == str(command.id)
+    row = Command.objects.get(pk=command.pk)
+    assert row.attempts == 1 and row.error == ""  # the claim clears the "not sent" reason

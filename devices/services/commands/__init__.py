@@ -18,6 +18,7 @@ from devices.services.commands.completion import commands_complete
 from devices.services.commands.dispatch import (
     commands_claim_due,
     commands_send_failed,
+    commands_send_later,
     commands_sweep,
 )
 from devices.services.commands.issue import commands_issue
@@ -46,6 +47,7 @@ __all__ = [
     "commands_complete",
     "commands_issue",
     "commands_send_failed",
+    "commands_send_later",
     "commands_sweep",
     "max_attempts",
     "notify_gateway",

@@ -4,11 +4,11 @@ send that failed at once. Acknowledgements are in `completion`.
 """
 
 from collections.abc import Collection, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from devices.choices import PENDING_COMMAND_STATES, CommandState, ControlProtocol
@@ -232,3 +232,20 @@ def commands_send_failed(
         Command.objects.filter(pk__in=list(command_ids), state=CommandState.SENT).update(
             error=error[:1000]
         )
+
+
+def commands_send_later(
+    *, command_ids: Sequence[str], reason: str, delay_s: float = 1.0, now: datetime | None = None
+) -> int:
+    """Claimed commands that cannot be sent for a reason of the moment (a luminaire the registry
+    has just put on its controller, whose session is restarting with it): the claim's attempt is
+    given back and they are due again in `delay_s`, not after the ack time-out; the reason is
+    kept as a "not sent" error until the next claim clears it. Their expiry still ends them."""
+    now = now or timezone.now()
+    return Command.objects.filter(
+        pk__in=list(command_ids), state=CommandState.SENT, attempts__gt=0
+    ).update(
+        attempts=F("attempts") - 1,
+        next_attempt_at=now + timedelta(seconds=delay_s),
+        error=(UNSENT_PREFIX + reason)[:1000],
+    )
