@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views.decorators.gzip import gzip_page
 
-from cityplatform.api import ApplicationError, parse_id
+from cityplatform.api import ApplicationError, error_response, parse_id
 from cityplatform.csvsafe import csv_lines
 from cityplatform.permissions import has_perm
 from dashboards import permissions as perms
@@ -233,7 +233,7 @@ def scope_count(request: HttpRequest) -> JsonResponse:
             raise ApplicationError("Give a zone, or a point and a radius.")
         lights = len(scope_lights(scope))
     except ApplicationError as error:
-        return JsonResponse({"message": error.message, "extra": error.extra}, status=400)
+        return error_response(400, error.message, error.extra)
     return JsonResponse({"lights": lights})
 
 

@@ -176,13 +176,18 @@ def hotspots_list(
     """Low-light hotspots of the period (all zones compared; `zone_id` filters the answer),
     without the event types the caller may not see (`hidden_types`)."""
     start, end = analytics_period(since=since, until=until)
+    found = _hotspots_of(start, end, zone_id, event_type, hidden_types)
+    return [{**asdict(h), "cameras": _camera_counts(h, start, end)} for h in found]
+
+
+def _hotspots_of(start, end, zone_id, event_type, hidden_types) -> list[Hotspot]:
+    """The period's hotspots (all zones compared, then `zone_id`'s kept), without the hidden
+    event types: what both the hotspots and the recommendations start from."""
     stats = zone_type_stats(
         start=start, end=end, event_type=event_type or None, hidden_types=hidden_types
     )
     found = hotspots_find(stats, thresholds())
-    if zone_id is not None:
-        found = [h for h in found if h.zone_id == zone_id]
-    return [{**asdict(h), "cameras": _camera_counts(h, start, end)} for h in found]
+    return [h for h in found if zone_id is None or h.zone_id == zone_id]
 
 
 def _by_local_hour(zone_id: int, event_type: str, start, end, tz_name: str):
@@ -210,12 +215,7 @@ def recommendations_list(
     start, end = analytics_period(since=since, until=until)
     zones = zones_by_pk()
     out = []
-    stats = zone_type_stats(
-        start=start, end=end, event_type=event_type or None, hidden_types=hidden_types
-    )
-    for spot in hotspots_find(stats, thresholds()):
-        if zone_id is not None and spot.zone_id != zone_id:
-            continue
+    for spot in _hotspots_of(start, end, zone_id, event_type, hidden_types):
         recommendation = hotspot_recommendation(hotspot=spot, start=start, end=end, zones=zones)
         if recommendation is not None:
             out.append(_render(recommendation, start, end))
