@@ -154,7 +154,7 @@ class CommandDispatcher:
                 command_ids=[command.id], error="no OPC-UA session for its controller"
             )
             return
-        if command.device_id not in session.luminaires:
+        if not session.serves(command.device_id):
             # The registry put this light on the controller after its session started; the
             # session is restarting with it (registry.changed): again in a moment, not after
             # the ack time-out, and without spending an attempt.

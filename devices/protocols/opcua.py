@@ -93,6 +93,7 @@ class OpcUaControllerSession:
         self.controller_device_id = controller_device_id
         self.endpoint_url = endpoint_url
         self.luminaires = list(dict.fromkeys(luminaires))
+        self._luminaire_ids = frozenset(self.luminaires)
         self.on_reading = on_reading
         self.browse_path_template = browse_path_template or DEFAULT_BROWSE_PATH
         self.watchdog_s = watchdog_s
@@ -336,6 +337,11 @@ class OpcUaControllerSession:
             log.exception("OPC-UA %s: on_reading failed for %s", self.controller_device_id, reading)
 
     # --- commands ----------------------------------------------------------------------------
+
+    def serves(self, device_id: str) -> bool:
+        """Whether this session was started with the luminaire (the registry may have put it on
+        the controller since; the session is then restarted with it)."""
+        return device_id in self._luminaire_ids
 
     async def write_level(self, device_id: str, level: float) -> None:
         client = self._client
