@@ -16,12 +16,12 @@ from pathlib import Path
 
 import paho.mqtt.client as paho
 from django.conf import settings
-from django.db import connection
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from cityplatform.mqtt import mqtt_address
+from tests.benchmarks.common import django_database_url
 
 
 def free_port() -> int:
@@ -59,18 +59,10 @@ def private_broker():
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def database_url() -> str:
-    db = connection.settings_dict
-    user = db.get("USER") or "postgres"
-    return (
-        f"postgres://{user}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
-    )
-
-
 def start_gateway(mqtt_url: str, prefix: str, client_id: str, *extra: str) -> subprocess.Popen:
     env = dict(
         os.environ,
-        DATABASE_URL=database_url(),
+        DATABASE_URL=django_database_url(),
         MQTT_URL=mqtt_url,
         MQTT_TOPIC_PREFIX=prefix,
         MQTT_CLIENT_ID=client_id,

@@ -226,7 +226,8 @@ def _alert_latencies(cams, linked, *, events: int, rate: float) -> dict:
     from cctv.services.rules import alarm_rule_create
     from cityplatform.celery import app
     from lighting.services.reconcile import reconcile_lights
-    from tests.benchmarks._mqtt_bench import client, database_url, private_broker
+    from tests.benchmarks._mqtt_bench import client, private_broker
+    from tests.benchmarks.common import django_database_url
 
     redis_url = os.environ.get("REDIS_URL", "")
     app.control.purge()  # nothing left queued by an earlier run
@@ -251,7 +252,7 @@ def _alert_latencies(cams, linked, *, events: int, rate: float) -> dict:
         prefix = f"bench-{uuid.uuid4().hex[:8]}/v1"
         env = dict(
             os.environ,
-            DATABASE_URL=database_url(),
+            DATABASE_URL=django_database_url(),
             REDIS_URL=redis_url,
             MQTT_URL=mqtt_url,
             MQTT_TOPIC_PREFIX=prefix,

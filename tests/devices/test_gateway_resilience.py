@@ -7,13 +7,12 @@ import subprocess
 import sys
 import time
 import uuid
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from devices.models import Telemetry
+from tests.benchmarks.common import django_database_url
 from tests.devices.gateway_helpers import (
     Peer,
     forget_session,
@@ -30,13 +29,9 @@ T0 = 1_790_000_000
 
 
 def run_gateway_process(prefix: str, client_id: str) -> subprocess.Popen:
-    db = connection.settings_dict
     env = dict(
         os.environ,
-        # The embedded server's host is a socket folder: percent-encoded in the URL.
-        DATABASE_URL=f"postgres://{db['USER']}@{quote(db['HOST'] or '127.0.0.1', safe='')}:"
-        f"{db['PORT'] or 5432}/"
-        f"{db['NAME']}",
+        DATABASE_URL=django_database_url(),
         MQTT_TOPIC_PREFIX=prefix,
         MQTT_CLIENT_ID=client_id,
         FRIGATE_TOPIC=f"{prefix}/frigate/events",
