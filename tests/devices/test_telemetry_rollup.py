@@ -7,12 +7,18 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 from django.db.models import Count, Max, Min, Sum
 from django.db.models.functions import Trunc
 
 from devices.models import RollupWatermark, Telemetry, TelemetryHourly
 from devices.selectors.history import telemetry_history
-from devices.services.rollup import NAME, telemetry_rollup, telemetry_rollup_rebuild
+from devices.services.rollup import (
+    NAME,
+    ROLLUP_SQL,
+    telemetry_rollup,
+    telemetry_rollup_rebuild,
+)
 from tests.devices.gateway_helpers import make_light
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +144,19 @@ def test_the_history_answers_each_range_at_its_resolution():
         asset=light, start=START - timedelta(days=9), end=START - timedelta(days=2)
     )
     assert empty["samples"] == 0 and empty["points"] == []
+
+
+def test_the_rollup_reads_each_device_hour_by_its_index_range():
+    """A plain join let the planner merge on asset_id alone and filter every sample of the
+    device (4.9 s an incremental run at 4.3 million rows): each device-hour is one range of
+    the (asset_id, ts) index."""
+    samples(make_light("SL-R6"), START, 50)
+    with connection.cursor() as cursor:
+        # Priced as on a big table: no scan of the whole table, no join that is not bound to
+        # one device-hour (the LATERAL form can only be a loop over them).
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_nestloop = off")
+        cursor.execute(f"EXPLAIN {ROLLUP_SQL}", {"low": 0, "high": 10})
+        text = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Merge Join" not in text, text
+    assert "Index Cond: ((asset_id = devices_telemetry.asset_id) AND (ts >=" in text, text
