@@ -53,6 +53,11 @@ app.conf.beat_schedule = {
         "task": "devices.tasks.telemetry_purge",
         "schedule": timedelta(hours=6),
     },
+    # Devices: the hourly roll-up of telemetry every history chart longer than a day reads.
+    "devices-telemetry-rollup": {
+        "task": "devices.tasks.telemetry_rollup",
+        "schedule": timedelta(minutes=5),
+    },
     "devices-proximity-rebuild": {
         "task": "devices.tasks.proximity_rebuild",
         "schedule": timedelta(hours=24),

@@ -8,19 +8,16 @@ the instances those selectors return.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from cctv.selectors import alarms_open_shown
 from devices.choices import AssetKind, LifecycleStatus
 from devices.selectors import basemap, registry, summaries
 from devices.selectors import lights as light_selectors
-from devices.selectors.gateway import telemetry_for_asset
 from devices.selectors.lights import light_commands
 from lighting.choices import OverrideState
 from lighting.selectors import overrides, overrides_shown
@@ -221,18 +218,6 @@ def asset_faults(asset, *, limit: int = 50) -> list:
 
 def asset_maintenance(asset, *, limit: int = 50) -> list:
     return list(registry.maintenance_list().filter(asset=asset).order_by("-opened_at")[:limit])
-
-
-def telemetry_series(
-    asset, *, hours: int = 24, now: datetime | None = None
-) -> list[dict[str, Any]]:
-    since = (now or timezone.now()) - timedelta(hours=hours)
-    rows = (
-        telemetry_for_asset(asset=asset, since=since)
-        .order_by("ts")
-        .values("ts", "level", "power_w", "lux", "temp_c")[:5000]
-    )
-    return [{**row, "ts": row["ts"].isoformat()} for row in rows]
 
 
 # --- Lighting ---------------------------------------------------------------------------------

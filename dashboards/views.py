@@ -177,7 +177,6 @@ def asset_detail(request: HttpRequest, device_id: str) -> HttpResponse:
             "state": getattr(asset, "state", None),
             "faults": faults,
             "maintenance": selectors.asset_maintenance(asset),
-            "telemetry": selectors.telemetry_series(asset),
             # Edit controls only for the roles whose writes the services would take.
             "may": {
                 "edit": has_perm(user, "devices.change_asset"),

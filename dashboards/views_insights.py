@@ -57,6 +57,19 @@ def _period(since_day, until_day) -> tuple[datetime, datetime]:
     return start, end
 
 
+def _quick_ranges(request: HttpRequest, since_day, until_day) -> list[dict]:
+    """The period picker's links: today, the last 7 and the last 30 days (zone and type kept)."""
+    today = timezone.localdate()
+    kept = {k: request.GET[k] for k in ("zone", "type") if request.GET.get(k)}
+    links = []
+    for label, days in (("Today", 1), ("7 days", 7), ("30 days", 30)):
+        since = today - timedelta(days=days - 1)
+        query = urlencode({"since": since.isoformat(), "until": today.isoformat(), **kept})
+        current = since_day == since and until_day == today
+        links.append({"label": label, "href": f"?{query}", "current": current, "days": days})
+    return links
+
+
 def _query_string(query: selectors_insights.InsightsQuery) -> str:
     params = {"since": query.since.isoformat(), "until": query.until.isoformat()}
     if query.zone_id is not None:
@@ -108,6 +121,7 @@ def insights(request: HttpRequest) -> HttpResponse:
         {
             "query": query,
             "since_day": data["since"],
+            "ranges": _quick_ranges(request, data["since"], data["until"]),
             "until_day": data["until"],
             "zone_name": names.get(query.zone_id) if query.zone_id is not None else None,
             "event_types": sorted(

@@ -1,8 +1,8 @@
-"""Gateway routes: rejected device messages, commands, telemetry."""
+"""Gateway routes: rejected device messages, commands, telemetry and its history."""
 
 from django.urls import path
 
-from devices.api import gateway
+from devices.api import gateway, history
 
 urlpatterns = [
     path(
@@ -21,5 +21,10 @@ urlpatterns = [
         "assets/<str:device_id>/telemetry/",
         gateway.AssetTelemetryApi.as_view(),
         name="asset-telemetry",
+    ),
+    path(
+        "assets/<str:device_id>/telemetry/history/",
+        history.AssetTelemetryHistoryApi.as_view(),
+        name="asset-telemetry-history",
     ),
 ]

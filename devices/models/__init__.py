@@ -10,6 +10,7 @@ from devices.models.assets import (
     Zone,
 )
 from devices.models.commands import Command
+from devices.models.history import RollupWatermark, TelemetryHourly, TelemetryMetric
 from devices.models.maintenance import Fault, MaintenanceRecord
 from devices.models.state import AssetState, LevelChange, RejectedMessage, Telemetry
 
@@ -24,8 +25,11 @@ __all__ = [
     "LevelChange",
     "MaintenanceRecord",
     "RejectedMessage",
+    "RollupWatermark",
     "SensorDetails",
     "StreetlightDetails",
     "Telemetry",
+    "TelemetryHourly",
+    "TelemetryMetric",
     "Zone",
 ]

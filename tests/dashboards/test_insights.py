@@ -2,9 +2,11 @@
 button for those who may draft, the filters by period, zone and type, the chart series split by
 lighting side, the CSV links, and the roles that may open it."""
 
+from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from django.utils import timezone
 
 from cityplatform.roles import Role
 from tests.dashboards.insights_city import PERIOD, build_insights_city
@@ -145,3 +147,19 @@ def test_the_page_reads_with_a_bounded_number_of_queries(
     client = signed_in(Role.LIGHTING_OPERATOR)
     with django_assert_max_num_queries(20):  # 16 with one hotspot
         client.get("/insights/", PERIOD)
+
+
+def test_the_period_links_pick_today_7_or_30_days_keeping_the_zone(city, signed_in):
+    client = signed_in(Role.LIGHTING_OPERATOR)
+    page = client.get("/insights/", {"type": "loitering"})
+    links = {r["label"]: r for r in page.context["ranges"]}
+    assert list(links) == ["Today", "7 days", "30 days"]
+    assert links["7 days"]["current"]  # the page opens on the last 7 days
+    month = parse_qs(urlparse(links["30 days"]["href"]).query)
+    today = timezone.localdate()
+    assert month["since"] == [(today - timedelta(days=29)).isoformat()]
+    assert month["until"] == [today.isoformat()] and month["type"] == ["loitering"]
+    followed = client.get("/insights/" + links["30 days"]["href"])
+    assert followed.status_code == 200
+    assert [r["current"] for r in followed.context["ranges"]] == [False, False, True]
+    assert 'aria-current="true">30 days</a>' in followed.content.decode()

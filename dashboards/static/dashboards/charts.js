@@ -10,14 +10,22 @@
     return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   }
 
-  /* series: [{label, points: [{x: epoch ms, y}], axis?: "y" | "y2", stepped?: bool}] */
+  /* A tick over several days: the day and the time. */
+  function dayLabel(ms) {
+    const d = new Date(ms);
+    return d.toLocaleDateString([], { day: "numeric", month: "short" }) + " " + timeLabel(ms);
+  }
+
+  /* series: [{label, points: [{x: epoch ms, y}], axis?: "y" | "y2", stepped?: bool}];
+   * options: yTitle, y2Title, yMax, xMin/xMax (epoch ms), withDay (ticks name the day). */
   function timeLine(canvas, series, options) {
     options = options || {};
     if (typeof Chart === "undefined") return null;
     Chart.defaults.color = INK;
     Chart.defaults.font.size = 13;
     const axes = {
-      x: { type: "linear", ticks: { callback: timeLabel, maxTicksLimit: 8 }, grid: { color: GRID } },
+      x: { type: "linear", min: options.xMin, max: options.xMax, grid: { color: GRID },
+           ticks: { callback: options.withDay ? dayLabel : timeLabel, maxTicksLimit: 8 } },
       y: { beginAtZero: true, suggestedMax: options.yMax || undefined, grid: { color: GRID },
            title: { display: !!options.yTitle, text: options.yTitle || "" } },
     };
@@ -40,7 +48,7 @@
         animation: false, maintainAspectRatio: false, parsing: false, normalized: true,
         interaction: { mode: "nearest", axis: "x", intersect: false },
         plugins: { legend: { labels: { boxWidth: 14 } },
-                   tooltip: { callbacks: { title: function (items) { return items.length ? timeLabel(items[0].parsed.x) : ""; } } } },
+                   tooltip: { callbacks: { title: function (items) { return items.length ? (options.withDay ? dayLabel : timeLabel)(items[0].parsed.x) : ""; } } } },
         scales: axes,
       },
     });
@@ -98,5 +106,5 @@
     });
   }
 
-  window.CityCharts = { timeLine: timeLine, bars: bars, profile: profile, timeLabel: timeLabel, palette: PALETTE };
+  window.CityCharts = { timeLine: timeLine, bars: bars, profile: profile, timeLabel: timeLabel, dayLabel: dayLabel, palette: PALETTE };
 })();
