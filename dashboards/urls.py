@@ -48,6 +48,7 @@ urlpatterns = [
     path("insights/", views_insights.insights, name="page-insights"),
     path("pages/map.json", views.map_data, name="page-map-data"),
     path("pages/scope-count.json", views.scope_count, name="page-scope-count"),
+    path("pages/lighting-state.html", views_lighting.lighting_state, name="page-lighting-state"),
     path("pages/streets.json", views.map_streets, name="page-map-streets"),
     path("favicon.ico", views.favicon, name="favicon"),
 ]
