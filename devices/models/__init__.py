@@ -10,11 +10,13 @@ from devices.models.assets import (
     Zone,
 )
 from devices.models.commands import Command
+from devices.models.imports import AssetImportJob
 from devices.models.maintenance import Fault, MaintenanceRecord
 from devices.models.state import AssetState, LevelChange, RejectedMessage, Telemetry
 
 __all__ = [
     "Asset",
+    "AssetImportJob",
     "AssetState",
     "CameraDetails",
     "CameraLight",
