@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cityplatform.roles import Role
+from devices.models import AssetImportJob
 from lighting.services.overrides import OverrideScope, override_create
 from tests.dashboards.city import build_city
 
@@ -31,6 +32,7 @@ def _pages(light) -> dict[str, str]:
         "asset": reverse("page-asset", args=[device]),
         "asset-edit": reverse("page-asset-edit", args=[device]),
         "insights": reverse("page-insights"),
+        "import": reverse("page-asset-import"),  # with the user's latest imports
     }
 
 
@@ -39,7 +41,9 @@ LIVE_PAGES = {"overview", "security", "lighting", "asset"}
 
 def test_every_page_showing_state_is_live_or_says_it_is_not(client, make_user):
     city = build_city(lights_per_zone=1)
-    client.force_login(make_user(superuser=True))
+    admin = make_user(superuser=True)
+    AssetImportJob.objects.create(filename="lamps.csv", created_by=admin, state="done")
+    client.force_login(admin)
     for name, url in _pages(city.lights[0]).items():
         response = client.get(url)
         assert response.status_code == 200, name
