@@ -258,14 +258,8 @@ def active_overrides(user) -> list[dict[str, Any]]:
     return overrides_shown(active, user=user, fields=OVERRIDE_PAGE_FIELDS)
 
 
-def lighting_overview(user) -> dict[str, Any]:
-    """Active and scheduled overrides (as this user may see them), the latest command outcomes,
-    open lamp faults."""
-    lamp_faults = (
-        registry.faults_list()
-        .filter(cleared_at__isnull=True, asset__kind=AssetKind.STREETLIGHT)
-        .order_by("-raised_at")[:50]
-    )
+def lighting_overrides(user) -> dict[str, Any]:
+    """Active and scheduled overrides, as this user may see them."""
     shown = (*OVERRIDE_PAGE_FIELDS, "zone", "radius_m", "starts_at")
     active = (
         overrides(state=OverrideState.ACTIVE)
@@ -280,6 +274,19 @@ def lighting_overview(user) -> dict[str, Any]:
         "scheduled": [
             SimpleNamespace(**o) for o in overrides_shown(scheduled[:50], user=user, fields=shown)
         ],
+    }
+
+
+def lighting_overview(user) -> dict[str, Any]:
+    """Active and scheduled overrides (as this user may see them), the latest command outcomes,
+    open lamp faults."""
+    lamp_faults = (
+        registry.faults_list()
+        .filter(cleared_at__isnull=True, asset__kind=AssetKind.STREETLIGHT)
+        .order_by("-raised_at")[:50]
+    )
+    return {
+        **lighting_overrides(user),
         "commands": list(light_commands()[:50]),
         "faults": list(lamp_faults),
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboards import views, views_assets, views_insights, views_lighting
+from dashboards import views, views_assets, views_import, views_insights, views_lighting
 
 # Names are prefixed "page-" (not namespaced): settings' LOGIN_REDIRECT_URL names "home".
 urlpatterns = [
@@ -12,7 +12,15 @@ urlpatterns = [
     path("lighting/calendars/", views_lighting.calendars, name="page-lighting-calendars"),
     path("lighting/energy/", views_lighting.energy, name="page-lighting-energy"),
     path("assets/", views.assets, name="page-assets"),
-    path("assets/import/", views.asset_import, name="page-asset-import"),
+    path("assets/import/", views_import.asset_import, name="page-asset-import"),
+    path(
+        "assets/import/<uuid:job_id>/", views_import.asset_import_job, name="page-asset-import-job"
+    ),
+    path(
+        "pages/imports/<uuid:job_id>.json",
+        views_import.asset_import_status,
+        name="page-asset-import-status",
+    ),
     path("assets/export.csv", views.asset_export, name="page-asset-export"),
     path("assets/rejected/", views.rejected_messages, name="page-rejected"),
     path("assets/bulk/", views_assets.assets_bulk, name="page-assets-bulk"),
@@ -48,6 +56,7 @@ urlpatterns = [
     path("insights/", views_insights.insights, name="page-insights"),
     path("pages/map.json", views.map_data, name="page-map-data"),
     path("pages/scope-count.json", views.scope_count, name="page-scope-count"),
+    path("pages/lighting-state.html", views_lighting.lighting_state, name="page-lighting-state"),
     path("pages/streets.json", views.map_streets, name="page-map-streets"),
     path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -26,7 +26,6 @@ from devices.assets_csv import COLUMNS, asset_row
 from devices.choices import AssetKind, LifecycleStatus, MaintenanceStatus, RejectReason
 from devices.selectors.gateway import rejected_messages_list
 from devices.selectors.registry import assets_export_rows
-from devices.services.asset_import import ImportFileError, assets_import
 from lighting.services.override_limits import (
     SECURITY_MIN_PRIORITY,
     security_boost_limits,
@@ -244,41 +243,7 @@ def map_streets(request: HttpRequest) -> JsonResponse:
     return response
 
 
-# --- Asset CSV import and export --------------------------------------------------------------
-
-IMPORT_MAX_BYTES = 50 * 1024 * 1024
-
-
-@page_permission(perms.ASSET_PAGES)
-def asset_import(request: HttpRequest) -> HttpResponse:
-    """Upload an assets CSV: every bad row is listed with its line and reasons; nothing is
-    written unless all rows are valid, or the user asks for the valid rows only, or it is a
-    check (dry run)."""
-    may_import = has_perm(request.user, "devices.import_assets")
-    context: dict = {"may_import": may_import, "max_mb": IMPORT_MAX_BYTES // (1024 * 1024)}
-    if request.method == "POST":
-        if not may_import:
-            raise PermissionDenied("Your role may not import assets.")
-        upload = request.FILES.get("file")
-        if upload is None:
-            context["file_error"] = "Choose a CSV file to import."
-        elif upload.size > IMPORT_MAX_BYTES:
-            context["file_error"] = f"The file is larger than {context['max_mb']} MB."
-        else:
-            try:
-                report = assets_import(
-                    data=upload.read(),
-                    actor=request.user,
-                    valid_only=request.POST.get("mode") == "valid_only",
-                    dry_run=request.POST.get("mode") == "check",
-                    filename=upload.name,
-                )
-            except ImportFileError as error:
-                context["file_error"] = str(error)
-            else:
-                context["report"] = report.as_dict()
-                context["filename"] = upload.name
-    return render_page(request, "dashboards/assets/import.html", context, active="assets")
+# --- Asset CSV export (the import is in views_import.py) -----------------------------------
 
 
 @page_permission(perms.ASSET_PAGES)

@@ -85,6 +85,18 @@ def lighting(request: HttpRequest) -> HttpResponse:
     )
 
 
+@page_permission(perms.LIGHTING_PAGES)
+def lighting_state(request: HttpRequest) -> HttpResponse:
+    """The lighting page's zone levels and overrides as they are now (the page fetches them
+    again on the live messages that change them)."""
+    return render_page(
+        request,
+        "dashboards/lighting/state.html",
+        {"zones": selectors.zone_light_levels(), **selectors.lighting_overrides(request.user)},
+        active="lighting",
+    )
+
+
 @page_permission(perms.OVERVIEW)
 def programmes(request: HttpRequest) -> HttpResponse:
     user = request.user

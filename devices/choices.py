@@ -103,3 +103,18 @@ class RejectReason(models.TextChoices):
     OVERSIZED = "oversized", "Payload too large"
     NOT_ALLOWED = "not_allowed", "Not allowed for this device"
     OTHER = "other", "Other"
+
+
+class ImportJobState(models.TextChoices):
+    """An asset CSV import run as a task: waiting for a worker, reading rows, finished."""
+
+    QUEUED = "queued", "Waiting for a worker"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Finished"
+    FAILED = "failed", "Failed"
+
+
+class ImportMode(models.TextChoices):
+    ALL = "all", "Import only if every row is valid"
+    VALID_ONLY = "valid_only", "Import the valid rows, list the bad ones"
+    CHECK = "check", "Check only (write nothing)"

@@ -65,3 +65,16 @@ class FaultRaised(FaultData):
 @live_kind("fault.cleared")
 class FaultCleared(FaultData):
     """An open fault cleared (`cleared_at` set)."""
+
+
+# An asset CSV import's progress, to its page (the topic is the job's random id).
+live_topic("import", permission="devices.import_assets", parameter=r"[0-9a-f]{32}")
+
+
+@live_kind("import.progress", permission="devices.import_assets")
+class ImportProgress(LiveData):
+    id: str
+    state: str
+    processed_rows: int
+    total_rows: int
+    error: str = ""

@@ -11,11 +11,13 @@ from devices.models.assets import (
 )
 from devices.models.commands import Command
 from devices.models.history import RollupWatermark, TelemetryHourly, TelemetryMetric
+from devices.models.imports import AssetImportJob
 from devices.models.maintenance import Fault, MaintenanceRecord
 from devices.models.state import AssetState, LevelChange, RejectedMessage, Telemetry
 
 __all__ = [
     "Asset",
+    "AssetImportJob",
     "AssetState",
     "CameraDetails",
     "CameraLight",

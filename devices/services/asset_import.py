@@ -229,9 +229,11 @@ def assets_import(
     dry_run: bool = False,
     filename: str = "",
     progress: Callable[[int], None] | None = None,
+    progress_every: int = 1000,
 ) -> ImportReport:
     """Validates and imports an assets CSV; see the module's docstring. ImportFileError when
-    the file cannot be read at all (encoding, header)."""
+    the file cannot be read at all (encoding, header). `progress(n)` is told each time another
+    `progress_every` rows have been read (and of the rest at the end)."""
     report = ImportReport(dry_run=dry_run, valid_only=valid_only)
     _header, rows = csv_read(data)
     zones = _Zones()
@@ -253,10 +255,10 @@ def assets_import(
             report.errors.append(row_error)
         else:
             good.append(row)
-        if progress and report.total_rows % 1000 == 0:
-            progress(1000)
-    if progress:
-        progress(report.total_rows % 1000)
+        if progress and report.total_rows % progress_every == 0:
+            progress(progress_every)
+    if progress and report.total_rows % progress_every:
+        progress(report.total_rows % progress_every)
 
     existing = _existing_ids([r.asset.device_id for r in good])
     if existing:

@@ -1,3 +1,3 @@
 """Celery tasks of the devices app, one module per sub-domain (Celery imports this package)."""
 
-from devices.tasks import gateway, registry, rollup  # noqa: F401
+from devices.tasks import gateway, imports, registry, rollup  # noqa: F401

@@ -172,22 +172,40 @@ CSV_BAD = (
 )
 
 
-def upload(client, text: str, mode: str = "all"):
-    file = SimpleUploadedFile("assets.csv", text.encode(), content_type="text/csv")
-    return client.post("/assets/import/", {"file": file, "mode": mode})
+@pytest.fixture
+def upload(django_capture_on_commit_callbacks):
+    """Uploads a CSV on the import page; its job runs (the task, in-process) after the commit,
+    and the job's page is returned (or the form's, when the upload is refused)."""
+    from cityplatform.celery import app as celery_app
+
+    def send(client, text: str, mode: str = "all"):
+        file = SimpleUploadedFile("assets.csv", text.encode(), content_type="text/csv")
+        eager, celery_app.conf.task_always_eager = celery_app.conf.task_always_eager, True
+        try:
+            with django_capture_on_commit_callbacks(execute=True):
+                response = client.post("/assets/import/", {"file": file, "mode": mode})
+        finally:
+            celery_app.conf.task_always_eager = eager
+        if response.status_code != 302:
+            return response
+        assert response.url.startswith("/assets/import/")
+        return client.get(response.url)
+
+    return send
 
 
-def test_csv_import_lists_bad_rows_and_writes_nothing(signed_in):
+def test_csv_import_lists_bad_rows_and_writes_nothing(signed_in, upload):
     client = signed_in(Role.ASSET_MANAGER)
     response = upload(client, CSV_BAD)
     report = response.context["report"]
     assert report["invalid_rows"] == 2 and not report["written"]
     assert [e["line"] for e in report["errors"]] == [3, 4]
     assert b'data-line="3"' in response.content and b'data-line="4"' in response.content
+    assert b"Finished: 3 rows read." in response.content
     assert not Asset.objects.filter(device_id__startswith="SL-NEW").exists()
 
 
-def test_csv_import_of_valid_rows_only(signed_in):
+def test_csv_import_of_valid_rows_only(signed_in, upload):
     response = upload(signed_in(Role.ASSET_MANAGER), CSV_BAD, mode="valid_only")
     assert response.context["report"]["created"] == 1
     assert list(
@@ -195,12 +213,12 @@ def test_csv_import_of_valid_rows_only(signed_in):
     ) == ["SL-NEW-1"]
 
 
-def test_csv_import_of_an_unreadable_file_says_why(signed_in):
+def test_csv_import_of_an_unreadable_file_says_why(signed_in, upload):
     response = upload(signed_in(Role.ASSET_MANAGER), "nothing,useful\n1,2\n")
     assert "missing columns" in response.context["file_error"]
 
 
-def test_csv_import_is_refused_to_a_role_without_the_permission(signed_in, make_user):
+def test_csv_import_is_refused_to_a_role_without_the_permission(signed_in, make_user, upload):
     client = signed_in(superuser=False, role=Role.ASSET_MANAGER)
     assert upload(client, CSV_GOOD).status_code == 200
     viewer = signed_in(Role.VIEWER)

@@ -1,5 +1,7 @@
 /* The live lighting page's additions: the open lamp faults table kept live from the "faults"
- * topic (kinds fault.raised and fault.cleared), and tonight's profile of a chosen zone. */
+ * topic (kinds fault.raised and fault.cleared), the zone levels and overrides fetched again when
+ * an override starts or ends (the "overrides" topic) or lights change level, and tonight's
+ * profile of a chosen zone. */
 (function () {
   "use strict";
 
@@ -82,5 +84,55 @@
     return draw;
   }
 
-  window.CityLighting = { faults: faults, zoneProfile: zoneProfile };
+  /* The zone table and the override panel, rendered again by the server (url) at most once per
+   * THROTTLE_MS however many messages come: an override made, cancelled or expired, a light
+   * reaching its level. Returns schedule(), which the page calls on those messages. */
+  const THROTTLE_MS = 1500;
+  function state(url) {
+    let timer = null, last = 0, running = false, again = false;
+    async function load() {
+      timer = null;
+      if (running) { again = true; return; }
+      running = true; last = Date.now();
+      try {
+        const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
+        if (!response.ok) throw new Error(response.statusText);
+        const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+        const rows = doc.querySelector("#zone-table tbody"), panel = doc.getElementById("override-panel");
+        const table = document.querySelector("#zone-table tbody");
+        if (rows && table) table.replaceWith(rows);
+        if (panel) document.getElementById("override-panel").replaceChildren(...panel.childNodes);
+        document.body.dataset.lightingState = String(last);
+      } catch (error) {
+        console.warn("lighting state not refreshed", error);
+      } finally {
+        running = false;
+        if (again) { again = false; schedule(); }
+      }
+    }
+    function schedule() {
+      if (timer) return;
+      timer = setTimeout(load, Math.max(0, last + THROTTLE_MS - Date.now()));
+    }
+    return schedule;
+  }
+
+  /* Cancel buttons of the override panel (whose rows are replaced: one listener on the panel). */
+  function cancelButtons(panel, refresh) {
+    panel.addEventListener("click", async function (event) {
+      const button = event.target.closest("button.cancel-override");
+      if (!button) return;
+      button.disabled = true;
+      try {
+        await CityLive.api("/api/v1/lighting/overrides/" + button.dataset.id + "/cancel/", { method: "POST", body: { reason: "Cancelled from the lighting page" } });
+        button.closest("tr").remove();
+        refresh();
+      } catch (error) {
+        button.disabled = false;
+        document.getElementById("override-error").textContent = error.message;
+      }
+    });
+  }
+
+  window.CityLighting = { faults: faults, zoneProfile: zoneProfile, state: state, cancelButtons: cancelButtons };
 })();

@@ -1,0 +1,44 @@
+"""Asset CSV imports queued as jobs (issue #19, item 10): the upload is kept on the job and a
+worker runs it (`devices.services.import_run`), so a file of thousands of rows is not read
+inside the request, and its page follows the job live."""
+
+import logging
+
+from django.db import transaction
+
+from cityplatform.services import Actor, actor_fields, audit_record
+from devices.assets_csv import csv_read
+from devices.models import AssetImportJob
+from devices.services.import_run import import_job_fail
+from devices.tasks.imports import asset_import_task
+
+log = logging.getLogger(__name__)
+
+NOT_QUEUED = "The import could not be handed to a worker (the task queue did not answer)."
+
+
+def import_job_create(*, data: bytes, filename: str, mode: str, actor: Actor) -> AssetImportJob:
+    """Queues an import of `data`; ImportFileError at once when the file cannot be read at all
+    (not UTF-8, a bad header), as the import would say."""
+    csv_read(data)  # the encoding and the header, before anything is queued
+    user, _label = actor_fields(actor)
+    job = AssetImportJob(mode=mode, filename=filename[:255], data=data, created_by=user)
+    job.full_clean(exclude=["data"])
+    job.save()
+    audit_record(
+        actor=actor,
+        action="assets.import_queued",
+        target=job,
+        details={"file": filename, "mode": mode, "bytes": len(data)},
+    )
+    pk = job.pk
+
+    def send() -> None:
+        try:
+            asset_import_task.delay(pk.hex)
+        except Exception:  # the broker is down: the job says so rather than wait for ever
+            log.exception("asset import %s could not be queued", pk)
+            import_job_fail(job_id=pk, error=NOT_QUEUED)
+
+    transaction.on_commit(send)
+    return job
