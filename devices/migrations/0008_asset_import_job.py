@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("devices", "0006_q_fault_acknowledged"),
+        ("devices", "0007_telemetry_hourly"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
