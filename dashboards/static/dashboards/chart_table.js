@@ -114,7 +114,7 @@
     box.append(summary, el("p", null, "chart-table-note muted"), el("div", null, "table-wrap"));
     const holder = canvas.closest(".chart-box") || canvas;
     holder.after(box);
-    box.addEventListener("toggle", function () { if (box.open && box.dataset.stale) draw(chart, box); });
+    box.addEventListener("toggle", function () { if (box.open && box.dataset.stale) draw(box._chart, box); });
     canvas._tableBox = box;
     return box;
   }
@@ -123,8 +123,9 @@
     id: "cityTableAlternative",
     afterUpdate: function (chart) {
       const box = boxOf(chart);
+      box._chart = chart;  // a chart drawn again on the same canvas is a new Chart
       box.dataset.stale = "1";
       if (box.open) draw(chart, box);
-    },  // a chart drawn again on the same canvas finds its toggle on the canvas (_tableBox)
+    },
   });
 })();
