@@ -111,7 +111,11 @@
     const box = el("details", null, "chart-table");
     box.dataset.name = name;
     const summary = el("summary", "Show the figures as a table");
-    box.append(summary, el("p", null, "chart-table-note muted"), el("div", null, "table-wrap"));
+    const wrap = el("div", null, "table-wrap");  // it scrolls: reachable and named for the keyboard
+    wrap.tabIndex = 0;
+    wrap.setAttribute("role", "region");
+    wrap.setAttribute("aria-label", "Figures: " + name);
+    box.append(summary, el("p", null, "chart-table-note muted"), wrap);
     const holder = canvas.closest(".chart-box") || canvas;
     holder.after(box);
     box.addEventListener("toggle", function () { if (box.open && box.dataset.stale) draw(box._chart, box); });
