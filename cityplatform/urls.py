@@ -51,12 +51,16 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password_change/",
-        auth_views.PasswordChangeView.as_view(),
+        auth_views.PasswordChangeView.as_view(
+            template_name="dashboards/account/password_change_form.html"
+        ),
         name="password_change",
     ),
     path(
         "accounts/password_change/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="dashboards/account/password_change_done.html"
+        ),
         name="password_change_done",
     ),
     path("", include("dashboards.urls")),
