@@ -36,6 +36,8 @@ log = logging.getLogger("cityplatform.embedded")
 
 # How long one demo service may take to stop before it is cancelled.
 SERVICE_STOP_S = 10.0
+# How long the banner (and a service) waits for the services it needs before going on anyway.
+READY_WAIT_S = 30.0
 
 
 @dataclass
@@ -44,6 +46,25 @@ class DemoContext:
     port: int
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     options: dict[str, Any] = field(default_factory=dict)
+    # Services that others (and the "running" banner) wait for: the MQTT broker listening, the
+    # simulated devices listening. Shared by every service's copy of the context.
+    ready: dict[str, asyncio.Event] = field(default_factory=dict)
+    banner_waits_for: set[str] = field(default_factory=set)
+
+    def readiness(self, name: str, *, before_banner: bool = False) -> asyncio.Event:
+        """The event `name` sets when it is ready; a service calls it before its first await,
+        so that services started after it know to wait for it (and, `before_banner`, the
+        "running" banner: the embedded broker is announced before it)."""
+        if before_banner:
+            self.banner_waits_for.add(name)
+        return self.ready.setdefault(name, asyncio.Event())
+
+    async def wait_ready(self, *names: str, timeout: float = READY_WAIT_S) -> None:
+        """Waits for the named services that take part (all of them, without names)."""
+        events = [e for n, e in self.ready.items() if not names or n in names]
+        if events:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.gather(*(e.wait() for e in events)), timeout)
 
 
 DemoService = Callable[[DemoContext], Awaitable[None]]
@@ -164,6 +185,8 @@ async def run_platform(ctx: DemoContext, ready: Callable[[], None] | None = None
     async def announce() -> None:
         while not server.started and not ctx.stop.is_set():
             await asyncio.sleep(0.05)
+        if ctx.banner_waits_for:  # the embedded broker has said so before the banner
+            await ctx.wait_ready(*ctx.banner_waits_for)
         if server.started and ready:
             ready()
 

@@ -16,6 +16,8 @@ def page_context(request, *, active: str = "") -> dict:
     return {
         "navigation": navigation_for(request.user),
         "active": active,
+        # Every time on a page is in this zone, and says so (cityplatform.timefmt, time.js).
+        "site_time_zone": settings.TIME_ZONE,
         "map_config": {
             "tileUrl": settings.MAP_TILE_URL,
             "attribution": settings.MAP_TILE_ATTRIBUTION,

@@ -115,10 +115,16 @@ def zone_choices() -> list[tuple[int, str]]:
     return summaries.zones_by_name()
 
 
+def zone_labels() -> dict[int, str]:
+    """Each zone's name for people, a shared name with its parent's (devices' selector)."""
+    return summaries.zone_labels()
+
+
 def zone_tree_choices() -> list[tuple[int, str]]:
     """(pk, label) of every zone in tree order, parents first, each within its parent by name
     and indented by its depth (so that two "Cheapside" are told apart by where they sit)."""
     zones = light_selectors.zones_all()
+    labels = summaries.zone_labels()
     children: dict[int | None, list] = {}
     for zone in zones.values():
         parent = zone.parent_id if zone.parent_id in zones else None
@@ -131,7 +137,7 @@ def zone_tree_choices() -> list[tuple[int, str]]:
         if zone.pk in seen:
             continue
         seen.add(zone.pk)
-        out.append((zone.pk, "\u2003" * depth + zone.name))
+        out.append((zone.pk, "\u2003" * depth + labels.get(zone.pk, zone.name)))
         kids = sorted(children.get(zone.pk, []), key=lambda z: z.name)
         todo.extend((kid, depth + 1) for kid in reversed(kids))
     return out
@@ -199,7 +205,42 @@ def asset_table(query: AssetQuery) -> QuerySet:
 
 
 def asset_page(query: AssetQuery, *, page: int, per_page: int = 50) -> Page:
-    return Paginator(asset_table(query), per_page).get_page(page)
+    found = Paginator(asset_table(query), per_page).get_page(page)
+    with_shown_state(found.object_list)
+    return found
+
+
+# A controller's state read from its lamps: nothing of its own but when it was last heard of.
+QUIET_STATE = {
+    "level": None,
+    "desired_level": None,
+    "power_w": None,
+    "energy_wh": None,
+    "lux": None,
+    "temp_c": None,
+    "device_status": "",
+    "reported_at": None,
+    "via_lamps": True,
+}
+
+
+def with_shown_state(assets) -> list:
+    """Sets `shown_state` on each asset: its own state, but for a controller never heard from
+    itself (an OPC-UA cabinet), what its lamps say (online if one is, last seen at the latest
+    of theirs), so that a cabinet with working lamps is not "Never seen"."""
+    assets = list(assets)
+    quiet = [
+        a.pk
+        for a in assets
+        if a.kind == AssetKind.CONTROLLER
+        and getattr(getattr(a, "state", None), "online", None) is None
+    ]
+    by_lamps = summaries.controllers_seen_by_lamps(quiet) if quiet else {}
+    for asset in assets:
+        lamps = by_lamps.get(asset.pk)
+        own = getattr(asset, "state", None)
+        asset.shown_state = SimpleNamespace(**QUIET_STATE, **lamps) if lamps else own
+    return assets
 
 
 def asset_detail(device_id: str):

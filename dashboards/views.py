@@ -173,7 +173,7 @@ def asset_detail(request: HttpRequest, device_id: str) -> HttpResponse:
         "dashboards/assets/detail.html",
         {
             "asset": asset,
-            "state": getattr(asset, "state", None),
+            "state": selectors.with_shown_state([asset])[0].shown_state,
             "faults": faults,
             "maintenance": selectors.asset_maintenance(asset),
             # Edit controls only for the roles whose writes the services would take.

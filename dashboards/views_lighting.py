@@ -123,6 +123,7 @@ def programmes(request: HttpRequest) -> HttpResponse:
 def calendars(request: HttpRequest) -> HttpResponse:
     user = request.user
     assignments = lighting_selectors.calendar_assignments()
+    zone_labels = selectors.zone_labels()
     return _page(
         request,
         "dashboards/lighting/calendars.html",
@@ -139,7 +140,7 @@ def calendars(request: HttpRequest) -> HttpResponse:
                         "calendar": a.calendar_id,
                         "zone": a.zone_id,
                         "group": a.group_id,
-                        "target": a.zone.name if a.zone else a.group.name,
+                        "target": zone_labels.get(a.zone_id, "") if a.zone else a.group.name,
                     }
                     for a in assignments
                 ],

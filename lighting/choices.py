@@ -20,6 +20,9 @@ class RuleKind(models.TextChoices):
     DATE_RANGE = "date_range", "A date range"
     WEEKDAYS = "weekdays", "Weekdays"
     NTH_WEEKDAY = "nth_weekday", "The Nth (or last) weekday of the month"
+    # Every year on the month and day of date_from (to date_to's, if given: a span such as
+    # 24–26 December, which may run over the new year); the years of the dates are ignored.
+    YEARLY = "yearly", "Every year on a date"
 
 
 class Operation(models.TextChoices):

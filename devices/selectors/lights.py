@@ -178,8 +178,17 @@ def light_states(*, pks: Iterable[int] | None = None) -> dict[int, LightStateRow
 
 
 def light_get(*, pk: int | None = None, device_id: str | None = None) -> Asset | None:
+    """A streetlight by pk or by device id; a device id as people type it (`sl-0042 ` for
+    SL-0042) finds the light when exactly one matches it regardless of case."""
     qs = Asset.objects.filter(kind=AssetKind.STREETLIGHT).select_related("zone", "streetlight")
-    return qs.filter(pk=pk).first() if pk is not None else qs.filter(device_id=device_id).first()
+    if pk is not None:
+        return qs.filter(pk=pk).first()
+    device_id = (device_id or "").strip()
+    found = qs.filter(device_id=device_id).first()
+    if found is None and device_id:
+        similar = list(qs.filter(device_id__iexact=device_id)[:2])
+        found = similar[0] if len(similar) == 1 else None
+    return found
 
 
 def lights_by_pk(pks: Iterable[int]) -> dict[int, Asset]:

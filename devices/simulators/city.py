@@ -158,12 +158,14 @@ async def run_city(
     progress_every_s: float = 10.0,
     controller_delay_s: float = 0.5,
     controller_fade_s: float = 1.0,
+    ready: asyncio.Event | None = None,
 ) -> MqttCitySimulation:
     """Runs the city until `stop` is set; returns the MQTT simulation (for its stats).
 
     The MQTT devices start at once; the OPC-UA controllers start beside them (an asyncua
     server takes a second or two to build its address space). A controller that cannot start
-    (its port taken) is logged and left out."""
+    (its port taken) is logged and left out. `ready` is set once every controller listens (or
+    has failed to)."""
     sim = MqttCitySimulation(
         lamps=city.lamps, cameras=city.cameras, sensors=city.sensors, options=options
     )
@@ -194,7 +196,11 @@ async def run_city(
 
     reporter = asyncio.create_task(report()) if progress else None
     try:
-        await asyncio.gather(*(start_controller(c) for c in city.controllers if c.luminaires))
+        try:
+            await asyncio.gather(*(start_controller(c) for c in city.controllers if c.luminaires))
+        finally:
+            if ready is not None:
+                ready.set()
         await devices
     finally:
         devices.cancel()

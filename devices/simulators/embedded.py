@@ -51,17 +51,23 @@ def _load() -> CitySpec:
 
 
 async def run_simulators(ctx) -> None:
+    ready = ctx.readiness("devices")  # set once the simulated controllers listen
     if not ctx.options.get("simulators", True):
         log.info("simulators off (--no-simulators)")
+        ready.set()
         return
+    await ctx.wait_ready("mqtt")  # the lamps' first messages need a broker to go to
     load = sync_to_async(_load)
     city = await load()
+    if city.empty:
+        ready.set()  # nothing to wait for: the gateway need not wait for a city to be seeded
     while city.empty and not ctx.stop.is_set():
         log.info("simulators: the registry is empty; looking again in %.0f s", REGISTRY_POLL_S)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(ctx.stop.wait(), REGISTRY_POLL_S)
         city = await load()
     if ctx.stop.is_set():
+        ready.set()
         return
     log.info("simulators: %s", city.describe())
-    await run_city(city, demo_options(), ctx.stop)
+    await run_city(city, demo_options(), ctx.stop, ready=ready)

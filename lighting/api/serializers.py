@@ -78,9 +78,8 @@ class RuleInput(serializers.Serializer):
         try:
             rule_from_fields(**{f: attrs.get(f) for f in fields}, programme_id=0)
         except ScheduleError as error:
-            raise serializers.ValidationError(
-                {_field_of(str(error), fields): [str(error)]}
-            ) from error
+            field = error.field if error.field in fields else _field_of(str(error), fields)
+            raise serializers.ValidationError({field: [str(error)]}) from error
         return attrs
 
 

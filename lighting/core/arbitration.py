@@ -10,7 +10,15 @@ allows) and the lamp's limits clamp any lit level; off stays off (part-night swi
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from cityplatform.timefmt import when
 from lighting.choices import Operation
+
+# An override's operation in words.
+OPERATION_WORDS = {
+    Operation.SET: "setting the light to",
+    Operation.MAX: "raising the light to at least",
+    Operation.MIN: "capping the light at",
+}
 
 
 @dataclass(frozen=True)
@@ -36,22 +44,19 @@ class OverrideSpec:
             return max(level, self.level)
         return min(level, self.level)
 
-    def describe(self, *, details: bool = True) -> str:
-        """In words; without `details`, no alarm link (a viewer who may not see it)."""
+    def describe(self, *, details: bool = True, tz_name: str = "UTC") -> str:
+        """In words, its end in `tz_name`; without `details`, no alarm link (a viewer who may
+        not see it)."""
         by = (
-            f" by alarm #{self.alarm_id}"
+            f", by alarm #{self.alarm_id}"
             if self.alarm_id and details
-            else f" by {self.author}"
+            else f", by {self.author}"
             if self.author
             else ""
         )
-        until = (
-            f" until {self.expires_at:%Y-%m-%d %H:%M} UTC" if self.expires_at else " until cleared"
-        )
-        return (
-            f"override #{self.id} {self.operation} {self.level:g} % priority {self.priority}"
-            f"{by}{until}"
-        )
+        until = f" until {when(self.expires_at, tz_name)}" if self.expires_at else " until cleared"
+        effect = OPERATION_WORDS.get(self.operation, self.operation)
+        return f"an override {effect} {self.level:g} % (priority {self.priority}){by},{until}"
 
 
 @dataclass(frozen=True)

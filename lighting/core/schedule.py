@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from astral import Observer
 from astral import sun as astral_sun
 
+from cityplatform.timefmt import clock
 from lighting.choices import RuleKind, StepTrigger
 
 NOON = time(12, 0)
@@ -30,7 +31,12 @@ _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 class ScheduleError(ValueError):
-    pass
+    """A programme's or calendar rule's problem, in words; `field` names the field it is about
+    (for a form to show it there), if one."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -198,6 +204,8 @@ class Rule:
             return self.date_from <= day <= self.date_to
         if self.kind == RuleKind.WEEKDAYS:
             return day.weekday() in self.weekdays
+        if self.kind == RuleKind.YEARLY:
+            return _yearly_matches(day, self.date_from, self.date_to)
         if self.kind == RuleKind.NTH_WEEKDAY:
             if day.weekday() not in self.weekdays:
                 return False
@@ -216,9 +224,41 @@ class Rule:
         if self.kind == RuleKind.DATE_RANGE:
             return f"from {self.date_from:%d %b %Y} to {self.date_to:%d %b %Y}"
         if self.kind == RuleKind.WEEKDAYS:
-            return f"on {days}"
-        which = "last" if self.nth == -1 else f"#{self.nth}"
-        return f"the {which} {days} of the month"
+            return f"on {days}{self._in_months()}"
+        if self.kind == RuleKind.YEARLY:
+            if self.date_to and _month_day(self.date_to) != _month_day(self.date_from):
+                return f"every year from {self.date_from:%d %b} to {self.date_to:%d %b}"
+            return f"every year on {self.date_from:%d %b}"
+        which = "last" if self.nth == -1 else ["1st", "2nd", "3rd", "4th", "5th"][self.nth - 1]
+        months = self._in_months()
+        return f"the {which} {days} of {months[4:] if months else 'the month'}"
+
+    def _in_months(self) -> str:
+        names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun"]
+        names += ["Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        return f" in {'/'.join(names[m - 1] for m in sorted(self.months))}" if self.months else ""
+
+
+def _month_day(day: date) -> tuple[int, int]:
+    return (day.month, day.day)
+
+
+def _yearly_matches(day: date, start: date, end: date | None) -> bool:
+    """Whether `day` falls on a yearly date or span (years ignored; a span may run over the
+    new year). 29 February in a year without one is taken as 28 February."""
+
+    def md(d: date) -> tuple[int, int]:
+        return (2, 28) if (d.month, d.day) == (2, 29) and not _leap(day.year) else _month_day(d)
+
+    first, last = md(start), md(end) if end else md(start)
+    today = _month_day(day)
+    if first <= last:
+        return first <= today <= last
+    return today >= first or today <= last  # over the new year
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
 def rule_from_fields(
@@ -226,25 +266,29 @@ def rule_from_fields(
 ) -> Rule:
     """Validates one calendar rule's fields and returns the typed rule."""
     if kind not in RuleKind.values:
-        raise ScheduleError(f"kind must be one of {RuleKind.values}")
+        kinds = ", ".join(label.lower() for label in RuleKind.labels)
+        raise ScheduleError(f"Choose what the rule matches: {kinds}.", field="kind")
     weekdays = weekdays or []
     months = months or []
     if not isinstance(weekdays, list) or any(
         not isinstance(d, int) or not 0 <= d <= 6 for d in weekdays
     ):
-        raise ScheduleError("weekdays must be a list of 0 (Monday) … 6 (Sunday)")
+        raise ScheduleError("Weekdays go from 0 (Monday) to 6 (Sunday).", field="weekdays")
     if not isinstance(months, list) or any(
         not isinstance(m, int) or not 1 <= m <= 12 for m in months
     ):
-        raise ScheduleError("months must be a list of 1 … 12")
-    if kind in (RuleKind.DATE, RuleKind.DATE_RANGE) and date_from is None:
-        raise ScheduleError("date_from is required")
-    if kind == RuleKind.DATE_RANGE and (date_to is None or date_to < date_from):
-        raise ScheduleError("date_to is required and must not be before date_from")
+        raise ScheduleError("Months go from 1 (January) to 12 (December).", field="months")
+    if kind in (RuleKind.DATE, RuleKind.DATE_RANGE, RuleKind.YEARLY) and date_from is None:
+        what = "the date" if kind == RuleKind.DATE else "the start date"
+        raise ScheduleError(f"Choose {what}.", field="date_from")
+    if kind == RuleKind.DATE_RANGE and date_to is None:
+        raise ScheduleError("Choose the end date.", field="date_to")
+    if kind == RuleKind.DATE_RANGE and date_to < date_from:
+        raise ScheduleError("The end date is before the start.", field="date_to")
     if kind in (RuleKind.WEEKDAYS, RuleKind.NTH_WEEKDAY) and not weekdays:
-        raise ScheduleError("weekdays is required")
+        raise ScheduleError("Choose at least one weekday.", field="weekdays")
     if kind == RuleKind.NTH_WEEKDAY and nth not in (1, 2, 3, 4, 5, -1):
-        raise ScheduleError("nth must be 1–5 or -1 (the last)")
+        raise ScheduleError("Choose which one: the 1st to the 5th, or the last.", field="nth")
     return Rule(
         kind=kind,
         programme_id=programme_id,
@@ -290,6 +334,7 @@ class ScheduledLevel:
     rule: Rule | None
     calendar: CalendarSpec | None
     night: date | None
+    tz_name: str = "UTC"  # the zone it was evaluated in: its times are said in it
 
     def describe(self) -> str:
         if self.calendar is None:
@@ -299,7 +344,9 @@ class ScheduledLevel:
         picked = f"rule {self.rule.describe()}" if self.rule else "default"
         if self.step is None:
             return f"programme '{self.programme.name}' ({picked}) has no step yet: off"
-        when = f" at {self.step.at:%H:%M} UTC" if self.step.step.trigger != "time" else ""
+        when = (
+            f" at {clock(self.step.at, self.tz_name)}" if self.step.step.trigger != "time" else ""
+        )
         return (
             f"programme '{self.programme.name}' ({picked} of calendar '{self.calendar.name}'): "
             f"{self.step.step.describe()}{when}"
@@ -332,7 +379,7 @@ class Schedule:
         self, calendar_id: int | None, t: datetime, tz_name: str, lat: float, lon: float
     ) -> ScheduledLevel:
         if calendar_id is None or calendar_id not in self.calendars:
-            return ScheduledLevel(0.0, None, None, None, None, None)
+            return ScheduledLevel(0.0, None, None, None, None, None, tz_name)
         lat, lon = round(lat, 1), round(lon, 1)
         tz = _zone(tz_name)
         night = night_of(t, tz)
@@ -345,7 +392,9 @@ class Schedule:
             programme, rule, before, _ats = self._night(calendar_id, night, tz_name, lat, lon)
             step = before[-1] if before else None
         level = step.step.level if step else 0.0
-        return ScheduledLevel(level, programme, step, rule, self.calendars[calendar_id], night)
+        return ScheduledLevel(
+            level, programme, step, rule, self.calendars[calendar_id], night, tz_name
+        )
 
 
 @lru_cache(maxsize=256)

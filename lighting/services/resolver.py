@@ -289,7 +289,7 @@ def light_explain(
     parts = []
     if result.winner:
         details = override_details_visible(result.winner.details_permission, may_see)
-        parts.append(result.winner.describe(details=details))
+        parts.append(result.winner.describe(details=details, tz_name=settings.TIME_ZONE))
         parts.append(f"{_schedule_phrase(scheduled)} would give {scheduled.level:g} %")
     else:
         parts.append(scheduled.describe())

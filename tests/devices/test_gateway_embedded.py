@@ -3,6 +3,7 @@ and the gateway storing what devices publish to it."""
 
 import asyncio
 import json
+import logging
 import threading
 import time
 import uuid
@@ -57,3 +58,38 @@ def test_the_demo_starts_a_broker_and_the_gateway_stores_what_lamps_publish(free
         finally:
             loop.call_soon_threadsafe(ctx.stop.set)
             thread.join(30)
+
+
+def test_the_banner_waits_for_the_embedded_broker_and_a_late_ack_is_counted_not_logged(
+    free_port, caplog
+):
+    """The demo says "running" only once its broker listens; amqtt's record of a PUBACK later
+    than its fixed 5 s (while the demo starts) is counted into one line, not a traceback each."""
+    with override_settings(MQTT_URL=f"mqtt://127.0.0.1:{free_port}"):
+        embedded._state.update(embedded_broker=False)
+        loop = asyncio.new_event_loop()
+        ctx = DemoContext(host="127.0.0.1", port=0)
+        seen: dict = {}
+
+        async def main():
+            ctx.stop = asyncio.Event()
+            broker = asyncio.create_task(embedded.run_broker(ctx))
+            await asyncio.sleep(0)  # its first step registers what the banner waits for
+            seen["waits_for"] = set(ctx.banner_waits_for)
+            await ctx.wait_ready(*ctx.banner_waits_for)
+            seen["listening"] = embedded.broker_listening("127.0.0.1", free_port)
+            late = logging.getLogger("amqtt.mqtt.protocol.handler")
+            late.warning("Timeout waiting for PUBACK for packet ID 7")
+            logging.getLogger("amqtt.broker").warning("Invalid connection from (client @=x)")
+            logging.getLogger("amqtt.broker").warning("an unexpected broker warning")
+            ctx.stop.set()
+            await broker
+
+        with caplog.at_level(logging.INFO):
+            loop.run_until_complete(main())
+        loop.close()
+    assert seen == {"waits_for": {"mqtt"}, "listening": True}
+    text = caplog.text
+    assert "Timeout waiting for PUBACK" not in text and "Invalid connection" not in text
+    assert "an unexpected broker warning" in text
+    assert "1 QoS 1 deliveries acknowledged after amqtt's 5 s limit" in text

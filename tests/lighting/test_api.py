@@ -140,6 +140,8 @@ def test_explain_endpoint_answers_for_any_role_at_any_instant(make_user, api_cli
     assert body["zone_floor"] == 20
     by_pk = client.get(f"/api/v1/lighting/lights/{lights[0].pk}/explain/?at=2026-11-20T23:30:00Z")
     assert by_pk.json()["level"] == 60
+    typed = client.get("/api/v1/lighting/lights/sl-0001/explain/?at=2026-11-20T23:30:00Z")
+    assert typed.status_code == 200 and typed.json()["device_id"] == "SL-0001"
     assert client.get("/api/v1/lighting/lights/SL-0001/explain/?at=yesterday").status_code == 400
     month_13 = client.get("/api/v1/lighting/lights/SL-0001/explain/?at=2026-13-01T00:00:00Z")
     assert month_13.status_code == 400

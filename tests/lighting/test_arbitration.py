@@ -1,6 +1,6 @@
 """Override arbitration on the pure core: priorities, set/max/min, expiry, floor and limits."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -78,6 +78,11 @@ def test_zone_floor_and_lamp_limits_clamp_lit_levels(
 
 def test_the_explanation_names_the_alarm_and_the_expiry():
     boost = OverrideSpec(17, 100, "max", 4, T, T + timedelta(minutes=14), alarm_id=88)
-    assert boost.describe() == (
-        "override #17 max 100 % priority 4 by alarm #88 until 2026-11-20 23:44 UTC"
+    assert boost.describe(tz_name="Europe/London") == (
+        "an override raising the light to at least 100 % (priority 4), by alarm #88, "
+        "until 20 Nov 2026, 23:44 GMT"
+    )
+    summer = OverrideSpec(3, 30, "min", 8, T, datetime(2026, 7, 20, 23, 30, tzinfo=UTC))
+    assert summer.describe(tz_name="Europe/London") == (
+        "an override capping the light at 30 % (priority 8), until 21 Jul 2026, 00:30 BST"
     )

@@ -153,7 +153,36 @@ def test_calendar_rule_errors_are_reported_on_the_rule_and_field(operator, resid
     assert response.status_code == 400
     rules = response.json()["extra"]["fields"]["rules"]
     assert list(rules) == ["1"]  # the second rule, by its index
-    assert "before date_from" in rules["1"]["date_to"][0]
+    assert rules["1"]["date_to"] == ["The end date is before the start."]
+
+
+def test_a_yearly_rule_saved_through_the_api_gives_its_programme_every_year(
+    operator, viewer, make_zone, residential, calendar_for
+):
+    """Bonfire night, 5 November every year, whatever the year the rule was written in."""
+    zone = make_zone("Cheapside")
+    bonfire = Programme.objects.create(
+        name="Bonfire night", steps=[{"trigger": "sunset", "level": 100}]
+    )
+    calendar = calendar_for(zone, residential, name="Streets")
+    response = operator.put(
+        f"/api/v1/lighting/calendars/{calendar.pk}/",
+        {
+            "name": "Streets",
+            "default_programme_id": residential.pk,
+            "rules": [{"kind": "yearly", "date_from": "2026-11-05", "programme_id": bonfire.pk}],
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["rules"][0]["kind"] == "yearly"
+    for night, programme in (
+        ("2026-11-05", bonfire),
+        ("2031-11-05", bonfire),
+        ("2031-11-06", residential),
+    ):
+        body = viewer.get(f"/api/v1/lighting/profile/?zone={zone.pk}&night={night}").json()
+        assert body["programme"]["name"] == programme.name, night
 
 
 def test_the_half_hourly_energy_report_marks_its_estimated_part(viewer, make_zone, make_light):

@@ -29,7 +29,7 @@ def ward(make_zone, make_light, residential, calendar_for):
 def test_the_explanation_says_which_override_what_the_programme_would_give_and_the_floor(ward):
     zone, lights = ward
     light = lights[0]
-    override = override_create(
+    override_create(
         scope=OverrideScope(zone_id=zone.pk),
         level=100,
         operation="max",
@@ -43,8 +43,9 @@ def test_the_explanation_says_which_override_what_the_programme_would_give_and_t
     explained = light_explain(light_id=light.pk, at=NIGHT)
     assert explained.level == 100
     assert explained.text.startswith(
-        f"{light.device_id} at 100 %: override #{override.pk} max 100 % priority 4 by alarm #88 "
-        "until 2026-11-20 23:44 UTC; programme 'Residential' would give 60 %"
+        f"{light.device_id} at 100 %: an override raising the light to at least 100 % "
+        "(priority 4), by alarm #88, until 20 Nov 2026, 23:44 GMT; "
+        "programme 'Residential' would give 60 %"
     )
     assert "calendar assigned to zone 'City'" in explained.text
     assert "zone floor 30 %" in explained.text

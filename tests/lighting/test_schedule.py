@@ -190,3 +190,73 @@ def test_civil_dusk_programmes_work_where_the_sun_sets_but_dusk_never_ends():
 def test_invalid_steps_are_refused_naming_the_problem(steps, message):
     with pytest.raises(ScheduleError, match=message):
         parse_steps(steps)
+
+
+LAST_FRIDAY_OF_NOVEMBER = rule("nth_weekday", 3, weekdays=[4], nth=-1, months=[11])
+BONFIRE_EVERY_YEAR = rule("yearly", 3, date_from=date(2026, 11, 5))
+NEW_YEAR_EVERY_YEAR = rule("yearly", 3, date_from=date(2026, 12, 31), date_to=date(2027, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("rules", "night", "expected"),
+    [
+        ([LAST_FRIDAY_OF_NOVEMBER], date(2026, 11, 27), 3),  # the last Friday of November 2026
+        ([LAST_FRIDAY_OF_NOVEMBER], date(2027, 11, 26), 3),  # and of 2027
+        ([LAST_FRIDAY_OF_NOVEMBER], date(2026, 11, 20), 1),  # a Friday, not the last
+        ([LAST_FRIDAY_OF_NOVEMBER], date(2026, 10, 30), 1),  # the last Friday of October
+        ([BONFIRE_EVERY_YEAR], date(2026, 11, 5), 3),
+        ([BONFIRE_EVERY_YEAR], date(2031, 11, 5), 3),  # every year, whatever its year
+        ([BONFIRE_EVERY_YEAR], date(2031, 11, 6), 1),
+        ([NEW_YEAR_EVERY_YEAR], date(2029, 12, 31), 3),  # a span over the new year
+        ([NEW_YEAR_EVERY_YEAR], date(2030, 1, 1), 3),
+        ([NEW_YEAR_EVERY_YEAR], date(2030, 1, 2), 1),
+        ([rule("yearly", 3, date_from=date(2028, 2, 29))], date(2027, 2, 28), 3),
+    ],
+)
+def test_a_rule_can_repeat_every_year(rules, night, expected):
+    calendar = CalendarSpec(7, "Streets", tuple(rules), 1)
+    assert calendar_pick(calendar, night)[0] == expected
+
+
+def test_yearly_rules_are_described_in_words():
+    assert LAST_FRIDAY_OF_NOVEMBER.describe() == "the last Fri of Nov"
+    assert BONFIRE_EVERY_YEAR.describe() == "every year on 05 Nov"
+    assert NEW_YEAR_EVERY_YEAR.describe() == "every year from 31 Dec to 01 Jan"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        (
+            {"kind": "date_range", "date_from": date(2026, 12, 26), "date_to": date(2026, 12, 24)},
+            "date_to",
+            "The end date is before the start.",
+        ),
+        (
+            {"kind": "date_range", "date_from": date(2026, 12, 26)},
+            "date_to",
+            "Choose the end date.",
+        ),
+        ({"kind": "date"}, "date_from", "Choose the date."),
+        ({"kind": "yearly"}, "date_from", "Choose the start date."),
+        ({"kind": "weekdays"}, "weekdays", "Choose at least one weekday."),
+        ({"kind": "nth_weekday", "weekdays": [4], "nth": 9}, "nth", "Choose which one: the 1st"),
+        ({"kind": "weekdays", "weekdays": [7]}, "weekdays", "Weekdays go from 0 (Monday)"),
+    ],
+)
+def test_calendar_rule_problems_are_said_in_words(fields, field, message):
+    with pytest.raises(ScheduleError) as caught:
+        rule(**fields)
+    assert str(caught.value).startswith(message) and caught.value.field == field
+    assert "_" not in str(caught.value)  # no field names such as date_to
+
+
+def test_the_schedule_says_a_sun_step_in_the_site_time_zone():
+    """Sunset at 16:04 UTC in November is 16:04 GMT; at 20:05 UTC in July, 21:05 BST."""
+    schedule = schedule_of(RESIDENTIAL_STEPS)
+    winter = schedule.level_at(7, utc(2026, 11, 20, 17, 0), *LONDON).describe()
+    assert winter == (
+        "programme 'Residential' (default of calendar 'Streets'): 100 % from sunset at 16:04 GMT"
+    )
+    summer = schedule.level_at(7, utc(2026, 7, 20, 21, 30), *LONDON).describe()
+    assert summer.endswith("100 % from sunset at 21:05 BST")

@@ -6,8 +6,7 @@
   const PALETTE = ["#f5b301", "#4aa3ff", "#3ecf8e", "#e5484d", "#c58cff", "#ff8a3d"];
 
   function timeLabel(ms) {
-    const d = new Date(ms);
-    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return window.CityTime ? CityTime.hhmm(ms) : new Date(ms).toISOString().slice(11, 16);
   }
 
   /* A tick over several days: the day and the time. */

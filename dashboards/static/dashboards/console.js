@@ -77,7 +77,26 @@
 
   // --- an alarm's detail ---------------------------------------------------------------------
   function fact(dl, term, value) { dl.appendChild(el("dt", term)); dl.appendChild(el("dd", value === null || value === undefined || value === "" ? "—" : String(value))); }
-  function when(ts) { return ts ? new Date(ts).toLocaleString() : "—"; }
+  function when(ts) { return ts ? CityTime.when(ts) : "—"; }
+
+  /* The alarm's lighting response in words: no override ids, database light ids or raw
+   * flags; times in the site's zone (CityTime). */
+  function lightingFacts(dl, ctx) {
+    if (!Object.keys(ctx).length) { fact(dl, "Response", "none recorded"); return; }
+    if (ctx.skipped) { fact(dl, "Response", "none: " + ctx.skipped); return; }
+    if (ctx.error) { fact(dl, "Response", "failed: " + ctx.error); return; }
+    const how = { max: "at least", min: "at most", set: "exactly" }[ctx.operation] || "";
+    fact(dl, "Lights", (how ? how + " " : "") + Math.round(ctx.level) + " %");
+    let where = "";
+    if (ctx.light_ids) where = ctx.light_ids.length === 1 ? "the light nearest the camera" : "the " + ctx.light_ids.length + " lights nearest the camera";
+    else if (ctx.zone_id) where = "every light of " + zoneName(ctx.zone_id);
+    else if (ctx.radius_m) where = "the lights within " + Math.round(ctx.radius_m) + " m of the camera";
+    if (where) fact(dl, "Where", where);
+    if (ctx.started_at) fact(dl, "From", when(ctx.started_at));
+    if (ctx.expires_at) fact(dl, "Until", when(ctx.expires_at));
+    fact(dl, "While the alarm is open", ctx.extend ? "kept up" + (ctx.bound_at ? ", at most until " + when(ctx.bound_at) : "") : "not kept up: it ends at its time");
+    if (ctx.state) fact(dl, "Now", ctx.state.replace(/_/g, " "));
+  }
 
   async function loadDetail(id) {
     let a;
@@ -100,12 +119,7 @@
       tl.appendChild(li);
     });
     const lighting = $("detail-lighting"); lighting.replaceChildren();
-    const ctx = a.lighting || {};
-    Object.keys(ctx).forEach(function (key) {
-      const v = ctx[key];
-      fact(lighting, key.replace(/_/g, " "), typeof v === "object" ? JSON.stringify(v) : v);
-    });
-    if (!Object.keys(ctx).length) fact(lighting, "Context", "none recorded");
+    lightingFacts(lighting, a.lighting || {});
     const cmds = $("detail-commands"); cmds.replaceChildren();
     (a.commands || []).forEach(function (c) {
       const tr = el("tr"); tr.appendChild(el("td", c.device_id)); tr.appendChild(el("td", Math.round(c.level) + " %", "num"));
@@ -220,7 +234,7 @@
       tr.appendChild(el("td", String(o.priority), "num"));
       tr.appendChild(el("td", o.scope_kind + (o.zone_id || o.zone ? " · " + zoneName(o.zone_id || o.zone) : "")));
       tr.appendChild(el("td", o.operation + " " + Math.round(o.level) + " %", "num"));
-      tr.appendChild(el("td", o.expires_at ? new Date(o.expires_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "until cleared", "num"));
+      tr.appendChild(el("td", o.expires_at ? CityTime.clock(o.expires_at) : "until cleared", "num"));
       tr.appendChild(el("td", o.reason, "wrap"));
       return tr;
     });

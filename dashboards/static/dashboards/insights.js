@@ -8,9 +8,7 @@
   const GRID = "rgba(139,155,171,0.18)";
 
   function hourLabel(iso) {
-    const d = new Date(iso);
-    return d.toLocaleDateString([], { weekday: "short", day: "numeric" }) + " " +
-      d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return CityTime.when(iso);
   }
 
   function seriesChart(canvas, points) {

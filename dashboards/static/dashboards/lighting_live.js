@@ -5,11 +5,7 @@
 (function () {
   "use strict";
 
-  function two(n) { return String(n).padStart(2, "0"); }
-  function stamp(iso) {
-    const d = new Date(iso);
-    return d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()) + " " + two(d.getHours()) + ":" + two(d.getMinutes());
-  }
+  function stamp(iso) { return CityTime.when(iso); }
 
   /* live: a CityLive client subscribed to "faults"; config: the page's lighting_page data. */
   function faults(live, config) {

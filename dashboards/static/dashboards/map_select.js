@@ -137,7 +137,7 @@
       result.className = "status-line";
       try {
         const o = await CityLive.api("/api/v1/lighting/overrides/", { method: "POST", body: body });
-        const until = o.expires_at ? new Date(o.expires_at).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" }) : "cleared";
+        const until = o.expires_at ? CityTime.clock(o.expires_at) : "cleared";
         result.textContent = "Override made: " + f.operation.value + " " + body.level + " % on " + selected.length +
           (selected.length === 1 ? " light" : " lights") + " until " + until + ".";
         root.dataset.override = String(o.id);
