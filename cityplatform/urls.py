@@ -27,6 +27,7 @@ api_v1 = [
     path("", include("devices.urls")),
     path("", include("lighting.urls")),
     path("", include("cctv.urls")),
+    path("", include("emergency.urls")),
     path("", include(router.urls)),
 ]
 
@@ -59,5 +60,6 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("cap/", include("emergency.urls_cap")),  # the city's public CAP alerts (no sign-in)
     path("", include("dashboards.urls")),
 ]
