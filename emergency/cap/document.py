@@ -123,10 +123,10 @@ def atom_feed(
     *, feed_id: str, title: str, self_href: str, entries: Sequence[FeedEntry], now: datetime
 ) -> bytes:
     """An Atom feed (RFC 4287) whose entries link their CAP documents (application/cap+xml)."""
-    feed = ET.Element(f"{{{ATOM_NS}}}feed")
+    feed = ET.Element("feed", {"xmlns": ATOM_NS})  # unprefixed names, the default namespace
 
     def sub(parent, name, text=None, **attrs):
-        element = ET.SubElement(parent, f"{{{ATOM_NS}}}{name}", attrs)
+        element = ET.SubElement(parent, name, attrs)
         if text is not None:
             element.text = text
         return element
@@ -144,4 +144,4 @@ def atom_feed(
         sub(item, "updated", cap_time(entry.updated))
         sub(item, "summary", entry.summary)
         sub(item, "link", rel="alternate", type="application/cap+xml", href=entry.href)
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True, default_namespace=ATOM_NS)
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
