@@ -36,3 +36,13 @@ class RefusalReason(models.TextChoices):
 class Origin(models.TextChoices):
     PUSH = "push", "Pushed (signed)"
     FEED = "feed", "Polled feed"
+
+
+# CAP 1.2's own value lists (the vendored schema's enumerations), for the publishing API.
+CAP_CATEGORIES = [
+    "Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env", "Transport", "Infra",
+    "CBRNE", "Other",
+]  # fmt: skip
+CAP_URGENCIES = ["Immediate", "Expected", "Future", "Past", "Unknown"]
+CAP_SEVERITIES = ["Extreme", "Severe", "Moderate", "Minor", "Unknown"]
+CAP_CERTAINTIES = ["Observed", "Likely", "Possible", "Unlikely", "Unknown"]

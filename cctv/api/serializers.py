@@ -60,7 +60,7 @@ class AlarmLogSerializer(serializers.ModelSerializer):
 
 
 class AlarmSerializer(serializers.ModelSerializer):
-    camera = serializers.CharField(source="camera.device_id", default=None)
+    camera = serializers.CharField(source="camera.device_id", default=None, allow_null=True)
     zones = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     rule = serializers.CharField(source="rule.name", default=None)
     assignee = serializers.CharField(source="assignee.username", default=None)

@@ -3,13 +3,11 @@ and the input of publishing, updating and cancelling one."""
 
 from rest_framework import serializers
 
+from emergency.choices import CAP_CATEGORIES as CATEGORIES
+from emergency.choices import CAP_CERTAINTIES as CERTAINTIES
+from emergency.choices import CAP_SEVERITIES as SEVERITIES
+from emergency.choices import CAP_URGENCIES as URGENCIES
 from emergency.models import CapAlert, CapFeed, PublishedAlert, RefusedAlert
-
-CATEGORIES = ["Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env",
-              "Transport", "Infra", "CBRNE", "Other"]  # fmt: skip
-URGENCIES = ["Immediate", "Expected", "Future", "Past", "Unknown"]
-SEVERITIES = ["Extreme", "Severe", "Moderate", "Minor", "Unknown"]
-CERTAINTIES = ["Observed", "Likely", "Possible", "Unlikely", "Unknown"]
 
 
 class CapAlertSerializer(serializers.ModelSerializer):
@@ -43,7 +41,7 @@ class CapFeedSerializer(serializers.ModelSerializer):
 
 class PublishedAlertSerializer(serializers.ModelSerializer):
     zones = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    replaces = serializers.PrimaryKeyRelatedField(read_only=True)
+    replaces = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     cap_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -58,7 +56,7 @@ class PublishedAlertSerializer(serializers.ModelSerializer):
         return f"/cap/alerts/{alert.pk}.xml"
 
 
-class PublishInput(serializers.Serializer):
+class PublishedAlertInput(serializers.Serializer):
     """What, where and what to do."""
 
     event = serializers.CharField(max_length=200)
@@ -73,7 +71,7 @@ class PublishInput(serializers.Serializer):
     expires = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
-class UpdateInput(serializers.Serializer):
+class PublishedUpdateInput(serializers.Serializer):
     """The fields that change; the others are carried over from the current message."""
 
     event = serializers.CharField(max_length=200, required=False)
@@ -89,7 +87,7 @@ class UpdateInput(serializers.Serializer):
     expires = serializers.DateTimeField(required=False, allow_null=True)
 
 
-class CancelInput(serializers.Serializer):
+class PublishedCancelInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 

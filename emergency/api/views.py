@@ -139,9 +139,9 @@ class PublishedAlertViewSet(
     def _done(self, alert, code=status.HTTP_201_CREATED):
         return Response(s.PublishedAlertSerializer(alert).data, status=code)
 
-    @extend_schema(request=s.PublishInput, responses={201: s.PublishedAlertSerializer})
+    @extend_schema(request=s.PublishedAlertInput, responses={201: s.PublishedAlertSerializer})
     def create(self, request):
-        data = s.PublishInput(data=request.data)
+        data = s.PublishedAlertInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         alert = published_services.published_alert_create(
@@ -149,10 +149,10 @@ class PublishedAlertViewSet(
         )
         return self._done(alert)
 
-    @extend_schema(request=s.UpdateInput, responses={201: s.PublishedAlertSerializer})
+    @extend_schema(request=s.PublishedUpdateInput, responses={201: s.PublishedAlertSerializer})
     @action(detail=True, methods=["post"], url_path="update")
     def update_alert(self, request, pk=None):
-        data = s.UpdateInput(data=request.data)
+        data = s.PublishedUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         alert = published_services.published_alert_update(
@@ -163,10 +163,10 @@ class PublishedAlertViewSet(
         )
         return self._done(alert)
 
-    @extend_schema(request=s.CancelInput, responses={201: s.PublishedAlertSerializer})
+    @extend_schema(request=s.PublishedCancelInput, responses={201: s.PublishedAlertSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        data = s.CancelInput(data=request.data)
+        data = s.PublishedCancelInput(data=request.data)
         data.is_valid(raise_exception=True)
         alert = published_services.published_alert_cancel(
             alert=self.get_object(), actor=request.user, note=data.validated_data["note"]
