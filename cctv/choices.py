@@ -36,6 +36,7 @@ class AlarmCategory(models.TextChoices):
     WELFARE = "welfare", "Welfare"
     SAFETY = "safety", "Safety"
     TECHNICAL = "technical", "Technical"
+    EMERGENCY = "emergency", "Emergency"  # an official warning (CAP) meeting the city
 
 
 class TimeWindow(models.TextChoices):

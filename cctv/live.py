@@ -37,8 +37,9 @@ class AlarmData(LiveData):
     priority: int
     state: str
     resolution: str = ""
-    camera: str
+    camera: str = ""  # "" for an alarm no camera raised (an emergency warning)
     zone_id: int | None = None
+    zone_ids: list[int] = []
     raised_at: datetime
     last_event_at: datetime
     event_count: int
@@ -68,7 +69,13 @@ def event_message(event: Event, device_id: str) -> EventReceived:
     )
 
 
+def alarm_camera(alarm: Alarm) -> str:
+    """The device id of the alarm's camera, "" for an alarm without one."""
+    return alarm.camera.device_id if alarm.camera_id else ""
+
+
 def alarm_message(alarm: Alarm, *, camera_device_id: str = "") -> dict[str, Any]:
+    zone_ids = sorted(z.pk for z in alarm.zones.all()) if alarm.category == "emergency" else []
     return {
         "id": alarm.pk,
         "title": alarm.title,
@@ -76,8 +83,9 @@ def alarm_message(alarm: Alarm, *, camera_device_id: str = "") -> dict[str, Any]
         "priority": alarm.priority,
         "state": alarm.state,
         "resolution": alarm.resolution,
-        "camera": camera_device_id or alarm.camera.device_id,
+        "camera": camera_device_id or alarm_camera(alarm),
         "zone_id": alarm.zone_id,
+        "zone_ids": zone_ids or ([alarm.zone_id] if alarm.zone_id else []),
         "raised_at": alarm.raised_at,
         "last_event_at": alarm.last_event_at,
         "event_count": alarm.event_count,

@@ -63,7 +63,9 @@ def events_unevaluated(*, older_than_s: int = 60, within_h: int = 6) -> list[int
 
 def alarms_visible_to(user) -> QuerySet[Alarm]:
     """The alarms this user may see: welfare alarms only with cctv.view_welfare_alarm."""
-    alarms = Alarm.objects.select_related("camera", "zone", "rule", "assignee")
+    alarms = Alarm.objects.select_related("camera", "zone", "rule", "assignee").prefetch_related(
+        "zones"
+    )
     if not has_perm(user, WELFARE_PERMISSION):
         alarms = alarms.exclude(category=AlarmCategory.WELFARE)
     return alarms

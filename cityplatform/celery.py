@@ -98,6 +98,15 @@ app.conf.beat_schedule = {
         "task": "cctv.tasks.latency_published",
         "schedule": timedelta(seconds=60),
     },
+    # Emergency: CAP feeds polled (each at its own interval), alerts past `expires` ended.
+    "emergency-feeds-poll": {
+        "task": "emergency.tasks.feeds_poll",
+        "schedule": timedelta(seconds=30),
+    },
+    "emergency-alerts-expire": {
+        "task": "emergency.tasks.alerts_expire",
+        "schedule": timedelta(seconds=30),
+    },
     # Lighting: desired levels for every light, overrides starting and ending, lamp faults.
     "lighting-reconcile": {
         "task": "lighting.tasks.reconcile_all",

@@ -20,6 +20,7 @@ import dj_database_url
 import xstatic.pkg.leaflet
 
 from cityplatform import settings_http
+from cityplatform.settings_emergency import *  # noqa: F403 (CAP_*: emergency app)
 from cityplatform.settings_env import env_bool, env_float, env_int, env_list, env_str
 from cityplatform.settings_http import content_security_policy, rest_framework
 
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "devices",
     "lighting",
     "cctv",
+    "emergency",
     "dashboards",
 ]
 
@@ -392,7 +394,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         name: {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False}
-        for name in ("cityplatform", "devices", "lighting", "cctv", "dashboards")
+        for name in ("cityplatform", "devices", "lighting", "cctv", "emergency", "dashboards")
     },
 }
 

@@ -62,6 +62,11 @@ SPECTACULAR_SETTINGS = {
         "MaintenanceStatusEnum": "devices.choices.MaintenanceStatus",
         "CommandStateEnum": "devices.choices.CommandState",
         "AlarmStateEnum": "cctv.choices.AlarmState",
+        "AlarmCategoryEnum": "cctv.choices.AlarmCategory",
+        "CapCategoryEnum": "emergency.choices.CAP_CATEGORIES",
+        "CapUrgencyEnum": "emergency.choices.CAP_URGENCIES",
+        "CapSeverityEnum": "emergency.choices.CAP_SEVERITIES",
+        "CapCertaintyEnum": "emergency.choices.CAP_CERTAINTIES",
         "RuleKindEnum": "lighting.choices.RuleKind",
     },
 }

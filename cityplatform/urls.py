@@ -27,6 +27,7 @@ api_v1 = [
     path("", include("devices.urls")),
     path("", include("lighting.urls")),
     path("", include("cctv.urls")),
+    path("", include("emergency.urls")),
     path("", include(router.urls)),
 ]
 
@@ -63,5 +64,6 @@ urlpatterns = [
         ),
         name="password_change_done",
     ),
+    path("cap/", include("emergency.urls_cap")),  # the city's public CAP alerts (no sign-in)
     path("", include("dashboards.urls")),
 ]

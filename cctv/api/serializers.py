@@ -60,7 +60,8 @@ class AlarmLogSerializer(serializers.ModelSerializer):
 
 
 class AlarmSerializer(serializers.ModelSerializer):
-    camera = serializers.CharField(source="camera.device_id")
+    camera = serializers.CharField(source="camera.device_id", default=None, allow_null=True)
+    zones = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     rule = serializers.CharField(source="rule.name", default=None)
     assignee = serializers.CharField(source="assignee.username", default=None)
 
@@ -75,6 +76,7 @@ class AlarmSerializer(serializers.ModelSerializer):
             "resolution",
             "camera",
             "zone",
+            "zones",
             "rule",
             "condition",
             "raised_at",

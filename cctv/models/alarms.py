@@ -122,9 +122,15 @@ class Alarm(models.Model):
     rule = models.ForeignKey(
         AlarmRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="alarms"
     )
-    camera = models.ForeignKey("devices.Asset", on_delete=models.CASCADE, related_name="+")
+    # None for an alarm no camera raised (an emergency warning, which names zones instead).
+    camera = models.ForeignKey(
+        "devices.Asset", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     zone = models.ForeignKey(
         "devices.Zone", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    zones = models.ManyToManyField(
+        "devices.Zone", blank=True, related_name="+", help_text="All the zones an alarm covers"
     )
     title = models.CharField(max_length=200)
     category = models.CharField(max_length=10, choices=AlarmCategory.choices)

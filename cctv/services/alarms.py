@@ -22,7 +22,7 @@ from cctv.choices import (
     AlarmResolution,
     AlarmState,
 )
-from cctv.live import alarm_message
+from cctv.live import alarm_camera, alarm_message
 from cctv.models import Alarm, AlarmLog, AlarmRule, Event
 from cctv.selectors import WELFARE_PERMISSION
 from cctv.services.lighting import lighting_end
@@ -212,10 +212,14 @@ def alarm_note_add(*, alarm: Alarm, actor: Actor, text: str) -> AlarmLog:
 def alarm_publish(alarm: Alarm, *, raised: bool = False, camera_device_id: str = "") -> None:
     """Pushes the alarm to the console (after commit); welfare alarms only to those allowed.
     `camera_device_id`, when the caller knows it, saves looking the camera up."""
-    device_id = camera_device_id or alarm.camera.device_id
-    topics = ["alarms", f"device:{device_id}"]
-    if alarm.zone_id:
-        topics.append(f"zone:{alarm.zone_id}")
+    device_id = camera_device_id or alarm_camera(alarm)
+    topics = ["alarms", f"device:{device_id}"] if device_id else ["alarms"]
+    zone_ids = (
+        {z.pk for z in alarm.zones.all()} if alarm.category == AlarmCategory.EMERGENCY else set()
+    )
+    topics += [
+        f"zone:{pk}" for pk in sorted(zone_ids | ({alarm.zone_id} if alarm.zone_id else set()))
+    ]
     live_publish(
         kind="alarm.raised" if raised else "alarm.updated",
         data=alarm_message(alarm, camera_device_id=device_id),

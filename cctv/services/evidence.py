@@ -79,7 +79,7 @@ def _alarm_record(alarm: Alarm) -> dict[str, Any]:
         "priority": alarm.priority,
         "state": alarm.state,
         "resolution": alarm.resolution,
-        "camera": alarm.camera.device_id,
+        "camera": alarm.camera.device_id if alarm.camera_id else None,
         "zone_id": alarm.zone_id,
         "rule": alarm.rule.name if alarm.rule else None,
         "raised_at": alarm.raised_at,

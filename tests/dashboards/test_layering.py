@@ -1,12 +1,12 @@
 """dashboards is the top of the dependency line (cityplatform ← devices ← lighting ← cctv ←
-dashboards) and reads the other apps the way everything else does: through their selectors
-(reads), services (writes) and choices, never through their models, API serializers or live
-modules."""
+emergency ← dashboards) and reads the other apps the way everything else does: through their
+selectors (reads), services (writes) and choices, never through their models, API serializers
+or live modules."""
 
 import grimp
 import pytest
 
-BACK_END_APPS = ("devices", "lighting", "cctv")
+BACK_END_APPS = ("devices", "lighting", "cctv", "emergency")
 # devices' assets CSV format (docs/assets-csv.md) is published like its choices: the page's
 # export writes the same columns as the API's. cctv's analytics package reads its hotspots and
 # recommendations in `cctv.analytics.hotspots` (its selectors: `hotspots_list`,

@@ -123,10 +123,14 @@ ENV_READERS = {"env_str", "env_bool", "env_int", "env_float", "env_list"}
 
 
 def variables_read_by_settings() -> set[str]:
-    """Every NAME in `env_*("NAME", …)` and `os.environ.get("NAME", …)` of settings.py."""
-    tree = ast.parse((ROOT / "cityplatform" / "settings.py").read_text())
+    """Every NAME in `env_*("NAME", …)` and `os.environ.get("NAME", …)` of settings.py and of
+    the settings modules it star-imports (settings_emergency.py)."""
+    trees = [
+        ast.parse((ROOT / "cityplatform" / name).read_text())
+        for name in ("settings.py", "settings_emergency.py")
+    ]
     names = set()
-    for node in ast.walk(tree):
+    for node in (node for tree in trees for node in ast.walk(tree)):
         if not isinstance(node, ast.Call) or not node.args:
             continue
         func = node.func
@@ -159,7 +163,7 @@ def test_the_apps_read_the_environment_only_through_settings():
     pattern = re.compile(r"os\.environ\.get\(|os\.environ\[|os\.getenv\(")
     offenders = [
         str(path.relative_to(ROOT))
-        for app in ("cityplatform", "devices", "lighting", "cctv", "dashboards")
+        for app in ("cityplatform", "devices", "lighting", "cctv", "emergency", "dashboards")
         for path in (ROOT / app).rglob("*.py")
         if not path.name.startswith("settings") and pattern.search(path.read_text())
     ]

@@ -32,6 +32,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from cctv.models import Alarm
+from cctv.services.emergency_alarms import alarm_raise_emergency
 from cctv.services.ingest import events_ingest
 from cctv.services.rules import alarm_rule_create
 from cityplatform.celery import app as celery_app
@@ -39,6 +40,7 @@ from cityplatform.roles import Role
 from devices.models import Command
 from devices.services.faults import fault_raise
 from devices.services.registry import maintenance_open
+from emergency.services.published import published_alert_create
 from lighting.services.overrides import OverrideScope, override_create
 from tests.cctv.conftest import device_event
 from tests.devices.registry_factories import (
@@ -88,7 +90,7 @@ LAT, LON = 51.5150, -0.0920
 @pytest.fixture
 def city(django_capture_on_commit_callbacks, make_user):
     """A small city with a row of each kind the API lists, null fields included."""
-    make_zone("Cheap", LON, LAT, 0.005, kind="ward")
+    ward = make_zone("Cheap", LON, LAT, 0.005, kind="ward")
     lights = [make_light(f"SL-{i}", LAT + i / 10_000, LON) for i in range(3)]
     make_controller("CTL-1", LAT, LON)
     make_sensor("LUX-1", LAT, LON)
@@ -114,6 +116,13 @@ def city(django_capture_on_commit_callbacks, make_user):
                 expires_at=timezone.now() + timedelta(hours=1),
                 reason="Street works",
                 actor="test",
+            )
+            # An alarm no camera raised (an emergency warning) and a public CAP alert.
+            alarm_raise_emergency(
+                title="Flood warning", priority=10, zone_ids=[ward.pk], at=timezone.now(), actor="t"
+            )
+            published_alert_create(
+                event="Flood", headline="Keep away", zone_ids=[ward.pk], actor="t"
             )
     finally:
         celery_app.conf.task_always_eager = eager

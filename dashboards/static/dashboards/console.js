@@ -51,7 +51,7 @@
       if (a.category === "welfare") title.appendChild(el("span", "welfare", "pill welfare"));
       if (a.event_count > 1) title.appendChild(el("span", " ×" + a.event_count, "muted"));
       tr.appendChild(title);
-      tr.appendChild(el("td", a.camera));
+      tr.appendChild(el("td", a.camera || (a.category === "emergency" ? "warning" : "—")));
       tr.appendChild(el("td", zoneName(a.zone_id)));
       const st = el("td"); st.appendChild(statePill(a));
       if (a.assignee) st.appendChild(el("span", " " + a.assignee, "muted"));

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+_ALERTS_READ = ["view_capalert", "view_refusedalert", "view_publishedalert"]
+
+
+class EmergencyConfig(AppConfig):
+    name = "emergency"
+    verbose_name = "Emergency warnings (CAP 1.2)"
+    # Warnings received become alarms in the security queue (cctv); the operators and the
+    # supervisors read the alerts behind them; supervisors publish the city's own alerts
+    # (publish_alert). Feeds and geocodes: administrators (every permission).
+    role_permissions = {
+        "Security operators": [*_ALERTS_READ],
+        "Security supervisors": [*_ALERTS_READ, "publish_alert", "view_capfeed"],
+        "Viewers": ["view_publishedalert"],
+    }

@@ -1,0 +1,48 @@
+"""The emergency app's enumerations (CAP 1.2's own values keep their CAP spelling)."""
+
+from django.db import models
+
+
+class MsgType(models.TextChoices):
+    ALERT = "Alert", "Alert"
+    UPDATE = "Update", "Update"
+    CANCEL = "Cancel", "Cancel"
+    ACK = "Ack", "Acknowledgement"
+    ERROR = "Error", "Error"
+
+
+class AlertState(models.TextChoices):
+    ACTIVE = "active", "Active"  # in force: its alarm (if it meets the city) is open
+    OUTSIDE = "outside", "Outside the city"  # in force, but its area meets no zone
+    NOT_ACTED = "not_acted", "Not acted on"  # a test, exercise, draft, an Ack, untrusted feed
+    SUPERSEDED = "superseded", "Replaced by an update"
+    CANCELLED = "cancelled", "Cancelled"
+    EXPIRED = "expired", "Expired"
+
+
+LIVE_STATES = (AlertState.ACTIVE, AlertState.OUTSIDE)
+
+
+class RefusalReason(models.TextChoices):
+    TOO_LARGE = "too_large", "Larger than CAP_MAX_BYTES"
+    NOT_XML = "not_xml", "Not well-formed XML"
+    FORBIDDEN_XML = "forbidden_xml", "Forbidden XML (DTD, entity, external reference)"
+    SCHEMA = "schema", "Not valid against the CAP 1.2 schema"
+    BAD_AREA = "bad_area", "An area's polygon or circle cannot be read"
+    DUPLICATE = "duplicate", "Received before (same sender, identifier and sent)"
+    FETCH = "fetch", "Could not be fetched"
+
+
+class Origin(models.TextChoices):
+    PUSH = "push", "Pushed (signed)"
+    FEED = "feed", "Polled feed"
+
+
+# CAP 1.2's own value lists (the vendored schema's enumerations), for the publishing API.
+CAP_CATEGORIES = [
+    "Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env", "Transport", "Infra",
+    "CBRNE", "Other",
+]  # fmt: skip
+CAP_URGENCIES = ["Immediate", "Expected", "Future", "Past", "Unknown"]
+CAP_SEVERITIES = ["Extreme", "Severe", "Moderate", "Minor", "Unknown"]
+CAP_CERTAINTIES = ["Observed", "Likely", "Possible", "Unlikely", "Unknown"]

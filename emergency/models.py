@@ -1,0 +1,158 @@
+"""CAP alerts in (pushed or polled, kept whole; refused ones with their reason), the feeds the
+platform polls, the geocodes it knows, and the alerts the city publishes."""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from emergency.choices import AlertState, MsgType, Origin, RefusalReason
+
+USER = settings.AUTH_USER_MODEL
+
+
+class CapFeed(models.Model):
+    """A CAP Atom or RSS feed polled every `interval_s` (the beat task looks every 30 s).
+    An untrusted feed's alerts are kept and shown but raise no alarm (a feed on trial)."""
+
+    name = models.SlugField(max_length=64, unique=True)
+    url = models.URLField(max_length=500)
+    interval_s = models.PositiveIntegerField(default=300, validators=[MinValueValidator(30)])
+    trusted = models.BooleanField(default=True, help_text="Its alerts may raise alarms")
+    enabled = models.BooleanField(default=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_ok = models.BooleanField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ZoneGeocode(models.Model):
+    """A CAP geocode (valueName, value) standing for a zone: an alert naming it meets the zone
+    whatever its polygons say (e.g. the Environment Agency's flood area codes)."""
+
+    value_name = models.CharField(max_length=100)
+    value = models.CharField(max_length=100)
+    zone = models.ForeignKey("devices.Zone", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["value_name", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["value_name", "value", "zone"], name="geocode_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value_name}={self.value} → zone {self.zone_id}"
+
+
+class CapReceipt(models.Model):
+    """A pushed request's signature already accepted: the same signed body twice is a replay."""
+
+    source = models.CharField(max_length=64)
+    signature = models.CharField(max_length=64)
+    received_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "signature"], name="cap_receipt_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.signature[:12]}…"
+
+
+class CapAlert(models.Model):
+    """One CAP message received, its first `info` block read out, the whole XML kept."""
+
+    identifier = models.CharField(max_length=200)
+    sender = models.CharField(max_length=200)
+    sent = models.DateTimeField()
+    status = models.CharField(max_length=10)
+    msg_type = models.CharField(max_length=6, choices=MsgType.choices)
+    scope = models.CharField(max_length=10)
+    references = models.TextField(blank=True, help_text="CAP: sender,identifier,sent …")
+    event = models.CharField(max_length=200, blank=True)
+    headline = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True)
+    instruction = models.TextField(blank=True)
+    urgency = models.CharField(max_length=10, blank=True)
+    severity = models.CharField(max_length=10, blank=True)
+    certainty = models.CharField(max_length=10, blank=True)
+    effective = models.DateTimeField(null=True, blank=True)
+    expires = models.DateTimeField(null=True, blank=True, db_index=True)
+    areas = models.JSONField(default=list, blank=True, help_text="areaDesc and shapes, as sent")
+    zones = models.ManyToManyField("devices.Zone", blank=True, related_name="+")
+    state = models.CharField(max_length=12, choices=AlertState.choices)
+    state_reason = models.CharField(max_length=300, blank=True)
+    alarm = models.ForeignKey(
+        "cctv.Alarm", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    origin = models.CharField(max_length=4, choices=Origin.choices)
+    origin_name = models.CharField(max_length=64, help_text="The source or feed")
+    url = models.URLField(max_length=500, blank=True, help_text="Where a polled alert was read")
+    received_at = models.DateTimeField()
+    xml = models.TextField()
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["sender", "identifier", "sent"], name="cap_alert_once"),
+        ]
+        indexes = [models.Index(fields=["state", "expires"])]
+
+    def __str__(self) -> str:
+        return f"{self.msg_type} {self.identifier} ({self.state})"
+
+
+class RefusedAlert(models.Model):
+    """A CAP message refused, with the reason, as the sender sent it (cut to 64 kB)."""
+
+    received_at = models.DateTimeField(db_index=True)
+    origin = models.CharField(max_length=4, choices=Origin.choices)
+    origin_name = models.CharField(max_length=64)
+    url = models.URLField(max_length=500, blank=True)
+    reason = models.CharField(max_length=14, choices=RefusalReason.choices)
+    detail = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.origin_name}: {self.reason}"
+
+
+class PublishedAlert(models.Model):
+    """A CAP message the city publishes (`/cap/alerts/{id}.xml`). An update or a cancel is a
+    message of its own that `replaces` the one before; the last of a chain is the current."""
+
+    identifier = models.CharField(max_length=200, unique=True)
+    msg_type = models.CharField(max_length=6, choices=MsgType.choices, default=MsgType.ALERT)
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
+    )
+    sent = models.DateTimeField()
+    event = models.CharField(max_length=200)
+    headline = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    instruction = models.TextField(blank=True)
+    category = models.CharField(max_length=10, default="Safety")
+    urgency = models.CharField(max_length=10, default="Immediate")
+    severity = models.CharField(max_length=10, default="Severe")
+    certainty = models.CharField(max_length=10, default="Observed")
+    expires = models.DateTimeField(null=True, blank=True)
+    zones = models.ManyToManyField("devices.Zone", related_name="+")
+    created_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-sent", "-id"]
+        permissions = [("publish_alert", "Can publish, update and cancel public CAP alerts")]
+
+    def __str__(self) -> str:
+        return f"{self.msg_type} {self.identifier}"
