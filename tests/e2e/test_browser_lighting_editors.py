@@ -150,7 +150,7 @@ def test_an_operator_edits_a_calendar_rule_and_assigns_the_calendar(
     # the API's refusal is shown beside the second rule's end date; nothing is lost or saved
     error = page.locator('[data-error-for="rules.1.date_to"]')
     error.wait_for()
-    assert "before date_from" in error.inner_text()
+    assert error.inner_text() == "The end date is before the start."  # in words
     assert rule.locator("input[name=label]").input_value() == "Last weekend"
     assert calendar.rules.get().kind == "weekdays"
     screenshot(page, "lighting-calendar-error")
