@@ -152,6 +152,9 @@ def calendars(request: HttpRequest) -> HttpResponse:
                 "kinds": RuleKind.choices,
                 "api": reverse("lighting-calendar-list"),
                 "assignments_api": reverse("lighting-assignment-list"),
+                # The year view: the programme each night of this year gets, per calendar.
+                "year": timezone.localdate().year,
+                "year_nights": lighting_selectors.calendar_years(year=timezone.localdate().year),
             }
         },
     )

@@ -1,6 +1,7 @@
 """Reads of the lighting app."""
 
 from collections.abc import Collection, Iterable
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -9,6 +10,7 @@ from django.utils import timezone
 from devices.selectors import lights as light_selectors
 from devices.selectors.lights import ZoneRow
 from lighting.choices import Operation, OverrideState, ScopeKind
+from lighting.core.schedule import calendar_pick
 from lighting.core.scope import Coverage, scope_coverage
 from lighting.models import (
     Calendar,
@@ -19,6 +21,7 @@ from lighting.models import (
     Programme,
 )
 from lighting.representations import CalendarSerializer, ProgrammeSerializer
+from lighting.services.config import schedule_load
 from lighting.visibility import may_see_of, override_shown
 
 
@@ -182,3 +185,15 @@ def overrides_shown(
         )
         for o in overrides
     ]
+
+
+def calendar_years(*, year: int) -> dict[int, list[int | None]]:
+    """For each calendar, the programme each lighting night of `year` gets (its id, None for
+    none: off), night by night from 1 January: the calendar's year view."""
+    schedule = schedule_load()
+    first = date(year, 1, 1)
+    nights = [first + timedelta(days=i) for i in range((date(year + 1, 1, 1) - first).days)]
+    return {
+        pk: [calendar_pick(spec, night)[0] for night in nights]
+        for pk, spec in schedule.calendars.items()
+    }

@@ -1,7 +1,7 @@
 """The lighting editors' pages: who may open them, who gets the editors' controls, the tabs
 and main navigation per role, and what each page hands its script."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -160,7 +160,8 @@ def test_the_editor_pages_read_in_a_fixed_number_of_queries(
         )
     with django_assert_max_num_queries(12):
         client.get("/lighting/programmes/")
-    with django_assert_max_num_queries(14):
+    # the year view's schedule (programmes, calendars, rules: 3) and the zone labels (1) added
+    with django_assert_max_num_queries(16):
         client.get("/lighting/calendars/")
 
 
@@ -199,3 +200,20 @@ def test_the_energy_page_opens_on_the_city_above_its_wards(signed_in):
     assert labels == ["City of London", "\u2003Cheapside", "\u2003Guildhall Yard"]
     unknown = signed_in(Role.VIEWER).get("/lighting/energy/?zone=999999")
     assert unknown.context["energy"]["zone"] == city.pk
+
+
+def test_the_calendar_year_view_gives_each_night_its_programme(signed_in, schedules):
+    """The year view colours each night by its programme: the last Friday of every month is
+    "Late" (the rule), every other night "Residential" (the default)."""
+    residential, late, calendar = schedules
+    page = signed_in(Role.VIEWER).get("/lighting/calendars/")
+    editor = page.context["editor"]
+    year = editor["year"]
+    nights = editor["year_nights"][calendar.pk]
+    first = date(year, 1, 1)
+    assert len(nights) == (date(year + 1, 1, 1) - first).days
+    late_nights = [first + timedelta(days=i) for i, pid in enumerate(nights) if pid == late.pk]
+    assert len(late_nights) == 12
+    assert all(d.weekday() == 4 and (d + timedelta(days=7)).month != d.month for d in late_nights)
+    assert set(nights) == {residential.pk, late.pk}
+    assert b'id="year-view"' in page.content and b'id="year-grid"' in page.content

@@ -40,10 +40,10 @@ def test_an_operator_creates_a_programme_with_a_sunset_offset_and_sees_its_night
     assert rows.count() == 2  # a new programme starts dusk to dawn: sunset, sunrise
     rows.nth(0).locator("input[name=offset_min]").fill("20")
     rows.nth(0).locator("input[name=level]").fill("90")
-    page.click("#step-add")
-    rows.nth(2).locator("input[name=time]").fill("23:30")
-    rows.nth(2).locator("input[name=level]").fill("40")
-    rows.nth(2).locator("button.up").click()  # before sunrise, in the written order
+    page.wait_for_function("document.querySelectorAll('#step-times li').length === 2")
+    page.click("#step-add")  # lands where it happens: after sunset, before sunrise
+    rows.nth(1).locator("input[name=time]").fill("23:30")
+    rows.nth(1).locator("input[name=level]").fill("40")
 
     # an error from the API is shown beside its field, and nothing typed is lost
     rows.nth(1).locator("input[name=level]").fill("140")
@@ -84,6 +84,41 @@ def test_an_operator_creates_a_programme_with_a_sunset_offset_and_sees_its_night
     assert page.js_errors == []
 
 
+def test_add_step_inserts_the_step_in_time_order_and_the_preview_is_right_at_once(
+    make_user, asgi_server, browser_page
+):
+    """Issue #19: "Add step" landed after sunrise, held back there, and the preview showed the
+    lights at 100 % all night until the step was moved by hand."""
+    city = build_city(lights_per_zone=2)
+    page = browser_page
+    sign_in(page, asgi_server, make_user(Role.LIGHTING_OPERATOR).username)
+    page.goto(f"{asgi_server.url}/lighting/programmes/")
+    page.click("#programme-new")
+    page.select_option("#preview-zone", str(city.zones[0].pk))
+    page.fill("#preview-night", "2026-11-20")
+    page.wait_for_function(
+        "document.getElementById('profile-chart').dataset.night === '2026-11-20'"
+        " && document.querySelectorAll('#step-times li').length === 2"
+    )
+    page.click("#step-add")
+    rows = page.locator("#step-table tbody tr")
+    assert rows.count() == 3
+    triggers = [rows.nth(i).locator("select[name=trigger]").input_value() for i in range(3)]
+    assert triggers == ["sunset", "time", "sunrise"]
+    assert rows.nth(1).locator("input[name=time]").input_value() == "00:00"
+    page.wait_for_function("document.querySelectorAll('#step-times li').length === 3")
+    times = page.locator("#step-times li")
+    assert "50 % from 00:00" in times.nth(1).inner_text()
+    assert page.locator("#step-times li.moved").count() == 0  # nothing held back
+    # the profile: 100 % from sunset, 50 % from midnight, off at sunrise (not 100 % all night)
+    levels = page.evaluate(
+        """() => Chart.getChart(document.getElementById('profile-chart'))
+                .data.datasets[0].data.map((p) => p.y)"""
+    )
+    assert 50 in levels and levels.index(50) > levels.index(100)
+    assert page.js_errors == []
+
+
 def test_an_operator_edits_a_calendar_rule_and_assigns_the_calendar(
     make_user, asgi_server, browser_page
 ):
@@ -115,7 +150,7 @@ def test_an_operator_edits_a_calendar_rule_and_assigns_the_calendar(
     # the API's refusal is shown beside the second rule's end date; nothing is lost or saved
     error = page.locator('[data-error-for="rules.1.date_to"]')
     error.wait_for()
-    assert "before date_from" in error.inner_text()
+    assert error.inner_text() == "The end date is before the start."  # in words
     assert rule.locator("input[name=label]").input_value() == "Last weekend"
     assert calendar.rules.get().kind == "weekdays"
     screenshot(page, "lighting-calendar-error")
@@ -190,4 +225,43 @@ def test_a_viewer_reads_programmes_without_the_editors_controls(
     page.wait_for_function("document.getElementById('profile-chart').dataset.night")
     assert page.locator("nav[aria-label=Main] a[data-nav=lighting]").count() == 0
     screenshot(page, "lighting-programmes-viewer")
+    assert page.js_errors == []
+
+
+@pytest.mark.parametrize("width", [1440, 375])
+def test_the_calendar_table_fits_the_page_and_the_year_view_colours_each_night(
+    width, make_user, asgi_server, browser_page
+):
+    weekday = Programme.objects.create(name="Residential", steps=RESIDENTIAL_STEPS)
+    late = Programme.objects.create(name="Late", steps=[{"trigger": "sunset", "level": 100}])
+    calendar = Calendar.objects.create(name="City streets", default_programme=weekday)
+    rules = [
+        {"kind": "weekdays", "weekdays": [5, 6]},
+        {"kind": "nth_weekday", "weekdays": [4], "nth": -1, "months": [11]},
+        {"kind": "date_range", "date_from": date(2026, 12, 24), "date_to": date(2026, 12, 26)},
+        {"kind": "yearly", "date_from": date(2026, 11, 5)},
+    ]
+    for position, rule in enumerate(rules, start=1):
+        CalendarRule.objects.create(calendar=calendar, position=position, programme=late, **rule)
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, asgi_server, make_user(Role.LIGHTING_OPERATOR).username)
+    page.goto(f"{asgi_server.url}/lighting/calendars/?id={calendar.pk}")
+    page.wait_for_selector("#rule-table tbody tr")
+    fit = page.evaluate(
+        """() => {
+            const wrap = document.querySelector('#rule-table').parentElement;
+            return {page: document.documentElement.scrollWidth, view: window.innerWidth,
+                    table: wrap.scrollWidth, wrap: wrap.clientWidth};
+        }"""
+    )
+    assert fit["page"] <= fit["view"], fit  # no horizontal scroll of the page
+    if width == 1440:
+        assert fit["table"] <= fit["wrap"], fit  # nor of the rule table on a desktop
+    # the last Friday of November's months are shown ticked, and the year view's nights
+    nov = page.locator("#rule-table tbody tr").nth(1).locator("input[name=month][value='11']")
+    assert nov.is_checked()
+    assert page.locator("#year-grid .year-month").count() == 12
+    assert page.locator("#year-legend li").count() == 2
+    assert page.locator(f"#year-grid .day[data-programme='{late.pk}']").count() > 100
     assert page.js_errors == []

@@ -13,6 +13,7 @@
   const ruleRows = document.querySelector("#rule-table tbody");
   const status = document.getElementById("calendar-status");
   const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   const NTH = [["1", "1st"], ["2", "2nd"], ["3", "3rd"], ["4", "4th"], ["5", "5th"], ["-1", "last"]];
   const programmeChoices = config.programmes.map(function (p) { return [p.id, p.name]; });
   let current = null;
@@ -46,7 +47,7 @@
 
   function ruleRow(rule) {
     const tr = E.el("tr", { class: "rule" });
-    tr.dataset.months = JSON.stringify(rule.months || []);  // kept as it was: no field here
+    tr.dataset.months = JSON.stringify(rule.months || []);  // a date rule's months, kept as they were
     const kind = E.options(E.el("select", { name: "kind", "aria-label": "Matches" }), config.kinds, rule.kind || "weekdays");
     const from = E.el("input", { type: "date", name: "date_from", value: rule.date_from || "", "aria-label": "From" });
     const to = E.el("input", { type: "date", name: "date_to", value: rule.date_to || "", "aria-label": "To" });
@@ -57,6 +58,13 @@
       return E.el("label", {}, [box, document.createTextNode(d)]);
     }));
     const dates = E.el("span", { class: "dates" }, [from, E.el("span", { class: "to", text: " to " }), to]);
+    // In which months a weekday rule applies (none ticked: every month): "the last Friday of
+    // November" is the last Friday, in November.
+    const months = E.el("div", { class: "months" }, [E.el("span", { class: "muted", text: "in " })].concat(MONTHS.map(function (m, i) {
+      const box = E.el("input", { type: "checkbox", name: "month", value: String(i + 1) });
+      box.checked = (rule.months || []).includes(i + 1);
+      return E.el("label", {}, [box, document.createTextNode(m)]);
+    })));
     const programme = E.options(E.el("select", { name: "programme", "aria-label": "Programme" }), [["", "—"]].concat(programmeChoices), rule.programme_id || "");
     const label = E.el("input", { type: "text", name: "label", value: rule.label || "", maxlength: "200", "aria-label": "Label" });
     const tools = E.el("div", { class: "row-tools editing" }, [
@@ -67,16 +75,17 @@
     tr.append(
       E.el("td", { class: "num index" }),
       E.el("td", {}, [E.el("div", { class: "field" }, [kind, errorSpan("kind")])]),
-      E.el("td", {}, [E.el("div", { class: "field" }, [nth, dates, days, errorSpan("nth"), errorSpan("date_from"), errorSpan("date_to"), errorSpan("weekdays"), errorSpan("months")])]),
+      E.el("td", {}, [E.el("div", { class: "field" }, [nth, dates, days, months, errorSpan("nth"), errorSpan("date_from"), errorSpan("date_to"), errorSpan("weekdays"), errorSpan("months")])]),
       E.el("td", {}, [E.el("div", { class: "field" }, [programme, errorSpan("programme_id")])]),
       E.el("td", {}, [E.el("div", { class: "field" }, [label, errorSpan("label")])]),
       E.el("td", {}, [tools, errorSpan("row")]),
     );
     function showFields() {
       const k = kind.value;
-      from.hidden = !(k === "date" || k === "date_range");
-      to.hidden = dates.querySelector(".to").hidden = k !== "date_range";
-      days.hidden = !(k === "weekdays" || k === "nth_weekday");
+      from.hidden = !(k === "date" || k === "date_range" || k === "yearly");
+      to.hidden = dates.querySelector(".to").hidden = !(k === "date_range" || k === "yearly");
+      to.title = k === "yearly" ? "Optional: the last day of a yearly span (the years are ignored)" : "";
+      days.hidden = months.hidden = !(k === "weekdays" || k === "nth_weekday");
       nth.hidden = k !== "nth_weekday";
     }
     kind.addEventListener("change", showFields);
@@ -104,18 +113,56 @@
     return Array.from(ruleRows.children).map(function (tr) {
       const v = function (name) { return tr.querySelector('[name="' + name + '"]').value; };
       const kind = v("kind");
-      const dated = kind === "date" || kind === "date_range";
+      const dated = kind === "date" || kind === "date_range" || kind === "yearly";
       const weekly = kind === "weekdays" || kind === "nth_weekday";
       return {
         kind: kind,
         date_from: dated && v("date_from") ? v("date_from") : null,
-        date_to: kind === "date_range" && v("date_to") ? v("date_to") : null,
+        date_to: (kind === "date_range" || kind === "yearly") && v("date_to") ? v("date_to") : null,
         weekdays: weekly ? Array.from(tr.querySelectorAll("input[name=weekday]:checked")).map(function (b) { return Number(b.value); }) : [],
         nth: kind === "nth_weekday" ? Number(v("nth")) : null,
-        months: JSON.parse(tr.dataset.months || "[]"),
+        months: weekly ? Array.from(tr.querySelectorAll("input[name=month]:checked")).map(function (b) { return Number(b.value); }) : JSON.parse(tr.dataset.months || "[]"),
         programme_id: v("programme") ? Number(v("programme")) : null,
         label: v("label"),
       };
+    });
+  }
+
+  /* The year view of the calendar in the editor: a month grid per month, each night coloured
+   * by the programme it gets (as saved; config.year_nights from the server's own rules). */
+  const YEAR_COLOURS = ["#f5b301", "#4aa3ff", "#3ecf8e", "#e5484d", "#c58cff", "#ff8a3d", "#2dd4bf", "#f472b6"];
+  function renderYear() {
+    const grid = document.getElementById("year-grid"), legend = document.getElementById("year-legend");
+    if (!grid) return;
+    grid.replaceChildren(); legend.replaceChildren();
+    const nights = current ? (config.year_nights || {})[String(current)] : null;
+    if (!nights) { grid.append(E.el("p", { class: "muted", text: "Save the calendar to see its year." })); return; }
+    const names = {}; config.programmes.forEach(function (p) { names[p.id] = p.name; });
+    const used = [];
+    nights.forEach(function (pid) { if (!used.includes(pid)) used.push(pid); });
+    const colour = {};
+    used.filter(function (pid) { return pid !== null; }).forEach(function (pid, i) { colour[pid] = YEAR_COLOURS[i % YEAR_COLOURS.length]; });
+    used.forEach(function (pid) {
+      const swatch = E.el("span", { class: "swatch" + (pid === null ? " off" : "") });
+      if (pid !== null) swatch.style.background = colour[pid];
+      legend.append(E.el("li", {}, [swatch, document.createTextNode(pid === null ? "no programme (off)" : names[pid] || "programme " + pid)]));
+    });
+    const year = config.year;
+    let index = 0;
+    MONTHS.forEach(function (m, month) {
+      const days = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+      const lead = (new Date(Date.UTC(year, month, 1)).getUTCDay() + 6) % 7;  // Monday first
+      const cells = [];
+      for (let i = 0; i < lead; i++) cells.push(E.el("span", { class: "day blank", "aria-hidden": "true" }));
+      for (let d = 1; d <= days; d++, index++) {
+        const pid = nights[index];
+        const label = DAYS[(lead + d - 1) % 7] + " " + d + " " + m + ": " + (pid === null ? "off" : names[pid] || "programme " + pid);
+        const cell = E.el("span", { class: "day" + (pid === null ? " off" : ""), title: label, "aria-label": label, role: "img", text: String(d) });
+        if (pid !== null) cell.style.background = colour[pid];
+        cell.dataset.programme = pid === null ? "" : String(pid);
+        cells.push(cell);
+      }
+      grid.append(E.el("div", { class: "year-month" }, [E.el("h3", { text: m }), E.el("div", { class: "days" }, cells)]));
     });
   }
 
@@ -164,6 +211,7 @@
     history.replaceState(null, "", url);
     renderList();
     renderAssignments();
+    renderYear();
   }
 
   async function save(event) {

@@ -21,6 +21,7 @@
     return dirty && !window.confirm("Discard the changes not saved yet?");
   }  // the id of the programme in the editor, null for a new one
   let previewTimer = null;
+  let instants = null;  // when each step happens in the last preview (ms), in the rows' order
 
   const SUN_STEPS = [{ trigger: "sunset", offset_min: 0, level: 100 }, { trigger: "sunrise", offset_min: 0, level: 0 }];
 
@@ -151,6 +152,7 @@
     try {
       const p = await CityLive.api(config.profile_api, { method: "POST", body: body });
       if (!night) document.getElementById("preview-night").value = p.night;
+      instants = p.steps.map(function (s) { return Date.parse(s.at); });
       CityCharts.profile(chartCanvas, p);
       chartCanvas.dataset.night = p.night;
       const times = document.getElementById("step-times");
@@ -178,9 +180,34 @@
   form.addEventListener("input", schedulePreview);
   form.addEventListener("change", schedulePreview);
   document.getElementById("preview-form").addEventListener("change", schedulePreview);
+  /* When a fixed-time step happens in the previewed night (noon to noon, in the site's zone):
+   * at or after 12:00 on the night's date, before 12:00 the next morning. */
+  function fixedInstant(hhmm) {
+    const night = chartCanvas.dataset.night;
+    if (!night || !/^\d{2}:\d{2}$/.test(hhmm || "")) return null;
+    let day = night;
+    if (hhmm < "12:00") {
+      const d = new Date(night + "T12:00:00Z"); d.setUTCDate(d.getUTCDate() + 1);
+      day = d.toISOString().slice(0, 10);
+    }
+    return Date.parse(CityTime.fromLocalInput(day + "T" + hhmm));
+  }
+
+  /* A new step goes where it happens in the night, not after sunrise: before the first step
+   * of the last preview that happens after it (steps take effect in their written order). */
   document.getElementById("step-add").addEventListener("click", function () {
-    stepRows.append(stepRow({ trigger: "time", time: "00:00", level: 50 }));
+    const step = { trigger: "time", time: "00:00", level: 50 };
+    const row = stepRow(step);
+    const at = fixedInstant(step.time);
+    const rows = Array.from(stepRows.children);
+    let before = null;
+    if (at !== null && instants && instants.length === rows.length) {
+      const i = instants.findIndex(function (t) { return t > at; });
+      if (i >= 0) before = rows[i];
+    }
+    if (before) before.before(row); else stepRows.append(row);
     renumber();
+    row.querySelector('[name="time"]').focus();
   });
   const newButton = document.getElementById("programme-new");
   if (newButton) newButton.addEventListener("click", function () { if (!keepEdits()) load(null); });
