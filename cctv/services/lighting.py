@@ -175,7 +175,14 @@ def lighting_extend_open(*, now: datetime | None = None) -> int:
             override = _override(alarm)
             if override is None:
                 continue
-            override_extend(override=override, expires_at=wanted, actor=LIGHTING_ACTOR)
+            try:
+                override_extend(override=override, expires_at=wanted, actor=LIGHTING_ACTOR)
+            except ApplicationError:
+                # Cancelled by hand or expired before this run: the response is over, and the
+                # alarm says so instead of being retried (and failing) every minute.
+                alarm.lighting = {**lighting, "state": "ended", "ended_at": now.isoformat()}
+                alarm.save(update_fields=["lighting", "updated_at"])
+                continue
             alarm.lighting = {**lighting, "expires_at": wanted.isoformat()}
             alarm.save(update_fields=["lighting", "updated_at"])
         count += 1

@@ -15,6 +15,7 @@ from cityplatform.roles import Role
 from devices.choices import AssetKind
 from devices.models import Asset, Command
 from lighting.models import Override
+from lighting.services.overrides import override_cancel
 from tests.cctv.conftest import device_event
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +56,21 @@ def test_an_alarm_creates_exactly_one_max_override_on_the_linked_lights(
     assert set(commands.values_list("level", flat=True)) == {100.0}
     detail = api_client(make_user(Role.SECURITY_OPERATOR)).get(f"/api/v1/cctv/alarms/{alarm.pk}/")
     assert len(detail.json()["commands"]) == 3
+
+
+def test_an_override_ended_by_hand_is_not_extended_and_the_alarm_says_it_ended(
+    camera, lights, ingest
+):
+    boost_rule()
+    ingest([device_event(camera, "a")])
+    alarm = Alarm.objects.get()
+    override_cancel(override=Override.objects.get(), actor="operator", reason="not needed")
+    started = timezone.now()
+    assert lighting_extend_open(now=started + timedelta(seconds=100)) == 0  # no 409 raised
+    alarm.refresh_from_db()
+    assert alarm.lighting["state"] == "ended"
+    assert lighting_extend_open(now=started + timedelta(seconds=160)) == 0
+    assert Override.objects.count() == 1
 
 
 def test_the_response_is_extended_while_open_within_its_bound_and_ended_on_close(
