@@ -93,7 +93,8 @@ class CapAlert(models.Model):
     )
     origin = models.CharField(max_length=4, choices=Origin.choices)
     origin_name = models.CharField(max_length=64, help_text="The source or feed")
-    url = models.URLField(max_length=500, blank=True, help_text="Where a polled alert was read")
+    # A polled alert's URL, or its feed entry's id (often a URN) when the entry holds it inline.
+    url = models.CharField(max_length=500, blank=True, help_text="The alert's URL or feed entry id")
     received_at = models.DateTimeField()
     xml = models.TextField()
 
@@ -114,7 +115,7 @@ class RefusedAlert(models.Model):
     received_at = models.DateTimeField(db_index=True)
     origin = models.CharField(max_length=4, choices=Origin.choices)
     origin_name = models.CharField(max_length=64)
-    url = models.URLField(max_length=500, blank=True)
+    url = models.CharField(max_length=500, blank=True, help_text="The alert's URL or feed entry id")
     reason = models.CharField(max_length=14, choices=RefusalReason.choices)
     detail = models.TextField(blank=True)
     body = models.TextField(blank=True)

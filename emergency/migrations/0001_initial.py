@@ -64,7 +64,12 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("origin_name", models.CharField(max_length=64)),
-                ("url", models.URLField(blank=True, max_length=500)),
+                (
+                    "url",
+                    models.CharField(
+                        blank=True, help_text="The alert's URL or feed entry id", max_length=500
+                    ),
+                ),
                 (
                     "reason",
                     models.CharField(
@@ -239,8 +244,8 @@ class Migration(migrations.Migration):
                 ("origin_name", models.CharField(help_text="The source or feed", max_length=64)),
                 (
                     "url",
-                    models.URLField(
-                        blank=True, help_text="Where a polled alert was read", max_length=500
+                    models.CharField(
+                        blank=True, help_text="The alert's URL or feed entry id", max_length=500
                     ),
                 ),
                 ("received_at", models.DateTimeField()),

@@ -137,7 +137,12 @@ def _end(alert: CapAlert, *, state: str, reason: str, actor: str) -> None:
 
 def _act(alert: CapAlert, message: CapMessage, *, now: datetime) -> None:
     actor = _actor(alert)
-    previous = [p for p in alerts_referenced(message.references) if p.pk != alert.pk]
+    # A sender updates and cancels its own alerts only (a reference to another's is ignored).
+    previous = [
+        p
+        for p in alerts_referenced(message.references)
+        if p.pk != alert.pk and p.sender == alert.sender
+    ]
     if message.msg_type == MsgType.CANCEL:
         for old in previous:
             if old.state in LIVE_STATES:

@@ -209,3 +209,14 @@ def test_a_circle_and_a_geocode_meet_their_zones(push, wards):
     alert = CapAlert.objects.get(identifier="EA-g")
     assert [z.name for z in alert.zones.all()] == ["Queenhithe"]
     assert alert.alarm.zones.get().name == "Queenhithe"
+
+
+def test_a_sender_cannot_cancel_another_senders_alert(push, wards):
+    first = cap_xml("EA-1")
+    push(first)
+    other = cap_xml(
+        "X-1", msg_type="Cancel", references=reference(first), sender="someone@else.example"
+    )
+    assert push(other).status_code == 201
+    assert Alarm.objects.get().state == AlarmState.NEW
+    assert CapAlert.objects.get(identifier="EA-1").state == AlertState.ACTIVE

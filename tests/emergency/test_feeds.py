@@ -101,3 +101,17 @@ def test_the_beat_task_polls_only_the_feeds_due(server, wards):
     due.refresh_from_db()
     assert due.last_ok is True
     assert feeds_poll_due() == {}  # polled a moment ago: not due again
+
+
+def test_a_cap_document_inline_in_the_feed_is_received(server, wards):
+    inline = cap_xml("EA-inline").split(b"?>", 1)[1]
+    server.files["/feed.atom"] = (
+        b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><entry>'
+        b"<id>urn:inline</id><content type='application/cap+xml'>" + inline + b"</content>"
+        b"</entry></feed>"
+    )
+    feed = feed_create(name="inline", url=f"{server.base}/feed.atom", actor="test")
+    assert feed_poll(feed=feed)["received"] == 1
+    alert = CapAlert.objects.get()
+    assert (alert.identifier, alert.url, alert.state) == ("EA-inline", "urn:inline", "active")
+    assert feed_poll(feed=feed)["seen"] == 1

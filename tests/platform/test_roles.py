@@ -13,6 +13,10 @@ ALL_ROLES = list(Role)
 TABLE = [
     ("cityplatform.access_platform", ALL_ROLES),
     ("cityplatform.view_auditentry", [R.ADMINISTRATOR]),
+    ("emergency.publish_alert", [R.ADMINISTRATOR, R.SECURITY_SUPERVISOR]),
+    ("emergency.view_capalert", [R.ADMINISTRATOR, R.SECURITY_SUPERVISOR, R.SECURITY_OPERATOR]),
+    ("emergency.view_capfeed", [R.ADMINISTRATOR, R.SECURITY_SUPERVISOR]),
+    ("emergency.add_capfeed", [R.ADMINISTRATOR]),
 ]
 CASES = [(role, perm, role in holders) for perm, holders in TABLE for role in Role]
 
