@@ -2,6 +2,10 @@
 does (through the navigation, behind the menu button on a narrow screen) and checking that the
 page is no wider than the window at every step."""
 
+import contextlib
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 375, "height": 740}
 WIDTHS = [DESKTOP, PHONE]
@@ -21,7 +25,12 @@ FOCUS = """() => {
 
 
 def settle(page) -> None:
-    page.wait_for_load_state("networkidle")
+    """The page loaded and its scripts' first requests answered. On a busy machine a page's
+    live socket or polling may keep the network from idling: after 10 s the test goes on with
+    what is drawn (each test waits for what it checks)."""
+    page.wait_for_load_state("load")
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_load_state("networkidle", timeout=10_000)
     page.wait_for_timeout(150)  # the pages' scripts draw their tables, maps and charts
 
 

@@ -15,6 +15,7 @@ from devices.models import Telemetry
 from tests.dashboards.city import alarm_rules, build_city, raise_alarm
 from tests.e2e.a11y import serious_violations
 from tests.e2e.conftest import off_the_browser_thread, sign_in
+from tests.e2e.journeys import settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -61,8 +62,8 @@ CHARTS_WITHOUT_TABLE = """() => [...document.querySelectorAll('canvas')]
 
 
 def _settle(page) -> None:
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(200)  # the pages' scripts draw their tables, maps and charts
+    settle(page)
+    page.wait_for_timeout(50)
 
 
 def _open_chart_tables(page) -> list[str]:
