@@ -58,6 +58,11 @@ app.conf.beat_schedule = {
         "task": "devices.tasks.telemetry_rollup",
         "schedule": timedelta(minutes=5),
     },
+    # Devices: asset imports whose worker was lost mid-run said failed, not left "running".
+    "devices-import-jobs-sweep": {
+        "task": "devices.tasks.import_jobs_sweep",
+        "schedule": timedelta(minutes=5),
+    },
     "devices-proximity-rebuild": {
         "task": "devices.tasks.proximity_rebuild",
         "schedule": timedelta(hours=24),

@@ -3,7 +3,10 @@ worker runs it (`devices.services.import_run`), so a file of thousands of rows i
 inside the request, and its page follows the job live."""
 
 import logging
+import threading
 
+from django import db
+from django.conf import settings
 from django.db import transaction
 
 from cityplatform.services import Actor, actor_fields, audit_record
@@ -34,6 +37,14 @@ def import_job_create(*, data: bytes, filename: str, mode: str, actor: Actor) ->
     pk = job.pk
 
     def send() -> None:
+        if settings.EMBEDDED:
+            # The embedded runner (no broker) runs tasks in-process: an import as a task would
+            # run inside the upload request, and the page would open on a finished job. A
+            # thread of its own, like the in-process beat's, lets the page follow it live.
+            threading.Thread(
+                target=_run_here, args=(pk.hex,), name=f"asset-import-{pk.hex[:8]}", daemon=True
+            ).start()
+            return
         try:
             asset_import_task.delay(pk.hex)
         except Exception:  # the broker is down: the job says so rather than wait for ever
@@ -42,3 +53,10 @@ def import_job_create(*, data: bytes, filename: str, mode: str, actor: Actor) ->
 
     transaction.on_commit(send)
     return job
+
+
+def _run_here(job_id: str) -> None:
+    try:
+        asset_import_task.apply(args=[job_id])  # the job records its outcome, failure included
+    finally:
+        db.connection.close()  # this thread's own connection

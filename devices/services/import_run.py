@@ -4,6 +4,7 @@ validates and imports it with `assets_import`, and tells the job's page how far 
 fails says so, with why, on its page; nothing is left "running" by an error."""
 
 import logging
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.db import transaction
@@ -97,6 +98,24 @@ def import_job_run(*, job_id: UUID | str) -> str:
     else:
         _finish(job, state=ImportJobState.DONE, report=report.as_dict())
     return job.state
+
+
+WORKER_LOST = (
+    "The worker running this import stopped before it finished, so nothing was imported (an "
+    "import is written all at once, at its end). Upload the file again."
+)
+STALE_AFTER = timedelta(minutes=30)
+
+
+def import_jobs_sweep(*, now: datetime | None = None) -> int:
+    """Fails the jobs still "running" STALE_AFTER after they started: their worker was lost
+    (a redelivered task leaves a started job alone). Returns how many."""
+    edge = (now or timezone.now()) - STALE_AFTER
+    stale = AssetImportJob.objects.filter(state=ImportJobState.RUNNING, started_at__lt=edge)
+    ids = list(stale.values_list("pk", flat=True))
+    for pk in ids:
+        import_job_fail(job_id=pk, error=WORKER_LOST)
+    return len(ids)
 
 
 def import_job_fail(*, job_id: UUID | str, error: str) -> None:

@@ -3,18 +3,27 @@ progress published live on the job's topic, their report or their failure kept o
 
 import asyncio
 import json
+import time
+from datetime import timedelta
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import channel_layers
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
 from cityplatform.live import build_message, topic_group, topic_permission
 from cityplatform.models import AuditEntry
 from devices.assets_csv import ImportFileError
 from devices.models import Asset, AssetImportJob
 from devices.services.import_jobs import import_job_create
-from devices.services.import_run import PROGRESS_EVERY_ROWS, import_job_run, import_job_topic
+from devices.services.import_run import (
+    PROGRESS_EVERY_ROWS,
+    import_job_run,
+    import_job_topic,
+    import_jobs_sweep,
+)
 from tests.dashboards.city import build_city
 
 pytestmark = [
@@ -98,3 +107,43 @@ def test_a_job_whose_file_fails_says_why_and_writes_nothing(make_user):
     job.refresh_from_db()
     assert job.state == "failed" and "not UTF-8" in job.error
     assert job.report is None and bytes(job.data) == b""
+
+
+def test_a_job_whose_worker_was_lost_is_said_failed_not_left_running(make_user):
+    user = make_user()
+    now = timezone.now()
+    lost = AssetImportJob.objects.create(
+        data=b"x", created_by=user, state="running", started_at=now - timedelta(minutes=31)
+    )
+    running = AssetImportJob.objects.create(
+        data=b"x", created_by=user, state="running", started_at=now - timedelta(minutes=2)
+    )
+    queued = AssetImportJob.objects.create(data=b"x", created_by=user)
+    assert import_jobs_sweep(now=now) == 1
+    states = dict(AssetImportJob.objects.values_list("pk", "state"))
+    assert (states[lost.pk], states[running.pk], states[queued.pk]) == (
+        "failed",
+        "running",
+        "queued",
+    )
+    lost.refresh_from_db()
+    assert "stopped before it finished" in lost.error and bytes(lost.data) == b""
+    assert import_jobs_sweep(now=now) == 0
+
+
+def test_on_the_embedded_runner_the_upload_returns_at_once_and_the_job_runs_beside_it(
+    make_user, settings
+):
+    settings.EMBEDDED = True  # no broker: `make demo`
+    build_city(lights_per_zone=1)
+    user = make_user(superuser=True)
+    with transaction.atomic():
+        job = import_job_create(data=_csv(300), filename="lamps.csv", mode="all", actor=user)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.state in ("done", "failed"):
+            break
+        time.sleep(0.1)
+    assert job.state == "done", job.error
+    assert Asset.objects.filter(device_id__startswith="SL-J-").count() == 300
