@@ -196,7 +196,11 @@ def test_administrator_reads_the_energy_and_changes_its_password(
     fits(page, "inventory")
 
     new = "a longer walk to the river 2026"
-    page.goto(asgi_server.url + "/accounts/password_change/")
+    toggle = page.locator("#menu-toggle")
+    if toggle.is_visible():  # a phone: the account links are behind the menu button
+        toggle.click()
+    page.get_by_role("link", name="Change password").click()  # from the header, on every page
+    page.wait_for_url("**/accounts/password_change/")
     assert page.locator("main h1").inner_text() == "Change your password"
     page.get_by_label("Old password").fill(PASSWORD)
     page.get_by_label("New password", exact=True).fill(new)
