@@ -99,6 +99,7 @@ class MqttConnection:
         client.on_disconnect = self._disconnected
         client.on_message = self._message
         self.client = client
+        self.stopping = False
 
     def start(self) -> None:
         if not self.v5:
@@ -118,6 +119,7 @@ class MqttConnection:
         self.client.loop_start()
 
     def stop(self) -> None:
+        self.stopping = True
         if self.connected.is_set():
             self.client.publish(self.status_topic, b"offline", qos=1, retain=True).wait_for_publish(
                 2
@@ -155,6 +157,9 @@ class MqttConnection:
     def _disconnected(self, client, userdata, flags, reason_code, properties) -> None:
         self.connected.clear()
         metrics.CONNECTED.set(0)
+        if self.stopping:  # our own disconnect, on the way out: nothing is wrong
+            log.info("MQTT disconnected from %s:%s (stopping)", self.host, self.port)
+            return
         log.warning("MQTT disconnected (%s); reconnecting with backoff", reason_code)
 
     def _message(self, client, userdata, message: paho.MQTTMessage) -> None:
