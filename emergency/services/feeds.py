@@ -4,6 +4,7 @@ A feed that cannot be read says why on the feed (`last_ok`, `last_error`)."""
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element, tostring
 
 import requests
@@ -29,13 +30,15 @@ class FetchError(Exception):
     pass
 
 
-def fetch(url: str) -> bytes:
+def fetch(url: str, *, redirects: bool = True) -> bytes:
     """The body at this URL, at most CAP_MAX_BYTES, within CAP_FEED_TIMEOUT_S; FetchError."""
     limit = settings.CAP_MAX_BYTES
     try:
         with requests.get(
-            url, timeout=settings.CAP_FEED_TIMEOUT_S, stream=True, allow_redirects=True
+            url, timeout=settings.CAP_FEED_TIMEOUT_S, stream=True, allow_redirects=redirects
         ) as response:
+            if response.is_redirect:
+                raise FetchError(f"HTTP {response.status_code}: a link is not followed elsewhere")
             if response.status_code != 200:
                 raise FetchError(f"HTTP {response.status_code}")
             body = b""
@@ -46,6 +49,21 @@ def fetch(url: str) -> bytes:
             return body
     except requests.RequestException as error:
         raise FetchError(f"{type(error).__name__}: {error}"[:500]) from None
+
+
+def link_refusal(*, feed_url: str, href: str) -> str:
+    """Why an entry's link is not followed, or '' when it may be: http(s) only, on the feed's
+    host or one of CAP_FEED_LINK_HOSTS (the feed chooses its links; the city chose the feed)."""
+    link = urlsplit(href)
+    if link.scheme not in ("http", "https"):
+        return f"the link {href[:200]!r} is not an http(s) address"
+    allowed = {urlsplit(feed_url).hostname, *settings.CAP_FEED_LINK_HOSTS}
+    if link.hostname not in allowed:
+        return (
+            f"the link points to {link.hostname!r}, not the feed's host; add it to "
+            "CAP_FEED_LINK_HOSTS to follow such links"
+        )
+    return ""
 
 
 def feed_entries(root: Element) -> list[tuple[str, bytes | None]]:
@@ -101,7 +119,9 @@ def feed_poll(*, feed: CapFeed) -> dict[str, int]:
             continue
         if inline is None:
             try:
-                inline = fetch(href)
+                if why := link_refusal(feed_url=feed.url, href=href):
+                    raise FetchError(why)
+                inline = fetch(href, redirects=False)
             except FetchError as error:
                 refusal_record(
                     origin=Origin.FEED,

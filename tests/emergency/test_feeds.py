@@ -33,11 +33,17 @@ def atom(base: str, names: list[str]) -> bytes:
 def server(free_port):
     """A local HTTP server: `server.files[path] = bytes`; `server.hits` counts requests."""
     files: dict[str, bytes] = {}
+    redirects: dict[str, str] = {}
     hits: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
             hits.append(self.path)
+            if self.path in redirects:
+                self.send_response(302)
+                self.send_header("Location", redirects[self.path])
+                self.end_headers()
+                return
             body = files.get(self.path)
             self.send_response(200 if body is not None else 404)
             self.send_header("Content-Type", "application/xml")
@@ -51,6 +57,7 @@ def server(free_port):
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     httpd.files, httpd.hits, httpd.base = files, hits, f"http://127.0.0.1:{free_port}"
+    httpd.redirects = redirects
     yield httpd
     httpd.shutdown()
     httpd.server_close()
@@ -115,3 +122,32 @@ def test_a_cap_document_inline_in_the_feed_is_received(server, wards):
     alert = CapAlert.objects.get()
     assert (alert.identifier, alert.url, alert.state) == ("EA-inline", "urn:inline", "active")
     assert feed_poll(feed=feed)["seen"] == 1
+
+
+def test_a_feed_cannot_make_the_platform_fetch_elsewhere(server, wards, settings):
+    """The feed chooses its links: only http(s) on the feed's own host (or CAP_FEED_LINK_HOSTS)
+    is followed, and a redirect is not followed at all (SSRF into the city's network)."""
+    other = server.base.replace("127.0.0.1", "localhost")  # the same server, another host name
+    entries = atom(server.base, ["ok", "hop"]).replace(b"</feed>", b"")
+    for name, href in (("away", f"{other}/away.xml"), ("file", "file:///etc/passwd")):
+        entries += (
+            f"<entry><id>urn:{name}</id><title>{name}</title><updated>2026-12-03T10:00:00Z"
+            f'</updated><link type="application/cap+xml" href="{href}"/></entry>'
+        ).encode()
+    server.files["/feed.atom"] = entries + b"</feed>"
+    server.files["/ok.xml"] = cap_xml("EA-ok")
+    server.files["/away.xml"] = cap_xml("EA-away")
+    server.redirects["/hop.xml"] = f"{other}/away.xml"
+    feed = feed_create(name="ea", url=f"{server.base}/feed.atom", actor="test")
+    assert feed_poll(feed=feed) == {"received": 1, "refused": 3, "duplicate": 0, "seen": 0}
+    assert "/away.xml" not in server.hits  # neither the other host nor the redirect reached it
+    details = sorted(RefusedAlert.objects.values_list("detail", flat=True))
+    assert any("not the feed's host" in d and "CAP_FEED_LINK_HOSTS" in d for d in details)
+    assert any("not an http(s) address" in d for d in details)
+    assert any("not followed elsewhere" in d for d in details)
+
+    settings.CAP_FEED_LINK_HOSTS = ["localhost"]  # the council trusts that host too
+    RefusedAlert.objects.all().delete()
+    server.files["/feed.atom"] = atom(other, ["away"])
+    assert feed_poll(feed=feed)["received"] == 1
+    assert "/away.xml" in server.hits
