@@ -16,13 +16,15 @@ from cityplatform.api import ApplicationError, day_problem, parse_id
 from lighting.services import energy as energy_services
 
 BY = ("zone", "light", "half_hour", "charge_code", "day")
+MAX_DAYS = 62  # a range of days is counted on request, a report per day
 
 
 class EnergyView(APIView):
     """GET energy/?date=YYYY-MM-DD[&zone=<id>][&by=zone|light|half_hour|charge_code][&export=csv]:
     energy per zone (each zone with the zones within it; with half-hourly totals and their
     estimated part), per light, or per settlement period and charge code (BSCP520, CSV only)
-    for a local day; `by=day&month=YYYY-MM`: each day of a month. Estimated figures are
+    for a local day; `by=day&month=YYYY-MM`: each day of a month, or `by=day&from=&to=`
+    (YYYY-MM-DD, inclusive, at most MAX_DAYS): each day of that range. Estimated figures are
     marked; a zone or day without data says so (`has_data`), with kWh, cost, CO₂ and the
     saving against the undimmed baseline. `period=night`: the night from noon of `date` to
     noon the next day (the BSCP520 file is always the settlement day)."""
@@ -35,6 +37,8 @@ class EnergyView(APIView):
                 "by", OpenApiTypes.STR, enum=["zone", "light", "half_hour", "charge_code", "day"]
             ),
             OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM, with by=day"),
+            OpenApiParameter("from", OpenApiTypes.DATE, description="with by=day and to"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="with by=day and from"),
             OpenApiParameter(
                 "period",
                 OpenApiTypes.STR,
@@ -118,6 +122,8 @@ class EnergyView(APIView):
         )
 
     def month(self, request, *, zone: int | None):
+        if "from" in request.query_params or "to" in request.query_params:
+            return self.days(request, zone=zone)
         raw = request.query_params.get("month", "")
         try:
             year, month = (int(x) for x in raw.split("-")) if len(raw) == 7 else (0, 0)
@@ -129,3 +135,30 @@ class EnergyView(APIView):
                 "month must be YYYY-MM.", extra={"fields": {"month": ["e.g. 2026-11"]}}
             )
         return Response(energy_services.energy_month(year=year, month=month, zone_id=zone))
+
+    def days(self, request, *, zone: int | None):
+        bounds = {}
+        for name in ("from", "to"):
+            raw = request.query_params.get(name, "")
+            try:
+                bounds[name] = parse_date(raw) if raw else None
+            except ValueError:  # well formed but not a date
+                bounds[name] = None
+            if bounds[name] is None:
+                raise ApplicationError(
+                    f"{name} must be YYYY-MM-DD (both from and to, for a range of days).",
+                    extra={"fields": {name: ["e.g. 2026-11-20"]}},
+                )
+            if problem := day_problem(bounds[name]):
+                raise ApplicationError(f"{name} {problem}.", extra={"fields": {name: [problem]}})
+        first, last = bounds["from"], bounds["to"]
+        if last < first:
+            raise ApplicationError(
+                "The end is before the start.", extra={"fields": {"to": ["before from"]}}
+            )
+        if (last - first).days + 1 > MAX_DAYS:
+            raise ApplicationError(
+                f"A range of days is at most {MAX_DAYS} days; ask for a shorter one.",
+                extra={"fields": {"to": [f"at most {MAX_DAYS} days after from"]}},
+            )
+        return Response(energy_services.energy_days(first=first, last=last, zone_id=zone))

@@ -238,12 +238,11 @@ def energy_report(
     return EnergyReport(day=day, time_zone=tz_name, slots=slots, lights=out, zones=covered)
 
 
-def energy_month(*, year: int, month: int, zone_id: int | None = None) -> dict:
-    """Each local day of a month for a zone (rolled up) or the whole city, and the month's
-    total; a day with no data says so."""
-    first = date(year, month, 1)
+def energy_days(*, first: date, last: date, zone_id: int | None = None) -> dict:
+    """Each local day from `first` to `last` (inclusive) for a zone (rolled up) or the whole
+    city, and their total; a day with no data says so."""
     days, day = [], first
-    while day.month == month:
+    while day <= last:
         report = energy_report(day=day, zone_id=zone_id)
         # the report holds the zone's lights and those within it: its total is the zone's
         days.append({"date": day, **report.total()})
@@ -258,7 +257,17 @@ def energy_month(*, year: int, month: int, zone_id: int | None = None) -> dict:
         "has_data": any(d["has_data"] for d in days),
         **energy_figures(wh=wh, baseline_wh=baseline_wh),
     }
-    return {"month": f"{year:04d}-{month:02d}", "zone_id": zone_id, "days": days, "total": total}
+    return {"from": first, "to": last, "zone_id": zone_id, "days": days, "total": total}
+
+
+def energy_month(*, year: int, month: int, zone_id: int | None = None) -> dict:
+    """Each local day of a month (`energy_days`), named by its month."""
+    first = date(year, month, 1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return {
+        "month": f"{year:04d}-{month:02d}",
+        **energy_days(first=first, last=last, zone_id=zone_id),
+    }
 
 
 def energy_csv_lights(report: EnergyReport) -> str:

@@ -1,6 +1,6 @@
 """The energy page in a real browser: it opens on the city, whose night total is the sum of its
 wards', each with kWh, cost, CO₂ and the saving; a night without data says "no data"; the
-month is listed day by day; the BSCP520 file is a link away."""
+month, or the last 7 or 30 days, is listed day by day; the BSCP520 file is a link away."""
 
 import pytest
 
@@ -65,6 +65,22 @@ def test_the_city_total_is_the_sum_of_its_wards_and_an_empty_night_says_no_data(
     month = page.inner_text("#energy-month-table tbody")
     assert "no data" in month  # the days before the lamps reported
     screenshot(page, "lighting-energy-city")
+
+    # The last 7 days up to the chosen night: 14 to 20 November, the 20th with its 16:00-24:00
+    page.get_by_role("button", name="Last 7 days").click()
+    page.wait_for_function(
+        "document.getElementById('energy-month-table').dataset.range === '2026-11-14/2026-11-20'"
+    )
+    days = page.locator("#energy-month-table tbody tr")
+    assert days.count() == 7
+    assert days.nth(6).get_attribute("data-date") == "2026-11-20"
+    assert "Days total" in page.inner_text("#energy-month-total")
+    page.fill("#energy-from", "2026-11-21")
+    page.fill("#energy-to", "2026-11-20")
+    page.click("#energy-days-show")
+    page.wait_for_function(
+        "document.getElementById('energy-month-status').textContent.includes('before the start')"
+    )
 
     page.fill("#energy-night", "2026-11-10")
     page.click("#energy-form button[type=submit]")

@@ -243,3 +243,28 @@ def test_the_energy_api_answers_a_month_and_the_bscp520_file(
     bscp = client.get("/api/v1/lighting/energy/?date=2026-11-20&by=charge_code&export=csv")
     assert bscp.content.decode().startswith("settlement_date,settlement_period,")
     assert client.get("/api/v1/lighting/energy/?by=charge_code").status_code == 400
+
+
+def test_the_energy_api_answers_a_range_of_days_and_says_what_is_wrong_with_one(
+    make_user, api_client, make_zone, make_light
+):
+    from cityplatform.roles import Role
+
+    city = make_zone("City")
+    light = make_light(make_zone("Ward", parent=city))
+    _lit(light, (utc(2026, 11, 20, 16), 100), (utc(2026, 11, 21, 7), 0))
+    client = api_client(make_user(Role.VIEWER))
+    base = f"/api/v1/lighting/energy/?by=day&zone={city.pk}"
+    body = client.get(f"{base}&from=2026-11-14&to=2026-11-20").json()
+    assert [d["date"] for d in body["days"]] == [f"2026-11-{n}" for n in range(14, 21)]
+    assert body["total"]["days_with_data"] == 1 and body["total"]["wh"] == pytest.approx(480)
+    assert (body["from"], body["to"]) == ("2026-11-14", "2026-11-20")
+    for query, words in (
+        ("&from=2026-11-21&to=2026-11-20", "The end is before the start."),
+        ("&from=2026-01-01&to=2026-12-31", "at most 62 days"),
+        ("&from=2026-11-14", "to must be YYYY-MM-DD"),
+        ("&from=2026-02-30&to=2026-03-01", "from must be YYYY-MM-DD"),
+    ):
+        answer = client.get(base + query)
+        assert answer.status_code == 400, query
+        assert words in answer.json()["message"], query

@@ -1,12 +1,14 @@
 /* The energy page: one zone's lighting night (noon to noon) half-hourly from the lighting API's
  * energy/?period=night&by=half_hour (each zone there counts the zones within it), the zones
  * within the chosen one with kWh, cost, CO₂ and the saving against the undimmed baseline, and
- * a month day by day (energy/?by=day) when asked for (a report a day: slow for a whole city). A night or a zone without data says so, never 0 kWh. */
+ * a month or a range of days (the last 7 or 30 up to the chosen night, or from/to) day by day
+ * (energy/?by=day) when asked for (a report a day: slow for a whole city). A night or a zone without data says so, never 0 kWh. */
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("energy-config").textContent);
   const form = document.getElementById("energy-form");
   const monthForm = document.getElementById("energy-month-form");
+  const daysForm = document.getElementById("energy-days-form");
   const canvas = document.getElementById("energy-chart");
   const status = document.getElementById("energy-status");
   const noData = document.getElementById("energy-nodata");
@@ -128,16 +130,34 @@
     }
   }
 
-  async function showMonth() {
-    const zone = form.elements.zone.value, month = monthForm.elements.month.value;
+  function shiftDay(iso, days) {
+    const d = new Date(iso + "T12:00:00Z");
+    d.setUTCDate(d.getUTCDate() + days);
+    return d.toISOString().slice(0, 10);
+  }
+
+  // The days shown: a month ({month}) or a range ({from, to}); the last one asked for.
+  let shown = null;
+
+  function showMonth() { shown = { month: monthForm.elements.month.value }; return showDays(); }
+
+  function showRange(from, to) {
+    daysForm.elements.from.value = from; daysForm.elements.to.value = to;
+    shown = { from: from, to: to };
+    return showDays();
+  }
+
+  async function showDays() {
+    const zone = form.elements.zone.value;
     const monthStatus = document.getElementById("energy-month-status");
-    if (!zone || !month) return;
+    if (!zone || !shown || !(shown.month || (shown.from && shown.to))) return;
+    const month = shown.month, label = month ? "Month" : "Days";
     const option = form.elements.zone.selectedOptions[0];
     document.getElementById("energy-month-zone").textContent = option ? option.textContent.trim() : "";
-    monthStatus.textContent = "Counting each day of the month… (a city of 12,000 lights takes about a minute)";
+    monthStatus.textContent = "Counting each day… (a month of a city of 12,000 lights takes about a minute)";
     monthStatus.className = "status-line";
     try {
-      const body = await CityLive.api(url({ by: "day", month: month, zone: zone }));
+      const body = await CityLive.api(url(Object.assign({ by: "day", zone: zone }, shown)));
       const tbody = document.querySelector("#energy-month-table tbody");
       tbody.replaceChildren();
       body.days.forEach(function (d) {
@@ -151,10 +171,12 @@
       });
       const t = body.total;
       totals(document.getElementById("energy-month-total"), t.has_data
-        ? [["Month total", kwh(t.kwh)], ["Cost", gbp(t.cost_gbp)], ["CO₂e", kg(t.co2_kg)],
+        ? [[label + " total", kwh(t.kwh)], ["Cost", gbp(t.cost_gbp)], ["CO₂e", kg(t.co2_kg)],
            ["Saved against undimmed", kwh(t.saved_kwh) + " · " + gbp(t.saved_gbp)], ["Days with data", String(t.days_with_data)]]
-        : [["Month total", "no data"]]);
-      document.getElementById("energy-month-table").dataset.month = month;
+        : [[label + " total", "no data"]]);
+      const table = document.getElementById("energy-month-table");
+      if (month) { table.dataset.month = month; delete table.dataset.range; }
+      else { table.dataset.range = shown.from + "/" + shown.to; delete table.dataset.month; }
       monthStatus.textContent = "";
     } catch (error) {
       monthStatus.textContent = error.message; monthStatus.className = "status-line error";
@@ -170,9 +192,18 @@
 
   form.addEventListener("submit", function (event) { event.preventDefault(); remember(); show(); });
   monthForm.addEventListener("submit", function (event) { event.preventDefault(); showMonth(); });
+  daysForm.addEventListener("submit", function (event) {
+    event.preventDefault(); showRange(daysForm.elements.from.value, daysForm.elements.to.value);
+  });
+  daysForm.querySelectorAll("button[data-days]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      const last = form.elements.night.value || config.night;
+      showRange(shiftDay(last, 1 - Number(button.dataset.days)), last);
+    });
+  });
   form.elements.zone.addEventListener("change", function () {
     remember(); show();
-    if (document.getElementById("energy-month-table").dataset.month) showMonth();  // shown: follow
+    if (shown) showDays();  // days shown: they follow the zone
   });
   show();
 })();
