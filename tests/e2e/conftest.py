@@ -66,8 +66,15 @@ class _Server:
             time.sleep(0.05)
 
     def stop(self) -> None:
+        from channels.layers import channel_layers
+
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        # The next test's server gets a channel layer of its own: a server that has not yet
+        # wound down (a consumer still waiting in receive() on its loop) would otherwise make
+        # every later consumer fail ("Two event loops are trying to receive() on one channel
+        # layer at once!").
+        channel_layers.backends.clear()
 
 
 @pytest.fixture

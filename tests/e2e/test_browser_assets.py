@@ -1,9 +1,12 @@
-"""The asset pages in a real browser: the CSV import shows the bad rows; the inventory pages;
-a light's level published on the real live path changes the map without a reload."""
+"""The asset pages in a real browser: the CSV import (run by a real worker) shows the bad
+rows; the inventory pages; a light's level published on the real live path changes the map
+without a reload."""
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.db import transaction
 
+from cityplatform.celery import app as celery_app
 from cityplatform.live import live_publish
 from cityplatform.roles import Role
 from devices.choices import AssetKind
@@ -31,6 +34,9 @@ def test_csv_import_page_shows_the_bad_rows(make_user, asgi_server, browser_page
     browser_page.click("text=Import CSV")
     browser_page.set_input_files("input[name=file]", str(file))
     browser_page.click("#import-form button[type=submit]")
+    browser_page.wait_for_url("**/assets/import/*/")  # the job's page: queued for a worker
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=["default"]):
+        browser_page.locator("#import-report").wait_for(timeout=60_000)
 
     errors = browser_page.locator("#row-errors tbody tr")
     assert sorted(set(errors.evaluate_all("rows => rows.map(r => r.dataset.line)"))) == [
