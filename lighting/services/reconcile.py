@@ -20,7 +20,7 @@ from django.utils import timezone
 from devices.selectors.commands import commands_pending
 from devices.selectors.lights import light_states
 from devices.services.commands import commands_issue
-from lighting.models import Override, Programme
+from lighting.models import Programme
 from lighting.services.resolver import Resolved, levels_resolve
 
 log = logging.getLogger(__name__)
@@ -48,14 +48,9 @@ class ReconcileResult:
         return self.changed + self.resent
 
 
-def _reason(
-    resolved: Resolved, names: dict[int, str], overrides: dict[int, str]
-) -> tuple[str, dict]:
-    """What a command is for, in words for the pages ("override: Street market"); the ids
-    stay in the command's context."""
+def _reason(resolved: Resolved, names: dict[int, str]) -> tuple[str, dict]:
     if resolved.override_id is not None:
-        why = overrides.get(resolved.override_id) or "no reason given"
-        return f"override: {why}", {"override_id": resolved.override_id}
+        return f"override #{resolved.override_id}", {"override_id": resolved.override_id}
     if resolved.programme_id is not None:
         name = names.get(resolved.programme_id, resolved.programme_id)
         return f"programme '{name}'", {"programme_id": resolved.programme_id}
@@ -99,12 +94,10 @@ def reconcile_lights(
     if not changed and not resend:
         return result
     names = dict(Programme.objects.values_list("pk", "name"))
-    override_ids = {desired[pk].override_id for pk in changed | resend} - {None}
-    reasons = dict(Override.objects.filter(pk__in=override_ids).values_list("pk", "reason"))
     batches: dict[str, dict[int, float]] = defaultdict(dict)
     contexts: dict[str, dict] = {}
     for pk, level in (changed | resend).items():
-        reason, context = _reason(desired[pk], names, reasons)
+        reason, context = _reason(desired[pk], names)
         if pk in resend:
             reason, context = (
                 reason + " (re-sent: the lamp reports another level)",

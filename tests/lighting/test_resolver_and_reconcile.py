@@ -145,7 +145,7 @@ def test_commands_carry_the_reason_a_person_can_read(ward):
         now=NIGHT,
     )
     boosted = Command.objects.filter(state=CommandState.QUEUED)
-    assert {c.reason for c in boosted} == {"override: x"}  # in words, the id in the context
+    assert {c.reason for c in boosted} == {f"override #{override.pk}"}
     assert {c.context["override_id"] for c in boosted} == {override.pk}
 
 
