@@ -16,7 +16,8 @@ from cityplatform.roles import Role
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
-EXAMPLE_PARAMETER = {"zone": "1", "device": "SL-0001"}
+# A parameter each topic takes (an import job is named by its UUID, in hex).
+EXAMPLE_PARAMETER = {"zone": "1", "device": "SL-0001", "import": "0" * 32}
 
 
 def example_topics() -> list[str]:
