@@ -70,14 +70,28 @@ def cap_schema() -> xmlschema.XMLSchema:
     return xmlschema.XMLSchema(str(SCHEMA_PATH))
 
 
+# CAP nests five deep (alert/info/area/geocode/value); a feed adds its own few. Deeper is
+# refused: ElementTree's serialiser and the schema check recurse once per level.
+MAX_DEPTH = 64
+
+
 def parse_xml(body: bytes) -> Element:
-    """The document's root element; CapRefused for malformed or forbidden XML."""
+    """The document's root element; CapRefused for malformed, forbidden or too deep XML."""
     try:
-        return SafeET.fromstring(body, forbid_dtd=True, forbid_entities=True)
+        root = SafeET.fromstring(body, forbid_dtd=True, forbid_entities=True)
     except defusedxml.DefusedXmlException as error:
         raise CapRefused(RefusalReason.FORBIDDEN_XML, f"{type(error).__name__}: {error}") from None
     except (ParseError, ValueError) as error:
         raise CapRefused(RefusalReason.NOT_XML, str(error)) from None
+    stack = [(root, 1)]
+    while stack:  # iteratively: a recursive walk is what the limit protects
+        element, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise CapRefused(
+                RefusalReason.FORBIDDEN_XML, f"elements nested more than {MAX_DEPTH} deep"
+            )
+        stack.extend((child, depth + 1) for child in element)
+    return root
 
 
 def validate(root: Element) -> None:

@@ -1,7 +1,10 @@
 """Reading a feed's entries (pure): Atom links (the CAP one preferred), CAP documents inline in
 an Atom entry, RSS items and their CAP enclosures."""
 
-from emergency.cap.parse import parse_xml
+import pytest
+
+from emergency.cap.parse import CapRefused, parse_xml
+from emergency.choices import RefusalReason
 from emergency.services.feeds import feed_entries
 from tests.emergency.conftest import cap_xml
 
@@ -33,3 +36,17 @@ def test_atom_entries_prefer_the_cap_link_and_take_inline_documents():
 def test_rss_items_take_their_link_or_cap_enclosure():
     entries = feed_entries(parse_xml(RSS))
     assert [href for href, _ in entries] == ["https://m.example/a.xml", "https://m.example/b.cap"]
+
+
+def test_a_document_nested_thousands_deep_is_refused_with_its_reason_not_a_recursion_error():
+    deep = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>urn:x</id>'
+        b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">'
+        + b"<a>" * 50_000
+        + b"</a>" * 50_000
+        + b"</alert></entry></feed>"
+    )
+    with pytest.raises(CapRefused, match="nested more than 64 deep") as refused:
+        parse_xml(deep)
+    assert refused.value.reason == RefusalReason.FORBIDDEN_XML
+    assert feed_entries(parse_xml(ATOM))  # an ordinary feed still reads
