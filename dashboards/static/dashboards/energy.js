@@ -13,9 +13,9 @@
   const status = document.getElementById("energy-status");
   const noData = document.getElementById("energy-nodata");
 
-  function nextDay(iso) {
+  function shiftDay(iso, days) {
     const d = new Date(iso + "T12:00:00Z");
-    d.setUTCDate(d.getUTCDate() + 1);
+    d.setUTCDate(d.getUTCDate() + days);
     return d.toISOString().slice(0, 10);
   }
 
@@ -91,7 +91,7 @@
   async function show() {
     const zone = form.elements.zone.value, night = form.elements.night.value;
     if (!zone || !night) return;
-    const morning = nextDay(night);
+    const morning = shiftDay(night, 1);
     document.getElementById("energy-export-night").href = url({ date: night, zone: zone, by: "half_hour", period: "night", export: "csv" });
     document.getElementById("energy-export-first").href = url({ date: night, zone: zone, by: "half_hour", export: "csv" });
     document.getElementById("energy-export-second").href = url({ date: morning, zone: zone, by: "half_hour", export: "csv" });
@@ -128,12 +128,6 @@
     } catch (error) {
       status.textContent = error.message; status.className = "status-line error";
     }
-  }
-
-  function shiftDay(iso, days) {
-    const d = new Date(iso + "T12:00:00Z");
-    d.setUTCDate(d.getUTCDate() + days);
-    return d.toISOString().slice(0, 10);
   }
 
   // The days shown: a month ({month}) or a range ({from, to}); the last one asked for.
