@@ -161,7 +161,13 @@ def sign_in(page, server, username: str, password: str = PASSWORD) -> None:
     page.goto(f"{server.url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    # The answer to the form's POST is a navigation: wait for it, not for "network idle", which
+    # the sign-in page itself may still be in when the click returns.
+    with page.expect_navigation(timeout=30_000):
+        page.click("button[type=submit]")
+    if "/accounts/login/" in page.url:
+        errors = page.locator(".errorlist, [role=alert]").all_inner_texts()
+        raise AssertionError(f"sign-in as {username!r} refused: {errors}")
     page.wait_for_load_state("networkidle")
 
 
