@@ -33,6 +33,7 @@ from emergency.selectors import (
     zone_shapes,
     zones_of_geocodes,
 )
+from emergency.signals import alert_acted, alert_ended, send_on_commit
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,7 @@ def _end(alert: CapAlert, *, state: str, reason: str, actor: str) -> None:
     alert.save(update_fields=["state", "state_reason"])
     if alert.alarm_id is not None:
         alarm_emergency_end(alarm=alert.alarm, actor=actor, note=reason)
+    send_on_commit(alert_ended, sender=CapAlert, alert=alert)
 
 
 def _act(alert: CapAlert, message: CapMessage, *, now: datetime) -> None:
@@ -242,6 +244,7 @@ def cap_receive(
             alert.save(update_fields=["state_reason"])
         else:
             _act(alert, message, now=now)
+            send_on_commit(alert_acted, sender=CapAlert, alert=alert)
         audit_record(
             actor=_actor(alert),
             action="emergency.alert_received",
