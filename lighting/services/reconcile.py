@@ -17,10 +17,11 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from cityplatform import timefmt
 from devices.selectors.commands import commands_pending
 from devices.selectors.lights import light_states
 from devices.services.commands import commands_issue
-from lighting.models import Programme
+from lighting.models import Override, Programme
 from lighting.services.resolver import Resolved, levels_resolve
 
 log = logging.getLogger(__name__)
@@ -48,9 +49,25 @@ class ReconcileResult:
         return self.changed + self.resent
 
 
-def _reason(resolved: Resolved, names: dict[int, str]) -> tuple[str, dict]:
+def _override_words(ids: set[int]) -> dict[int, str]:
+    """What a person reads of an override in a command's reason: its priority and its end, in
+    the city's time ("override at priority 4 until 22:15 GMT"); never its reason (a welfare
+    alarm's words must not reach command lists) nor a database id (its id is in the context)."""
+    words = {}
+    for pk, priority, expires_at in Override.objects.filter(pk__in=ids).values_list(
+        "pk", "priority", "expires_at"
+    ):
+        until = timefmt.clock(expires_at, settings.TIME_ZONE) if expires_at else "cleared"
+        words[pk] = f"override at priority {priority} until {until}"
+    return words
+
+
+def _reason(
+    resolved: Resolved, names: dict[int, str], overrides: dict[int, str]
+) -> tuple[str, dict]:
     if resolved.override_id is not None:
-        return f"override #{resolved.override_id}", {"override_id": resolved.override_id}
+        text = overrides.get(resolved.override_id, "override")
+        return text, {"override_id": resolved.override_id}
     if resolved.programme_id is not None:
         name = names.get(resolved.programme_id, resolved.programme_id)
         return f"programme '{name}'", {"programme_id": resolved.programme_id}
@@ -94,10 +111,13 @@ def reconcile_lights(
     if not changed and not resend:
         return result
     names = dict(Programme.objects.values_list("pk", "name"))
+    overrides = _override_words(
+        {desired[pk].override_id for pk in changed | resend if desired[pk].override_id}
+    )
     batches: dict[str, dict[int, float]] = defaultdict(dict)
     contexts: dict[str, dict] = {}
     for pk, level in (changed | resend).items():
-        reason, context = _reason(desired[pk], names)
+        reason, context = _reason(desired[pk], names, overrides)
         if pk in resend:
             reason, context = (
                 reason + " (re-sent: the lamp reports another level)",

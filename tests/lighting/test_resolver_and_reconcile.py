@@ -3,7 +3,9 @@
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 
+from cityplatform import timefmt
 from devices.choices import CommandState
 from devices.models import AssetState, Command
 from lighting.models import LightGroup, Programme
@@ -145,7 +147,9 @@ def test_commands_carry_the_reason_a_person_can_read(ward):
         now=NIGHT,
     )
     boosted = Command.objects.filter(state=CommandState.QUEUED)
-    assert {c.reason for c in boosted} == {f"override #{override.pk}"}
+    # In words, without the override's id or reason: its priority and end in the city's time.
+    until = timefmt.clock(override.expires_at, settings.TIME_ZONE)
+    assert {c.reason for c in boosted} == {f"override at priority 4 until {until}"}
     assert {c.context["override_id"] for c in boosted} == {override.pk}
 
 
