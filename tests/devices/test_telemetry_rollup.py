@@ -139,7 +139,9 @@ def test_the_history_answers_each_range_at_its_resolution():
 
     week = telemetry_history(asset=light, start=START, end=START + timedelta(days=7))
     assert week["resolution"] == "hour" and len(week["points"]) == 7 * 24
-    raw_week = Telemetry.objects.filter(asset=light, ts__gte=START, ts__lt=START + timedelta(days=7))
+    raw_week = Telemetry.objects.filter(
+        asset=light, ts__gte=START, ts__lt=START + timedelta(days=7)
+    )
     assert week["samples"] == raw_week.count()
     first_hour = raw_week.filter(ts__lt=START + timedelta(hours=1))
     levels = list(first_hour.values_list("level", flat=True))
