@@ -78,7 +78,10 @@ def test_the_rollup_equals_the_raw_aggregate_and_a_second_run_adds_nothing():
     samples(one, START, 300, seed=1)  # 35 hours of a sample every 7 minutes
     samples(two, START + timedelta(minutes=3), 120, step=timedelta(minutes=13), seed=2)
 
-    first = telemetry_rollup(batch_ids=100)  # several batches, several transactions
+    # Several batches, several transactions; as many as it takes to pass the samples other
+    # processes store meanwhile (their ids may come before ours: 50 batches of 100 ids were
+    # once not enough to reach this test's own rows).
+    first = telemetry_rollup(batch_ids=100, max_batches=1_000_000)
     assert first["batches"] >= 4
     ours = [one, two]
     assert rolled_up(ours) == raw_aggregate(ours)
