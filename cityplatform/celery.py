@@ -112,6 +112,11 @@ app.conf.beat_schedule = {
         "task": "emergency.tasks.alerts_expire",
         "schedule": timedelta(seconds=30),
     },
+    # Emergency: sensor thresholds judged against new telemetry (alarms raised and cleared).
+    "emergency-thresholds-judge": {
+        "task": "emergency.tasks.thresholds_judge",
+        "schedule": timedelta(seconds=30),
+    },
     # Lighting: desired levels for every light, overrides starting and ending, lamp faults.
     "lighting-reconcile": {
         "task": "lighting.tasks.reconcile_all",

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "lighting",
     "cctv",
     "emergency",
+    "ngsi",
     "dashboards",
 ]
 
@@ -225,6 +226,8 @@ def _gateway_client_id() -> str:
 
 MQTT_CLIENT_ID = _gateway_client_id()
 FRIGATE_TOPIC = env_str("FRIGATE_TOPIC", "frigate/events")
+# ONVIF Profile M events as JSON over MQTT (docs/onvif.md); empty: not subscribed.
+ONVIF_TOPIC = env_str("ONVIF_TOPIC", "onvif/#")
 MQTT_PROTOCOL = env_str("MQTT_PROTOCOL", "5")  # "3.1.1" for brokers without MQTT 5
 # Derives each device's broker password (manage.py mqtt_acl); unset: SECRET_KEY.
 MQTT_DEVICE_KEY = env_str("MQTT_DEVICE_KEY")

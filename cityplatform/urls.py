@@ -64,6 +64,7 @@ urlpatterns = [
         ),
         name="password_change_done",
     ),
+    path("ngsi-ld/v1/", include("ngsi.urls")),  # NGSI-LD (ETSI GS CIM 009): docs/ngsi-ld.md
     path("cap/", include("emergency.urls_cap")),  # the city's public CAP alerts (no sign-in)
     path("", include("dashboards.urls")),
 ]

@@ -116,8 +116,22 @@ DETAILS: dict[str, KindDetails] = {
     AssetKind.CAMERA: KindDetails(
         model=CameraDetails,
         related="camera",
-        fields=("ptz", "analytics_allowlist", "frigate_camera", "purpose", "review_due"),
-        csv_fields=("ptz", "analytics_allowlist", "frigate_camera", "purpose", "review_due"),
+        fields=(
+            "ptz",
+            "analytics_allowlist",
+            "frigate_camera",
+            "onvif_source",
+            "purpose",
+            "review_due",
+        ),
+        csv_fields=(
+            "ptz",
+            "analytics_allowlist",
+            "frigate_camera",
+            "onvif_source",
+            "purpose",
+            "review_due",
+        ),
     ),
     AssetKind.SENSOR: KindDetails(
         model=SensorDetails,

@@ -41,7 +41,11 @@ IDENTITY_KEYS = frozenset(
     }
 )
 # Event types that are face recognition in themselves (ONVIF RuleEngine/Recognition/Face).
-IDENTITY_EVENT_TYPES = frozenset({"face", "face_recognition", "recognition/face"})
+# Licence-plate recognition identifies a vehicle's keeper: refused the same way (ONVIF
+# LicensePlate topics, devices/protocols/onvif.py).
+IDENTITY_EVENT_TYPES = frozenset(
+    {"face", "face_recognition", "recognition/face", "licence_plate_recognition"}
+)
 
 
 def event_max_future_s() -> float:
@@ -98,6 +102,9 @@ class DeviceEvent:
     end_ts: datetime | None = None
     zones: tuple[str, ...] = ()
     stripped: tuple[str, ...] = ()  # identity fields removed at the edge (to be audited)
+    # A state series (ONVIF State true → false): "new" opens or folds into the series' open
+    # event, "end" closes it and never creates one (cctv ingest).
+    series: str = ""
 
 
 EventSink = Callable[[Sequence[DeviceEvent]], None]

@@ -20,6 +20,11 @@ class Telemetry:
     energy_wh: float | None = None
     lux: float | None = None
     temp_c: float | None = None
+    level_cm: float | None = None
+    rain_mm_h: float | None = None
+    wind_m_s: float | None = None
+    pm25_ug_m3: float | None = None
+    no2_ug_m3: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,12 @@
 from django.apps import AppConfig
 
-_ALERTS_READ = ["view_capalert", "view_refusedalert", "view_publishedalert"]
+_ALERTS_READ = [
+    "view_capalert",
+    "view_refusedalert",
+    "view_publishedalert",
+    "view_thresholdrule",
+]
+_THRESHOLDS_EDIT = ["add_thresholdrule", "change_thresholdrule", "delete_thresholdrule"]
 
 
 class EmergencyConfig(AppConfig):
@@ -11,6 +17,6 @@ class EmergencyConfig(AppConfig):
     # (publish_alert). Feeds and geocodes: administrators (every permission).
     role_permissions = {
         "Security operators": [*_ALERTS_READ],
-        "Security supervisors": [*_ALERTS_READ, "publish_alert", "view_capfeed"],
+        "Security supervisors": [*_ALERTS_READ, *_THRESHOLDS_EDIT, "publish_alert", "view_capfeed"],
         "Viewers": ["view_publishedalert"],
     }

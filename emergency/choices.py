@@ -46,3 +46,19 @@ CAP_CATEGORIES = [
 CAP_URGENCIES = ["Immediate", "Expected", "Future", "Past", "Unknown"]
 CAP_SEVERITIES = ["Extreme", "Severe", "Moderate", "Minor", "Unknown"]
 CAP_CERTAINTIES = ["Observed", "Likely", "Possible", "Unlikely", "Unknown"]
+
+
+class ThresholdKind(models.TextChoices):
+    ABOVE = "above", "Above a level"
+    BELOW = "below", "Below a level"
+    RISE = "rise", "Rising by a level within a window"
+
+
+class ThresholdMetric(models.TextChoices):
+    LEVEL_CM = "level_cm", "Water level (cm)"
+    RAIN_MM_H = "rain_mm_h", "Rainfall (mm/h)"
+    WIND_M_S = "wind_m_s", "Wind (m/s)"
+    PM25 = "pm25_ug_m3", "PM2.5 (µg/m³)"
+    NO2 = "no2_ug_m3", "NO2 (µg/m³)"
+    LUX = "lux", "Illuminance (lux)"
+    TEMP_C = "temp_c", "Temperature (°C)"

@@ -2,10 +2,17 @@
 platform polls, the geocodes it knows, and the alerts the city publishes."""
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from emergency.choices import AlertState, MsgType, Origin, RefusalReason
+from emergency.choices import (
+    AlertState,
+    MsgType,
+    Origin,
+    RefusalReason,
+    ThresholdKind,
+    ThresholdMetric,
+)
 
 USER = settings.AUTH_USER_MODEL
 
@@ -157,3 +164,62 @@ class PublishedAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.msg_type} {self.identifier}"
+
+
+class ThresholdRule(models.Model):
+    """A rule on sensors' telemetry (emergency/thresholds.py): one sensor, or every sensor that
+    `measures` this (e.g. flood_level). Raises an alarm in the security queue and clears it."""
+
+    name = models.CharField(max_length=100)
+    asset = models.ForeignKey(
+        "devices.Asset", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    measures = models.CharField(max_length=50, blank=True, help_text="All sensors measuring this")
+    metric = models.CharField(max_length=12, choices=ThresholdMetric.choices)
+    kind = models.CharField(max_length=5, choices=ThresholdKind.choices)
+    level = models.FloatField()
+    clear_level = models.FloatField(null=True, blank=True, help_text="Hysteresis; empty: level")
+    for_s = models.PositiveIntegerField(default=0, help_text="Holds at least this long")
+    window_min = models.PositiveIntegerField(
+        default=30, validators=[MinValueValidator(1)], help_text="Rise: over this many minutes"
+    )
+    priority = models.PositiveSmallIntegerField(
+        default=20, validators=[MinValueValidator(1), MaxValueValidator(255)]
+    )
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(asset__isnull=False) & models.Q(measures=""))
+                | (models.Q(asset__isnull=True) & ~models.Q(measures="")),
+                name="threshold_one_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ThresholdState(models.Model):
+    """A rule's state for one sensor: its open alarm, since when the change holds, the newest
+    sample judged."""
+
+    rule = models.ForeignKey(ThresholdRule, on_delete=models.CASCADE, related_name="states")
+    asset = models.ForeignKey("devices.Asset", on_delete=models.CASCADE, related_name="+")
+    raised = models.BooleanField(default=False)
+    alarm = models.ForeignKey(
+        "cctv.Alarm", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    since = models.DateTimeField(null=True, blank=True)
+    last_ts = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "asset"], name="threshold_state_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id}/{self.asset_id}"

@@ -10,7 +10,14 @@ from devices.geo import BoundaryError, boundary_shape
 from devices.selectors.registry import zones_list
 from emergency.cap.document import OutAlert, OutArea, cap_document, cap_reference
 from emergency.choices import LIVE_STATES
-from emergency.models import CapAlert, CapFeed, PublishedAlert, RefusedAlert, ZoneGeocode
+from emergency.models import (
+    CapAlert,
+    CapFeed,
+    PublishedAlert,
+    RefusedAlert,
+    ThresholdRule,
+    ZoneGeocode,
+)
 
 
 def zone_shapes(*, kinds: tuple[str, ...] | None = None) -> list[tuple[int, BaseGeometry]]:
@@ -129,3 +136,7 @@ def published_document(alert: PublishedAlert, *, sender: str, web: str = "") -> 
             areas=[OutArea(desc=z.name, boundary=z.boundary) for z in alert.zones.all()],
         )
     )
+
+
+def threshold_rules() -> QuerySet[ThresholdRule]:
+    return ThresholdRule.objects.all()

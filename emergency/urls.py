@@ -10,6 +10,7 @@ router.register("emergency/alerts", views.CapAlertViewSet, basename="emergency-a
 router.register("emergency/refused", views.RefusedAlertViewSet, basename="emergency-refused")
 router.register("emergency/feeds", views.CapFeedViewSet, basename="emergency-feed")
 router.register("emergency/published", views.PublishedAlertViewSet, basename="emergency-published")
+router.register("emergency/thresholds", views.ThresholdRuleViewSet, basename="emergency-threshold")
 
 urlpatterns = [
     path("emergency/cap/", views.CapPushView.as_view(), name="emergency-cap-push"),

@@ -10,7 +10,7 @@ rules on the `alerts` queue and tells the pages.
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.db import transaction
@@ -120,6 +120,7 @@ def events_ingest(events: Sequence[DeviceEvent], *, now: datetime | None = None)
         return result
 
     with transaction.atomic():
+        known = _resolve_series(known, pks)
         keys = {(pks[e.device_id], e.event_id[:128]) for e in known}
         existing = {
             key: event
@@ -174,6 +175,41 @@ def events_ingest(events: Sequence[DeviceEvent], *, now: datetime | None = None)
         _audit_strippings(known, pks)
         _after_commit(created, list(changed.values()), infos)
     return result
+
+
+def _resolve_series(items: Sequence[DeviceEvent], pks: dict[str, int]) -> list[DeviceEvent]:
+    """State series (ONVIF State true → false): a "new" while the series has an open event
+    folds into it, an "end" closes the open event and, with none open, is dropped: a state
+    going false never raises an event of its own."""
+    if not any(item.series for item in items):
+        return list(items)
+    resolved: list[DeviceEvent] = []
+    open_ids: dict[tuple[int, str], str | None] = {}
+    for item in items:
+        if not item.series:
+            resolved.append(item)
+            continue
+        key = (pks[item.device_id], item.series)
+        if key not in open_ids:
+            open_ids[key] = (
+                Event.objects.filter(
+                    device_id=key[0], event_id__startswith=f"{item.series}@", end_ts__isnull=True
+                )
+                .order_by("-ts")
+                .values_list("event_id", flat=True)
+                .first()
+            )
+        open_id = open_ids[key]
+        if item.phase == "end":
+            if open_id is not None:
+                resolved.append(replace(item, event_id=open_id))
+            open_ids[key] = None
+        elif open_id is not None:
+            resolved.append(replace(item, event_id=open_id, phase="update"))
+        else:
+            resolved.append(item)
+            open_ids[key] = item.event_id
+    return resolved
 
 
 def _events_by_keys(keys):

@@ -119,7 +119,19 @@ class CommandDetailApi(RetrieveAPIView):
 class TelemetrySerializer(serializers.ModelSerializer):
     class Meta:
         model = Telemetry
-        fields = ["ts", "level", "power_w", "energy_wh", "lux", "temp_c"]
+        fields = [
+            "ts",
+            "level",
+            "power_w",
+            "energy_wh",
+            "lux",
+            "temp_c",
+            "level_cm",
+            "rain_mm_h",
+            "wind_m_s",
+            "pm25_ug_m3",
+            "no2_ug_m3",
+        ]
         read_only_fields = fields
 
 

@@ -25,7 +25,9 @@ class Inboxes:
     def is_alert(self, item) -> bool:
         """A camera event (MQTT or Frigate): what an operator and the lights wait for."""
         return isinstance(item, Inbound) and (
-            item.topic.endswith("/event") or item.topic == self.topics.frigate_topic
+            item.topic.endswith("/event")
+            or item.topic == self.topics.frigate_topic
+            or self.topics.is_onvif(item.topic)
         )
 
     def route(self, item: Inbound) -> None:

@@ -63,6 +63,14 @@ class KnownDeviceCache:
             device_id = self._look_again(generation, lambda: self.devices.frigate.get(camera))
         return device_id
 
+    def onvif_device(self, source: str) -> str | None:
+        """The camera asset whose ONVIF source is `source` ("<topic prefix>/<token>")."""
+        generation = self._generation
+        device_id = self.devices.onvif.get(source)
+        if device_id is None:
+            device_id = self._look_again(generation, lambda: self.devices.onvif.get(source))
+        return device_id
+
     def _look_again(self, generation: int, lookup: Callable[[], object]):
         """`lookup()` once more after reloading, at most every `UNKNOWN_RELOAD_S`: a device
         registered since the last load. A thread that finds another reloading waits for that

@@ -12,6 +12,7 @@ class GatewayOptions:
     client_id: str
     prefix: str
     frigate_topic: str
+    onvif_topic: str = ""
     share: str | None = None
     member: int = 0  # this gateway's index among `members`, for the OPC-UA split
     members: int = 1
@@ -34,6 +35,7 @@ def gateway_options_from_settings(**overrides) -> GatewayOptions:
         client_id=settings.MQTT_CLIENT_ID,
         prefix=settings.MQTT_TOPIC_PREFIX,
         frigate_topic=settings.FRIGATE_TOPIC,
+        onvif_topic=settings.ONVIF_TOPIC,
         mqtt_protocol=settings.MQTT_PROTOCOL,
         warn_anonymous=not settings.MQTT_ANONYMOUS_ALLOWED,
     )

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 class Gateway:
     def __init__(self, options: GatewayOptions):
         self.options = options
-        self.topics = TopicMap(options.prefix, options.frigate_topic)
+        self.topics = TopicMap(options.prefix, options.frigate_topic, options.onvif_topic)
         self.stop_event = threading.Event()
         self.stats = GatewayStats()
         self.devices = KnownDeviceCache(options.known_refresh_s)
@@ -52,6 +52,7 @@ class Gateway:
                 f"{p}/+/event",
                 f"{p}/+/ack",
                 options.frigate_topic,
+                *([options.onvif_topic] if options.onvif_topic else []),
             ],
             status_topic=f"{p}/{GATEWAY_STATUS_ID}/status",
             on_message=self.inboxes.route,

@@ -15,6 +15,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC
 
 from django.db import InterfaceError, OperationalError
@@ -40,6 +41,7 @@ from devices.protocols.messages import (
     rejected,
 )
 from devices.protocols.mqtt import GATEWAY_STATUS_ID, Inbound, MqttConnection
+from devices.protocols.onvif import parse_onvif_message
 from devices.services.ingest import LAMP_FAULT_EVENTS, IngestBatch, ingest_store
 from devices.services.status import StatusChange
 from devices.services.telemetry import StateChange
@@ -220,6 +222,8 @@ class BatchWriter:
 
     def _take_mqtt(self, item: Inbound, now: float, batch: IngestBatch) -> str:
         """Adds one MQTT message to the batch; returns the kind it is counted under."""
+        if self.topics.is_onvif(item.topic):
+            return self._take_onvif(item, now, batch)
         message = parse_message(self.topics, item.topic, item.payload, now=now)
         kind = self.topics.kind(item.topic)
         if isinstance(message, Rejected):
@@ -252,6 +256,20 @@ class BatchWriter:
             if message.type in LAMP_FAULT_EVENTS:
                 batch.fault_events.append((pk, event))
         return kind
+
+    def _take_onvif(self, item: Inbound, now: float, batch: IngestBatch) -> str:
+        """An ONVIF Profile M event (devices/protocols/onvif.py), its source token resolved to
+        the camera naming it; stripped identity items audited like Frigate's."""
+        message = parse_onvif_message(item.topic, item.payload, now=now)
+        if isinstance(message, Rejected):
+            return self._reject(batch, message)
+        device_id = self.known.onvif_device(message.source)
+        if device_id is None or self.known.pk(device_id) is None:
+            return self._reject_unknown(batch, item, message.source, "onvif source")
+        if message.event.stripped:
+            batch.identity_stripped.append((device_id, message.event.stripped))
+        batch.events.append(replace(message.event, device_id=device_id))
+        return "onvif"
 
     def _reject(self, batch: IngestBatch, message: Rejected, *, audit: bool = True) -> str:
         batch.rejected.append(message)

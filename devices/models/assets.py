@@ -234,6 +234,8 @@ class CameraDetails(models.Model):
         default=list, blank=True, help_text="Event types this camera may raise"
     )
     frigate_camera = models.CharField(max_length=100, blank=True, db_index=True)
+    # ONVIF Profile M: "<MQTT TopicPrefix>/<VideoSource token>" (docs/onvif.md).
+    onvif_source = models.CharField(max_length=200, blank=True, db_index=True)
     # Surveillance Camera Code, principle 1: a specified purpose, reviewed.
     purpose = models.TextField(blank=True)
     review_due = models.DateField(null=True, blank=True)

@@ -47,6 +47,12 @@ class Telemetry(models.Model):
     energy_wh = models.FloatField(null=True)
     lux = models.FloatField(null=True)
     temp_c = models.FloatField(null=True)
+    # Environment sensors (optional): water level cm, rainfall mm/h, wind m/s, PM2.5, NO2 µg/m³.
+    level_cm = models.FloatField(null=True)
+    rain_mm_h = models.FloatField(null=True)
+    wind_m_s = models.FloatField(null=True)
+    pm25_ug_m3 = models.FloatField(null=True)
+    no2_ug_m3 = models.FloatField(null=True)
 
     class Meta:
         verbose_name_plural = "telemetry"

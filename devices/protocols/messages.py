@@ -18,6 +18,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from paho.mqtt.client import topic_matches_sub
+
 from cityplatform.json_input import JsonRefused, TooDeep, TooLarge, json_loads_bounded
 from devices.choices import RejectReason
 from devices.events import DeviceEvent, event_max_future_s, strip_identity
@@ -28,7 +30,19 @@ log = logging.getLogger(__name__)
 MAX_PAYLOAD_BYTES = 64 * 1024
 REJECTED_PAYLOAD_BYTES = 4096
 DEVICE_ID_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-TELEMETRY_METRICS = ("level", "power_w", "energy_wh", "lux", "temp_c")
+TELEMETRY_METRICS = (
+    "level",
+    "power_w",
+    "energy_wh",
+    "lux",
+    "temp_c",
+    # Environment sensors (optional, issue #18): water level, rainfall, wind, air quality.
+    "level_cm",
+    "rain_mm_h",
+    "wind_m_s",
+    "pm25_ug_m3",
+    "no2_ug_m3",
+)
 # Plausible ranges per metric (the contract's lower bounds; upper bounds reject garbage).
 METRIC_RANGES = {
     "level": (0.0, 100.0),
@@ -36,6 +50,11 @@ METRIC_RANGES = {
     "energy_wh": (0.0, 1e12),
     "lux": (0.0, 200_000.0),
     "temp_c": (-100.0, 200.0),
+    "level_cm": (-1000.0, 10_000.0),  # against the gauge's datum: may be below it
+    "rain_mm_h": (0.0, 500.0),
+    "wind_m_s": (0.0, 120.0),
+    "pm25_ug_m3": (0.0, 5000.0),
+    "no2_ug_m3": (0.0, 5000.0),
 }
 # Timestamps further than this into the future are refused (a device with a broken clock).
 MAX_CLOCK_SKEW_S = 24 * 3600
@@ -103,7 +122,7 @@ def _loads(payload: bytes) -> Any:
         raise Invalid(RejectReason.INVALID_JSON, reason) from None
 
 
-def _json_object(payload: bytes) -> dict:
+def json_object(payload: bytes) -> dict:
     data = _loads(payload)
     if not isinstance(data, dict):
         raise Invalid(RejectReason.SCHEMA, "the payload must be a JSON object")
@@ -111,7 +130,7 @@ def _json_object(payload: bytes) -> dict:
 
 
 def parse_telemetry(device_id: str, payload: bytes, *, now: float) -> Telemetry:
-    data = _json_object(payload)
+    data = json_object(payload)
     if "ts" not in data:
         raise Invalid(RejectReason.SCHEMA, "ts: required")
     ts = parse_ts(data["ts"], now=now)
@@ -160,7 +179,7 @@ def parse_event(device_id: str, data: dict, stripped: tuple[str, ...], *, now: f
 
 
 def parse_ack(device_id: str, payload: bytes, *, now: float) -> Ack:
-    data = _json_object(payload)
+    data = json_object(payload)
     command_id = _string(data, "id", required=True, max_length=64)
     try:  # the id of the command acknowledged: a UUID (commands carry one, CONTRACT.md)
         command_id = str(uuid.UUID(command_id))
@@ -263,10 +282,14 @@ class TopicMap:
 
     KINDS = frozenset({"telemetry", "status", "event", "ack"})
 
-    def __init__(self, prefix: str, frigate_topic: str):
+    def __init__(self, prefix: str, frigate_topic: str, onvif_topic: str = ""):
         self.prefix = prefix.strip("/")
         self.prefix_slash = self.prefix + "/"
         self.frigate_topic = frigate_topic
+        self.onvif_topic = onvif_topic  # an MQTT filter (ONVIF Profile M); "" for none
+
+    def is_onvif(self, topic: str) -> bool:
+        return bool(self.onvif_topic) and topic_matches_sub(self.onvif_topic, topic)
 
     def split(self, topic: str) -> tuple[str, str] | None:
         """(device_id, kind) for a device topic, ("", "frigate") for Frigate, else None."""
@@ -285,6 +308,8 @@ class TopicMap:
         contract refuses), "frigate", or "other"."""
         if topic == self.frigate_topic:
             return "frigate"
+        if self.is_onvif(topic):
+            return "onvif"
         kind = topic.rpartition("/")[2]
         return kind if kind in self.KINDS and topic.startswith(self.prefix_slash) else "other"
 
@@ -366,7 +391,7 @@ def parse_message(topics: TopicMap, topic: str, payload: bytes, *, now: float) -
         if kind == "ack":
             return parse_ack(device_id, payload, now=now)
         # Events: identity fields are stripped before anything else looks at them.
-        raw = _json_object(payload)
+        raw = json_object(payload)
         data, removed = strip_identity(raw)
         if kind == "event":
             return parse_event(device_id, data, tuple(removed), now=now)

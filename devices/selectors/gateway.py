@@ -33,6 +33,7 @@ class KnownDevices:
         self._zones = array("q")
         self._kinds = bytearray()
         self.frigate: dict[str, str] = {}  # Frigate camera name → device_id
+        self.onvif: dict[str, str] = {}  # "<topic prefix>/<source token>" → device_id
 
     @classmethod
     def load(cls) -> "KnownDevices":
@@ -51,6 +52,11 @@ class KnownDevices:
         known.frigate = dict(
             CameraDetails.objects.exclude(frigate_camera="")
             .values_list("frigate_camera", "asset__device_id")
+            .order_by()
+        )
+        known.onvif = dict(
+            CameraDetails.objects.exclude(onvif_source="")
+            .values_list("onvif_source", "asset__device_id")
             .order_by()
         )
         return known

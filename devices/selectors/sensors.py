@@ -62,3 +62,28 @@ def footfall_sensor_zones() -> dict[int, int]:
             kind=AssetKind.SENSOR, sensor__measures__in=FOOTFALL_MEASURES, zone__isnull=False
         ).values_list("pk", "zone_id")
     )
+
+
+SENSOR_METRICS = ("level_cm", "rain_mm_h", "wind_m_s", "pm25_ug_m3", "no2_ug_m3", "lux", "temp_c")
+
+
+def sensors_for_rule(*, asset_id: int | None, measures: str) -> list[dict]:
+    """The sensors a threshold rule watches: the one asset, or every sensor measuring
+    `measures` (decommissioned ones left out): {"pk", "device_id", "name", "zone_id"}."""
+    sensors = Asset.objects.filter(kind=AssetKind.SENSOR).exclude(
+        status=LifecycleStatus.DECOMMISSIONED
+    )
+    sensors = sensors.filter(pk=asset_id) if asset_id else sensors.filter(sensor__measures=measures)
+    return list(sensors.values("pk", "device_id", "name", "zone_id").order_by("pk"))
+
+
+def sensor_samples(*, asset_id: int, metric: str, since: datetime) -> list[tuple[datetime, float]]:
+    """A sensor's samples of `metric` after `since`, oldest first (at most 5,000)."""
+    if metric not in SENSOR_METRICS:
+        raise ValueError(f"not a sensor metric: {metric}")
+    rows = (
+        Telemetry.objects.filter(asset_id=asset_id, ts__gt=since, **{f"{metric}__isnull": False})
+        .order_by("ts")
+        .values_list("ts", metric)[:5000]
+    )
+    return [(ts, float(value)) for ts, value in rows]

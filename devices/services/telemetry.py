@@ -81,27 +81,42 @@ def _latest(samples: list[tuple[int, Sample]]) -> dict[int, Sample]:
 _TEMP_TABLES = """
 CREATE TEMP TABLE IF NOT EXISTS ingest_sample (
     asset_id bigint, ts timestamptz, level float8, power_w float8, energy_wh float8,
-    lux float8, temp_c float8
+    lux float8, temp_c float8, level_cm float8, rain_mm_h float8, wind_m_s float8,
+    pm25_ug_m3 float8, no2_ug_m3 float8
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS ingest_first (
     asset_id bigint, ts timestamptz, level float8, power_w float8, energy_wh float8,
-    lux float8, temp_c float8
+    lux float8, temp_c float8, level_cm float8, rain_mm_h float8, wind_m_s float8,
+    pm25_ug_m3 float8, no2_ug_m3 float8
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS ingest_latest (
     asset_id bigint, ts timestamptz, level float8, power_w float8, energy_wh float8,
-    lux float8, temp_c float8
+    lux float8, temp_c float8, level_cm float8, rain_mm_h float8, wind_m_s float8,
+    pm25_ug_m3 float8, no2_ug_m3 float8
 ) ON COMMIT DELETE ROWS;
 """
 _EMPTY_TEMP_TABLES = (
     "DELETE FROM ingest_sample; DELETE FROM ingest_first; DELETE FROM ingest_latest;"
 )
-_COLUMNS = "asset_id, ts, level, power_w, energy_wh, lux, temp_c"
+_METRICS = (
+    "level",
+    "power_w",
+    "energy_wh",
+    "lux",
+    "temp_c",
+    "level_cm",
+    "rain_mm_h",
+    "wind_m_s",
+    "pm25_ug_m3",
+    "no2_ug_m3",
+)
+_COLUMNS = "asset_id, ts, " + ", ".join(_METRICS)
 
 
 def _copy(cursor, table: str, rows) -> None:
     with cursor.copy(f"COPY {table} ({_COLUMNS}) FROM STDIN") as copy:
         for asset_pk, s in rows:
-            copy.write_row((asset_pk, s.ts, s.level, s.power_w, s.energy_wh, s.lux, s.temp_c))
+            copy.write_row((asset_pk, s.ts, *(getattr(s, name) for name in _METRICS)))
 
 
 def samples_store(*, samples: list[tuple[int, Sample]], now: datetime) -> SamplesStored:

@@ -7,7 +7,7 @@ from emergency.choices import CAP_CATEGORIES as CATEGORIES
 from emergency.choices import CAP_CERTAINTIES as CERTAINTIES
 from emergency.choices import CAP_SEVERITIES as SEVERITIES
 from emergency.choices import CAP_URGENCIES as URGENCIES
-from emergency.models import CapAlert, CapFeed, PublishedAlert, RefusedAlert
+from emergency.models import CapAlert, CapFeed, PublishedAlert, RefusedAlert, ThresholdRule
 
 
 class CapAlertSerializer(serializers.ModelSerializer):
@@ -95,3 +95,13 @@ class CapPushAnswer(serializers.Serializer):
     id = serializers.IntegerField()
     state = serializers.CharField()
     alarm = serializers.IntegerField(allow_null=True)
+
+
+class ThresholdRuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ThresholdRule
+        fields = [
+            "id", "name", "asset", "measures", "metric", "kind", "level", "clear_level",
+            "for_s", "window_min", "priority", "enabled", "created_at",
+        ]  # fmt: skip
+        read_only_fields = ["created_at"]

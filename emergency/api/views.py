@@ -16,6 +16,7 @@ from emergency.api import serializers as s
 from emergency.cap.document import FeedEntry, atom_feed
 from emergency.services import feeds as feed_services
 from emergency.services import published as published_services
+from emergency.services import thresholds as threshold_services
 from emergency.services.push import cap_push
 
 CAP_XML = "application/cap+xml"
@@ -212,3 +213,34 @@ def cap_alert_document(request, pk: int):
         alert, sender=settings.CAP_SENDER, web=request.build_absolute_uri("/cap/alerts.atom")
     )
     return HttpResponse(body, content_type=f"{CAP_XML}; charset=utf-8")
+
+
+class ThresholdRuleViewSet(viewsets.ModelViewSet):
+    """Sensor threshold rules (docs/emergency.md, "Sensor thresholds"): operators read them,
+    security supervisors and administrators edit them."""
+
+    serializer_class = s.ThresholdRuleSerializer
+    permission_map = {
+        "list": "emergency.view_thresholdrule",
+        "retrieve": "emergency.view_thresholdrule",
+        "create": "emergency.add_thresholdrule",
+        "update": "emergency.change_thresholdrule",
+        "partial_update": "emergency.change_thresholdrule",
+        "destroy": "emergency.delete_thresholdrule",
+    }
+
+    def get_queryset(self):
+        return selectors.threshold_rules()
+
+    def perform_create(self, serializer):
+        serializer.instance = threshold_services.rule_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = threshold_services.rule_update(
+            rule=serializer.instance, data=serializer.validated_data, actor=self.request.user
+        )
+
+    def perform_destroy(self, instance):
+        threshold_services.rule_delete(rule=instance, actor=self.request.user)

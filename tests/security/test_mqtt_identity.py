@@ -19,7 +19,7 @@ from django.core.management import call_command
 from cityplatform import health
 from devices.choices import AssetKind, LifecycleStatus
 from devices.models import Asset, Telemetry
-from devices.services.mqtt_acl import mqtt_device_password
+from devices.services.mqtt_acl import mqtt_acl_render, mqtt_device_password
 from tests.benchmarks.common import child_env
 from tests.devices.gateway_helpers import (
     forget_session,
@@ -94,7 +94,13 @@ def test_a_device_publishes_under_its_own_id(secured_broker):
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "topic",
-    [f"{PREFIX}/SL-2/telemetry", f"{PREFIX}/SL-2/event", f"{PREFIX}/SL-1/cmd", "frigate/events"],
+    [
+        f"{PREFIX}/SL-2/telemetry",
+        f"{PREFIX}/SL-2/event",
+        f"{PREFIX}/SL-1/cmd",
+        "frigate/events",
+        "onvif/vms1/onvif-ej/RuleEngine/LineDetector/Crossed",
+    ],
 )
 def test_a_publish_outside_its_own_topics_is_never_delivered(secured_broker, topic):
     """Mosquitto 2 drops the message and disconnects the impersonating device."""
@@ -375,3 +381,14 @@ def test_gateway_workers_with_a_user_each_share_the_stream_without_knocking_each
         process.terminate()
         process.wait(30)
         log.close()
+
+
+def test_the_gateway_may_read_the_video_systems_topics():
+    """The gateway subscribes to Frigate's topic and the ONVIF filter (ONVIF_TOPIC): on a broker
+    with this ACL it must be allowed to read both, or it would hear nothing from them."""
+    acl = mqtt_acl_render(
+        prefix=PREFIX, gateway_user="gateway", frigate_topic="frigate/events", onvif_topic="onvif/#"
+    )
+    gateway_block = acl.split("\n\n")[0]
+    assert "topic read frigate/events" in gateway_block
+    assert "topic read onvif/#" in gateway_block

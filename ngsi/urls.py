@@ -1,0 +1,9 @@
+from django.urls import path
+
+from ngsi import views
+
+urlpatterns = [
+    path("entities", views.EntityListView.as_view(), name="ngsi-entities"),
+    path("entities/<path:entity_id>", views.EntityDetailView.as_view(), name="ngsi-entity"),
+    path("types", views.TypeListView.as_view(), name="ngsi-types"),
+]

@@ -1,0 +1,100 @@
+"""NGSI-LD read endpoints. Token or session auth and the role check as the REST API; the bodies
+are the standard's (not the platform's error form), so they stay out of the DRF OpenAPI schema."""
+
+import json
+
+from django.http import HttpResponse
+from rest_framework import exceptions
+from rest_framework.renderers import JSONRenderer
+from rest_framework.views import APIView
+
+from ngsi import entities
+from ngsi.query import NgsiError, entity_get, parse, run
+
+LD_JSON = "application/ld+json"
+LINK = f'<{entities.CORE_CONTEXT}>; rel="http://www.w3.org/ns/json-ld#context"; type="{LD_JSON}"'
+
+
+def _media(request) -> str:
+    accept = request.META.get("HTTP_ACCEPT") or "*/*"
+    if LD_JSON in accept:
+        return LD_JSON
+    if "application/json" in accept or "*/*" in accept or "application/*" in accept:
+        return "application/json"
+    raise NgsiError("NotAcceptable", f"Cannot answer {accept!r}: application/json or ld+json.", 406)
+
+
+def _render(request, body, *, status: int = 200, headers: dict | None = None) -> HttpResponse:
+    media = _media(request)
+    if media == LD_JSON and status < 400:
+        items = body if isinstance(body, list) else [body]
+        for item in items:
+            item["@context"] = entities.CONTEXTS
+    response = HttpResponse(json.dumps(body), status=status, content_type=media)
+    if media == "application/json" and status < 400:
+        response["Link"] = LINK
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def _error(error: NgsiError) -> HttpResponse:
+    return HttpResponse(
+        json.dumps(error.body()), status=error.status, content_type="application/json"
+    )
+
+
+class NgsiView(APIView):
+    schema = None  # its own standard (ETSI GS CIM 009), not the platform's OpenAPI
+
+    def perform_content_negotiation(self, request, force=False):
+        # The media type is chosen by `_media` (application/ld+json or application/json, or
+        # NGSI-LD's own 406): DRF's negotiation knows neither and would refuse ld+json.
+        renderer = JSONRenderer()
+        return renderer, renderer.media_type
+
+    def handle_exception(self, exc):
+        if isinstance(exc, NgsiError):
+            return _error(exc)
+        if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+            response = _error(NgsiError("NotAuthenticated", str(exc.detail), 401))
+            response["WWW-Authenticate"] = "Token"
+            return response
+        if isinstance(exc, exceptions.PermissionDenied):
+            return _error(NgsiError("PermissionDenied", str(exc.detail), 403))
+        if isinstance(exc, exceptions.APIException):
+            return _error(NgsiError("BadRequestData", str(exc.detail), exc.status_code))
+        raise exc
+
+
+class EntityListView(NgsiView):
+    def get(self, request):
+        query = parse(request.query_params)
+        page, count = run(query)
+        if "keyValues" not in request.query_params.get("options", "").split(","):
+            page = [entities.normalise(e) for e in page]
+        if query.attrs:
+            keep = {"id", "type", *query.attrs}
+            page = [{k: v for k, v in e.items() if k in keep} for e in page]
+        headers = {}
+        if request.query_params.get("count") == "true":
+            headers["NGSILD-Results-Count"] = str(count)
+        return _render(request, page, headers=headers)
+
+
+class EntityDetailView(NgsiView):
+    def get(self, request, entity_id: str):
+        entity = entity_get(entity_id)
+        if "keyValues" not in request.query_params.get("options", "").split(","):
+            entity = entities.normalise(entity)
+        return _render(request, entity)
+
+
+class TypeListView(NgsiView):
+    def get(self, request):
+        body = {
+            "id": "urn:ngsi-ld:EntityTypeList:platform",
+            "type": "EntityTypeList",
+            "typeList": list(entities.TYPES),
+        }
+        return _render(request, body)
