@@ -11,7 +11,15 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.db import models, transaction
 
-PLATFORM_APPS = ("cityplatform", "devices", "lighting", "cctv", "emergency", "dashboards")
+PLATFORM_APPS = (
+    "cityplatform",
+    "devices",
+    "lighting",
+    "cctv",
+    "emergency",
+    "open311",
+    "dashboards",
+)
 
 
 class Role(models.TextChoices):

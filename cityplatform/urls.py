@@ -28,6 +28,7 @@ api_v1 = [
     path("", include("lighting.urls")),
     path("", include("cctv.urls")),
     path("", include("emergency.urls")),
+    path("", include("open311.urls_api")),
     path("", include(router.urls)),
 ]
 
@@ -66,5 +67,6 @@ urlpatterns = [
     ),
     path("ngsi-ld/v1/", include("ngsi.urls")),  # NGSI-LD (ETSI GS CIM 009): docs/ngsi-ld.md
     path("cap/", include("emergency.urls_cap")),  # the city's public CAP alerts (no sign-in)
+    path("open311/v2/", include("open311.urls")),  # Open311 GeoReport v2: docs/open311.md
     path("", include("dashboards.urls")),
 ]

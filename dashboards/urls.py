@@ -1,6 +1,13 @@
 from django.urls import path
 
-from dashboards import views, views_assets, views_import, views_insights, views_lighting
+from dashboards import (
+    views,
+    views_assets,
+    views_import,
+    views_insights,
+    views_lighting,
+    views_open311,
+)
 
 # Names are prefixed "page-" (not namespaced): settings' LOGIN_REDIRECT_URL names "home".
 urlpatterns = [
@@ -23,6 +30,19 @@ urlpatterns = [
     ),
     path("assets/export.csv", views.asset_export, name="page-asset-export"),
     path("assets/rejected/", views.rejected_messages, name="page-rejected"),
+    path("assets/reports/", views_open311.triage, name="page-reports-triage"),
+    path(
+        "assets/reports/<str:public_id>/assign/",
+        views_open311.triage_action,
+        {"action": "assign"},
+        name="page-reports-assign",
+    ),
+    path(
+        "assets/reports/<str:public_id>/close/",
+        views_open311.triage_action,
+        {"action": "close"},
+        name="page-reports-close",
+    ),
     path("assets/bulk/", views_assets.assets_bulk, name="page-assets-bulk"),
     path("assets/<str:device_id>/", views.asset_detail, name="page-asset"),
     path("assets/<str:device_id>/edit/", views_assets.asset_edit, name="page-asset-edit"),
@@ -53,6 +73,8 @@ urlpatterns = [
         {"action": "clear"},
         name="page-asset-fault-clear",
     ),
+    path("report/", views_open311.report, name="page-report"),  # public: residents, no account
+    path("report/<str:public_id>/", views_open311.report_follow, name="page-report-follow"),
     path("insights/", views_insights.insights, name="page-insights"),
     path("pages/map.json", views.map_data, name="page-map-data"),
     path("pages/scope-count.json", views.scope_count, name="page-scope-count"),
