@@ -23,6 +23,7 @@ from cityplatform import settings_http
 from cityplatform.settings_emergency import *  # noqa: F403 (CAP_*: emergency app)
 from cityplatform.settings_env import env_bool, env_float, env_int, env_list, env_str
 from cityplatform.settings_http import content_security_policy, rest_framework
+from cityplatform.settings_open311 import *  # noqa: F403 (OPEN311_*: open311 app)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -255,16 +256,6 @@ CCTV_RETENTION_DAYS = env_int("CCTV_RETENTION_DAYS", 31)
 CAMERA_LIGHT_RADIUS_M = env_float("CAMERA_LIGHT_RADIUS_M", 50)  # lights linked to each camera
 # Assets lie within the zones' extent plus this margin (m): swapped coordinates are refused.
 SITE_BOUNDS_MARGIN_M = env_float("SITE_BOUNDS_MARGIN_M", 5000)
-
-# --- Residents' reports (Open311 GeoReport v2: docs/open311.md) -------------------------------
-# A report at a point becomes a fault on the nearest asset of its kind within this radius (m),
-# unless the next one is less than OPEN311_AMBIGUITY_M further: then a person picks (triage).
-OPEN311_MATCH_RADIUS_M = env_float("OPEN311_MATCH_RADIUS_M", 30)
-OPEN311_AMBIGUITY_M = env_float("OPEN311_AMBIGUITY_M", 3)
-OPEN311_POST_RATE = env_str("OPEN311_POST_RATE", "120/min")  # POST requests, per address
-OPEN311_READ_RATE = env_str("OPEN311_READ_RATE", "300/min")  # the public GETs, per address
-OPEN311_REPORT_RATE = env_str("OPEN311_REPORT_RATE", "10/hour")  # the /report/ page, per address
-OPEN311_AGENCY = env_str("OPEN311_AGENCY", "City street lighting and CCTV")
 CCTV_WEBHOOK_MAX_SKEW_S = env_int("CCTV_WEBHOOK_MAX_SKEW_S", 300)  # older X-Timestamp: refused
 # An event time further ahead than this is refused on every path (MQTT, Frigate, the webhook).
 EVENT_MAX_FUTURE_S = env_int("EVENT_MAX_FUTURE_S", 300)

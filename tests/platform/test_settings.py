@@ -124,10 +124,10 @@ ENV_READERS = {"env_str", "env_bool", "env_int", "env_float", "env_list"}
 
 def variables_read_by_settings() -> set[str]:
     """Every NAME in `env_*("NAME", …)` and `os.environ.get("NAME", …)` of settings.py and of
-    the settings modules it star-imports (settings_emergency.py)."""
+    the settings modules it star-imports (settings_emergency.py, settings_open311.py)."""
     trees = [
         ast.parse((ROOT / "cityplatform" / name).read_text())
-        for name in ("settings.py", "settings_emergency.py")
+        for name in ("settings.py", "settings_emergency.py", "settings_open311.py")
     ]
     names = set()
     for node in (node for tree in trees for node in ast.walk(tree)):
