@@ -29,7 +29,6 @@ NAVIGATION: list[NavItem] = [
     NavItem("security", "Security console", "page-security", perms.SECURITY_CONSOLE),
     NavItem("lighting", "Lighting", "page-lighting", perms.LIGHTING_PAGES),
     NavItem("assets", "Assets", "page-assets", perms.ASSET_PAGES),
-    NavItem("reports", "Reports", "page-reports-triage", perms.ASSET_PAGES, landing=False),
     NavItem("insights", "Insights", "page-insights", perms.INSIGHTS, landing=False),
     NavItem("overview", "Overview", "page-overview", perms.OVERVIEW),
     NavItem("api", "API", "/api/docs/", "cityplatform.access_platform", landing=False),
