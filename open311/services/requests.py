@@ -14,6 +14,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 
 from cityplatform.api import ApplicationError
+from cityplatform.nul_guard import NUL_MESSAGE, contains_nul
 from cityplatform.services import audit_record
 from devices.choices import LifecycleStatus
 from devices.selectors.nearby import asset_by_device_id, assets_near
@@ -26,6 +27,7 @@ from open311.models import Open311Client, ServiceRequest
 # Contact fields GeoReport lets a client send: kept for staff, never published or audited.
 CONTACT_FIELDS = ("email", "first_name", "last_name", "phone", "device_id", "account_id")
 DESCRIPTION_MAX = 4000
+MEDIA_URL_MAX = 500
 _ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out on the phone
 
 
@@ -111,6 +113,8 @@ def _checked_text(data: ReportInput) -> tuple[str, str]:
     if len(description) > DESCRIPTION_MAX:
         raise _refuse(f"description is longer than {DESCRIPTION_MAX} characters.", "description")
     media_url = data.media_url.strip()
+    if len(media_url) > MEDIA_URL_MAX:
+        raise _refuse(f"media_url is longer than {MEDIA_URL_MAX} characters.", "media_url")
     if media_url:
         try:
             URLValidator(schemes=["http", "https"])(media_url)
@@ -162,6 +166,8 @@ def fault_details(request: ServiceRequest, service: Service) -> dict[str, str]:
 @transaction.atomic
 def service_request_create(*, data: ReportInput, client: Open311Client | None) -> ServiceRequest:
     """Records a report and raises its fault, or sends it to triage; 400 in words otherwise."""
+    if contains_nul(list(vars(data).values())) or contains_nul(data.contact):
+        raise ApplicationError(NUL_MESSAGE)  # PostgreSQL text cannot hold it
     service = _service(data.service_code.strip())
     point = _point(data)
     asset_id = data.asset_id.strip()
@@ -193,6 +199,10 @@ def service_request_create(*, data: ReportInput, client: Open311Client | None) -
         triage_reason=match.reason,
         candidates=match.candidates if match.asset is None else {},
     )
+    try:
+        request.full_clean(exclude=["fault"])
+    except ValidationError as error:  # what the checks above missed, still in words
+        raise ApplicationError(" ".join(error.messages)) from None
     if match.asset is not None:
         request.fault, _ = fault_raise(
             asset=match.asset,
@@ -200,7 +210,6 @@ def service_request_create(*, data: ReportInput, client: Open311Client | None) -
             details=fault_details(request, service),
             actor=report_actor(client),
         )
-    request.full_clean()
     request.save()
     audit_record(
         actor=report_actor(client),

@@ -112,6 +112,16 @@ def test_a_bad_or_missing_api_key_is_403(web, fms, street):
             {"service_code": "streetlight_out", "address_id": "SL-1", "media_url": "ftp://x"},
             "media_url",
         ),
+        (
+            {
+                "service_code": "streetlight_out",
+                "address_id": "SL-1",
+                "media_url": "https://example.org/" + "p" * 500,
+            },
+            "media_url is longer than 500",
+        ),
+        ({"service_code": "streetlight_out", "address_id": "SL-1", "description": "a\x00b"}, "NUL"),
+        ({"service_code": "streetlight_out", "address_id": "SL-1", "email": "\x00"}, "NUL"),
     ],
 )
 def test_missing_or_bad_fields_are_400_in_words(web, fms, street, form, words):
