@@ -1,12 +1,20 @@
 from django.urls import path
 
-from dashboards import views, views_assets, views_import, views_insights, views_lighting
+from dashboards import (
+    views,
+    views_assets,
+    views_import,
+    views_insights,
+    views_lighting,
+    views_plans,
+)
 
 # Names are prefixed "page-" (not namespaced): settings' LOGIN_REDIRECT_URL names "home".
 urlpatterns = [
     path("", views.home, name="home"),
     path("overview/", views.overview, name="page-overview"),
     path("security/", views.security, name="page-security"),
+    path("security/plans/", views_plans.plans, name="page-plans"),
     path("lighting/", views_lighting.lighting, name="page-lighting"),
     path("lighting/programmes/", views_lighting.programmes, name="page-lighting-programmes"),
     path("lighting/calendars/", views_lighting.calendars, name="page-lighting-calendars"),
