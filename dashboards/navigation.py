@@ -27,6 +27,7 @@ class NavItem:
 
 NAVIGATION: list[NavItem] = [
     NavItem("security", "Security console", "page-security", perms.SECURITY_CONSOLE),
+    NavItem("plans", "Emergency plans", "page-plans", perms.EMERGENCY_PLANS, landing=False),
     NavItem("lighting", "Lighting", "page-lighting", perms.LIGHTING_PAGES),
     NavItem("assets", "Assets", "page-assets", perms.ASSET_PAGES),
     NavItem("insights", "Insights", "page-insights", perms.INSIGHTS, landing=False),

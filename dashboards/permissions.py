@@ -12,6 +12,8 @@ SECURITY_CONSOLE = "dashboards.view_security_console"
 LIGHTING_PAGES = "dashboards.view_lighting_pages"
 ASSET_PAGES = "dashboards.view_asset_pages"
 OVERVIEW = "dashboards.view_overview"
+# The emergency plans page shows the plans and their runs: whoever may read the runs opens it.
+EMERGENCY_PLANS = "emergency.view_planrun"
 # The insights page shows the correlation analytics: whoever may read them may open it.
 INSIGHTS = "cctv.view_zonehour"
 

@@ -7,6 +7,7 @@ from dashboards import (
     views_insights,
     views_lighting,
     views_open311,
+    views_plans,
 )
 
 # Names are prefixed "page-" (not namespaced): settings' LOGIN_REDIRECT_URL names "home".
@@ -14,6 +15,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("overview/", views.overview, name="page-overview"),
     path("security/", views.security, name="page-security"),
+    path("security/plans/", views_plans.plans, name="page-plans"),
     path("lighting/", views_lighting.lighting, name="page-lighting"),
     path("lighting/programmes/", views_lighting.programmes, name="page-lighting-programmes"),
     path("lighting/calendars/", views_lighting.calendars, name="page-lighting-calendars"),

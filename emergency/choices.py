@@ -62,3 +62,38 @@ class ThresholdMetric(models.TextChoices):
     NO2 = "no2_ug_m3", "NO2 (µg/m³)"
     LUX = "lux", "Illuminance (lux)"
     TEMP_C = "temp_c", "Temperature (°C)"
+
+
+class PlanHazard(models.TextChoices):
+    FLOOD = "flood", "Flood"
+    STORM = "storm", "Storm"
+    PUBLIC_HEALTH = "public_health", "Public health"
+    SECURITY = "security", "Security"
+    OTHER = "other", "Other"
+
+
+# The words a CAP alert's event or headline carries for each hazard, when a plan names none of
+# its own (an "other" plan matches only its own words).
+HAZARD_WORDS = {
+    PlanHazard.FLOOD: ("flood",),
+    PlanHazard.STORM: ("storm", "gale", "wind", "hurricane", "thunder"),
+    PlanHazard.PUBLIC_HEALTH: ("health", "heat", "air quality", "pollution", "disease"),
+    PlanHazard.SECURITY: ("security", "terror", "attack", "shelter in place"),
+    PlanHazard.OTHER: (),
+}
+
+
+class PlanRunState(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"  # waits for a supervisor: never started by itself
+    RUNNING = "running", "Running"
+    STOPPED = "stopped", "Stopped"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+OPEN_RUN_STATES = (PlanRunState.PROPOSED, PlanRunState.RUNNING)
+
+
+class PlanTrigger(models.TextChoices):
+    MANUAL = "manual", "Started by hand"
+    CAP = "cap", "A CAP alert"
+    THRESHOLD = "threshold", "A threshold alarm"

@@ -14,6 +14,9 @@ from emergency.choices import (
     ThresholdMetric,
 )
 
+# The plans are models of this app kept in their own module: Django finds them through this one.
+from emergency.models_plans import EmergencyPlan, PlanRun  # noqa: F401
+
 USER = settings.AUTH_USER_MODEL
 
 

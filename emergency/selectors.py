@@ -9,10 +9,12 @@ from shapely.geometry.base import BaseGeometry
 from devices.geo import BoundaryError, boundary_shape
 from devices.selectors.registry import zones_list
 from emergency.cap.document import OutAlert, OutArea, cap_document, cap_reference
-from emergency.choices import LIVE_STATES
+from emergency.choices import LIVE_STATES, OPEN_RUN_STATES
 from emergency.models import (
     CapAlert,
     CapFeed,
+    EmergencyPlan,
+    PlanRun,
     PublishedAlert,
     RefusedAlert,
     ThresholdRule,
@@ -140,3 +142,21 @@ def published_document(alert: PublishedAlert, *, sender: str, web: str = "") -> 
 
 def threshold_rules() -> QuerySet[ThresholdRule]:
     return ThresholdRule.objects.all()
+
+
+def plans_list() -> QuerySet[EmergencyPlan]:
+    return EmergencyPlan.objects.prefetch_related("zones", "threshold_rules")
+
+
+def plan_runs_list() -> QuerySet[PlanRun]:
+    return PlanRun.objects.select_related("plan").prefetch_related("overrides")
+
+
+def plan_runs_open() -> QuerySet[PlanRun]:
+    """The runs proposed or running, the most recent first (the emergency plans page)."""
+    return plan_runs_list().filter(state__in=OPEN_RUN_STATES)
+
+
+def plan_runs_recent(*, limit: int = 20) -> list[PlanRun]:
+    """The runs that ended, the most recent first."""
+    return list(plan_runs_list().exclude(state__in=OPEN_RUN_STATES)[:limit])

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from emergency.api import views
+from emergency.api import views, views_plans
 
 router = DefaultRouter()
 router.register("emergency/alerts", views.CapAlertViewSet, basename="emergency-alert")
@@ -11,6 +11,8 @@ router.register("emergency/refused", views.RefusedAlertViewSet, basename="emerge
 router.register("emergency/feeds", views.CapFeedViewSet, basename="emergency-feed")
 router.register("emergency/published", views.PublishedAlertViewSet, basename="emergency-published")
 router.register("emergency/thresholds", views.ThresholdRuleViewSet, basename="emergency-threshold")
+router.register("emergency/plans", views_plans.EmergencyPlanViewSet, basename="emergency-plan")
+router.register("emergency/plan-runs", views_plans.PlanRunViewSet, basename="emergency-plan-run")
 
 urlpatterns = [
     path("emergency/cap/", views.CapPushView.as_view(), name="emergency-cap-push"),

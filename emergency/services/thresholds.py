@@ -15,6 +15,7 @@ from cityplatform.api import ApplicationError
 from cityplatform.services import Actor, audit_record
 from devices.selectors.sensors import sensor_samples, sensors_for_rule
 from emergency.models import ThresholdRule, ThresholdState
+from emergency.services.plan_triggers import plans_on_threshold_raised
 from emergency.thresholds import Change, Rule, State, judge, rule_problems
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ def _apply(rule: ThresholdRule, sensor: dict, state: ThresholdState, change: Cha
             target=rule,
             details={"sensor": sensor["device_id"], "alarm": alarm.pk, "value": change.value},
         )
+        plans_on_threshold_raised(rule=rule, alarm_id=alarm.pk, title=alarm.title)
     else:
         if state.alarm is not None:
             alarm_emergency_end(

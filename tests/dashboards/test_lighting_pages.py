@@ -53,7 +53,7 @@ def labels(items) -> list[str]:
         (Role.VIEWER, ["Overview", "API"], ["Programmes", "Calendars", "Energy"]),
         (
             Role.SECURITY_OPERATOR,
-            ["Security console", "Overview", "API"],
+            ["Security console", "Emergency plans", "Overview", "API"],
             ["Programmes", "Calendars", "Energy"],
         ),
     ],

@@ -137,3 +137,7 @@ def push(push_source):
         )
 
     return send
+
+
+# The emergency plans' city (lights under a steady programme, a flood plan): plans_city.py.
+from tests.emergency.plans_city import flood_plan, lit_wards, make_light  # noqa: E402, F401

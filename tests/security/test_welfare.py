@@ -200,6 +200,8 @@ def channels_of(city, alarm, override, report) -> dict[str, str]:
         "latency": "/api/v1/cctv/analytics/latency/",
         "lighting page": "/lighting/",
         "security console": "/security/",
+        "emergency plans page": "/security/plans/",
+        "emergency plan runs": "/api/v1/emergency/plan-runs/",
         "insights page": "/insights/?type=vulnerable_person&since=2026-01-10&until=2026-01-13",
         "insights page all types": "/insights/?since=2026-01-10&until=2026-01-13",
         "overview page": "/overview/",
