@@ -11,7 +11,9 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.db import models, transaction
 
-PLATFORM_APPS = ("cityplatform", "devices", "lighting", "cctv", "emergency", "dashboards")
+PLATFORM_APPS = (
+    "cityplatform", "devices", "notifications", "lighting", "cctv", "emergency", "dashboards",
+)  # fmt: skip
 
 
 class Role(models.TextChoices):

@@ -23,6 +23,7 @@ from cityplatform import settings_http
 from cityplatform.settings_emergency import *  # noqa: F403 (CAP_*: emergency app)
 from cityplatform.settings_env import env_bool, env_float, env_int, env_list, env_str
 from cityplatform.settings_http import content_security_policy, rest_framework
+from cityplatform.settings_notifications import *  # noqa: F403 (EMAIL_*, NOTIFY_*)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "devices",
     "lighting",
     "cctv",
+    "notifications",
     "emergency",
     "ngsi",
     "dashboards",

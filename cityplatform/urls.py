@@ -28,6 +28,7 @@ api_v1 = [
     path("", include("lighting.urls")),
     path("", include("cctv.urls")),
     path("", include("emergency.urls")),
+    path("", include("notifications.urls")),
     path("", include(router.urls)),
 ]
 

@@ -20,3 +20,11 @@ class EmergencyConfig(AppConfig):
         "Security supervisors": [*_ALERTS_READ, *_THRESHOLDS_EDIT, "publish_alert", "view_capfeed"],
         "Viewers": ["view_publishedalert"],
     }
+
+    def ready(self) -> None:
+        # Partners hear of warnings, plans and the city's alerts (notifications).
+        # deferred: emergency.partners imports the emergency and notifications models, not
+        # loadable while Django imports this module (ready() runs once they are)
+        from emergency import partners
+
+        partners.connect()
