@@ -2,6 +2,7 @@
 subscriptions, and the delivery log, read-only. Every change is audited (cityplatform)."""
 
 from django.contrib import admin, messages
+from django.db import models
 
 from notifications.models import Delivery, DeliveryAttempt, Recipient, Subscription
 
@@ -17,6 +18,7 @@ class RecipientAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "kind", "email", "webhook_url", "wants_cap", "active"]
     list_filter = ["kind", "active", "wants_cap", "may_see_welfare"]
     prepopulated_fields = {"slug": ["name"]}
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # Django 6's default
     inlines = [SubscriptionInline]
 
     def save_model(self, request, obj, form, change):

@@ -38,6 +38,10 @@ def retry_delay(attempts: int) -> timedelta:
 
 def _send(delivery: Delivery) -> Outcome:
     recipient = delivery.recipient
+    if not recipient.active:
+        return Outcome(ok=False, error="the recipient was made inactive")
+    if delivery.channel not in recipient.channels():
+        return Outcome(ok=False, error=f"the recipient has no {delivery.channel} address any more")
     if delivery.channel == Channel.WEBHOOK:
         body, content_type = webhook_body(
             delivery_id=delivery.pk, payload=delivery.payload, cap_xml=delivery.cap_xml

@@ -2,10 +2,12 @@
 log (filterable) and the retry of a failed delivery; other roles are refused."""
 
 import pytest
+from django.test import Client
 
 from cityplatform.models import AuditEntry
 from cityplatform.roles import Role
 from notifications.choices import DeliveryStatus, EventKind
+from notifications.models import Recipient
 from notifications.services.notify import notify
 
 pytestmark = pytest.mark.django_db
@@ -114,3 +116,40 @@ def test_the_delivery_log_filters_and_a_failed_delivery_is_retried(
     again = admin.post(f"{BASE}/deliveries/{row['id']}/retry/")
     assert again.status_code == 409
     assert AuditEntry.objects.filter(action="notifications.delivery_retried").exists()
+
+
+def test_the_delivery_log_reads_in_a_fixed_number_of_queries(
+    admin, partner, django_assert_max_num_queries
+):
+    for n in range(12):
+        partner(f"partner-{n}", email=f"p{n}@example.com", webhook_url="http://127.0.0.1:9/h")
+    for _ in range(3):
+        notify(
+            EventKind.INCIDENT,
+            subject="s",
+            text="t",
+            recipients=[f"partner-{n}" for n in range(12)],
+        )
+
+    with django_assert_max_num_queries(8):
+        answer = admin.get(f"{BASE}/deliveries/", {"page_size": 100})
+
+    assert answer.json()["count"] == 72
+
+
+def test_the_admin_shows_a_new_recipient_secret_once(make_user):
+    client = Client()
+    client.force_login(make_user(superuser=True))
+
+    answer = client.post(
+        "/admin/notifications/recipient/add/",
+        {"name": "Fire", "slug": "fire", "kind": "partner", "email": "",
+         "webhook_url": "https://fire.example/hook", "active": "on",
+         "subscriptions-TOTAL_FORMS": "0", "subscriptions-INITIAL_FORMS": "0"},
+        follow=True,
+    )  # fmt: skip
+
+    secret = Recipient.objects.get(slug="fire").webhook_secret
+    assert secret in answer.content.decode()
+    page = client.get(f"/admin/notifications/recipient/{Recipient.objects.get().pk}/change/")
+    assert secret not in page.content.decode()

@@ -137,3 +137,17 @@ def test_a_rolled_back_event_notifies_no_one(partner, http_receiver, committed):
 
     assert Delivery.objects.count() == 0
     assert http_receiver.requests == []
+
+
+def test_a_recipient_made_inactive_meanwhile_is_not_sent_to(partner, http_receiver, settings):
+    fire = partner("fire", webhook_url=http_receiver.url)
+    (delivery,) = _notify_fire()  # queued (not committed: the test's transaction)
+    fire.active = False
+    fire.save()
+
+    delivery_attempt(delivery_id=delivery.pk)
+
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.last_error == "the recipient was made inactive"
+    assert http_receiver.requests == []
