@@ -6,6 +6,7 @@ app's model is not on this branch)."""
 from types import SimpleNamespace
 
 import pytest
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from cctv.services.sources import source_create
@@ -18,7 +19,7 @@ from emergency.signals import plan_started
 from notifications.choices import EventKind
 from notifications.models import Delivery
 from notifications.services.recipients import subscription_create
-from tests.emergency.conftest import cap_xml, ring, signed_headers
+from tests.emergency.conftest import cap_xml, reference, ring, signed_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +133,28 @@ def test_a_plan_run_without_the_expected_attributes_notifies_no_one(partner, com
         plan_started.send(sender=object, plan_run=SimpleNamespace())
 
     assert Delivery.objects.count() == 0
+
+
+def test_a_cancelled_warning_tells_partners_it_ended(wards, partner, http_receiver, committed):
+    _, secret = source_create(name="ea-push", description="EA", actor="test")
+    police = partner("police", webhook_url=http_receiver.url)
+    subscription_create(recipient=police, actor="test", zone_ids=[wards["Cheap"].pk])
+    first = cap_xml("EA-8")
+    cancel = cap_xml("EA-8-cancel", msg_type="Cancel", references=reference(first))
+
+    with override_settings(CAP_PUSH_SOURCES=["ea-push"]):
+        for body in (first, cancel):
+            with committed():
+                answer = APIClient().post(
+                    "/api/v1/emergency/cap/",
+                    data=body,
+                    content_type="application/cap+xml",
+                    **signed_headers(secret, body),
+                )
+            assert answer.status_code == 201, answer.json()
+
+    events = [r.json()["event"] for r in http_receiver.requests]
+    assert events == [EventKind.ALERT_RECEIVED, EventKind.ALERT_ENDED]
+    ended = http_receiver.requests[1].json()
+    assert ended["subject"].startswith("Ended (cancelled): Flood warning")
+    assert ended["data"]["identifier"] == "EA-8"
