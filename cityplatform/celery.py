@@ -117,6 +117,11 @@ app.conf.beat_schedule = {
         "task": "emergency.tasks.thresholds_judge",
         "schedule": timedelta(seconds=30),
     },
+    # Notifications: deliveries due (queued, or retrying past their backoff) that no task took.
+    "notifications-deliveries-sweep": {
+        "task": "notifications.tasks.deliveries_sweep",
+        "schedule": timedelta(seconds=15),
+    },
     # Lighting: desired levels for every light, overrides starting and ending, lamp faults.
     "lighting-reconcile": {
         "task": "lighting.tasks.reconcile_all",

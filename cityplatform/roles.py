@@ -14,6 +14,7 @@ from django.db import models, transaction
 PLATFORM_APPS = (
     "cityplatform",
     "devices",
+    "notifications",
     "lighting",
     "cctv",
     "emergency",

@@ -23,6 +23,7 @@ from cityplatform import settings_http
 from cityplatform.settings_emergency import *  # noqa: F403 (CAP_*: emergency app)
 from cityplatform.settings_env import env_bool, env_float, env_int, env_list, env_str
 from cityplatform.settings_http import content_security_policy, rest_framework
+from cityplatform.settings_notifications import *  # noqa: F403 (EMAIL_*, NOTIFY_*)
 from cityplatform.settings_open311 import *  # noqa: F403 (OPEN311_*: open311 app)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "devices",
     "lighting",
     "cctv",
+    "notifications",
     "emergency",
     "ngsi",
     "open311",

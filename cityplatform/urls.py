@@ -29,6 +29,7 @@ api_v1 = [
     path("", include("cctv.urls")),
     path("", include("emergency.urls")),
     path("", include("open311.urls_api")),
+    path("", include("notifications.urls")),
     path("", include(router.urls)),
 ]
 

@@ -37,3 +37,10 @@ class EmergencyConfig(AppConfig):
         from emergency.receivers import receivers_connect
 
         receivers_connect()
+
+        # Partners hear of warnings, plans and the city's alerts (notifications).
+        # deferred: emergency.partners imports the emergency and notifications models, not
+        # loadable while Django imports this module (ready() runs once they are)
+        from emergency import partners
+
+        partners.connect()

@@ -8,6 +8,9 @@ an alert or a plan that was rolled back, and a receiver's failure cannot undo th
   its zones, cancelled, superseded, outside the city, expired on arrival).
 - `alert_ended(alert)`: an alert the city was acting on ended (cancelled, expired, superseded).
 - `plan_started(plan_run)` / `plan_stopped(plan_run)`: an emergency plan was started or stopped.
+- `published_issued(alert)` / `published_updated(alert)` / `published_cancelled(alert)`: the
+  city published one of its own alerts, or an update or a cancel of one (`alert` is the new
+  message, a PublishedAlert).
 """
 
 from django.db import transaction
@@ -17,6 +20,9 @@ alert_acted = Signal()
 alert_ended = Signal()
 plan_started = Signal()
 plan_stopped = Signal()
+published_issued = Signal()
+published_updated = Signal()
+published_cancelled = Signal()
 
 
 def send_on_commit(signal: Signal, sender, **kwargs) -> None:

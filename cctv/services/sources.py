@@ -12,7 +12,6 @@ is bound to (403 otherwise). Events are stripped of identity fields before anyth
 then go through the same ingestion as the gateway's.
 """
 
-import hashlib
 import hmac
 import logging
 import secrets
@@ -33,6 +32,7 @@ from cctv.services.ingest import IngestResult, events_ingest
 from cityplatform.api import ApplicationError
 from cityplatform.json_input import JsonRefused, json_loads_bounded
 from cityplatform.services import Actor, audit_record
+from cityplatform.signing import signature_of
 from devices.events import DeviceEvent, event_max_future_s, strip_identity
 from devices.protocols.messages import device_event
 from devices.selectors.cameras import asset_ids_by_device_id, camera_ids_by_device_id
@@ -167,13 +167,6 @@ def source_update(
 
 
 # --- Signed ingestion -------------------------------------------------------------------------
-
-
-def signature_of(*, secret: str, body: bytes, timestamp: str | None = None) -> str:
-    """The hex HMAC-SHA256 of `timestamp + "." + body` (the current form) or, without a
-    timestamp, of the body alone (the deprecated form)."""
-    signed = body if timestamp is None else timestamp.encode() + b"." + body
-    return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
 def _unauthorised(message: str, **extra: Any) -> ApplicationError:

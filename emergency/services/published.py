@@ -16,6 +16,12 @@ from cityplatform.services import Actor, actor_fields, audit_record
 from devices.selectors.registry import zones_list
 from emergency.choices import MsgType
 from emergency.models import PublishedAlert
+from emergency.signals import (
+    published_cancelled,
+    published_issued,
+    published_updated,
+    send_on_commit,
+)
 
 CHANGEABLE = (
     "event",
@@ -91,6 +97,7 @@ def published_alert_create(
         expires=expires,
     )
     _save(alert, zone_ids, actor, "published")
+    send_on_commit(published_issued, sender=PublishedAlert, alert=alert)
     return alert
 
 
@@ -137,6 +144,7 @@ def published_alert_update(
     for name, value in changes.items():
         setattr(update, name, value)
     _save(update, zones, actor, "updated")
+    send_on_commit(published_updated, sender=PublishedAlert, alert=update)
     return update
 
 
@@ -151,4 +159,5 @@ def published_alert_cancel(
         cancel.description = note
     cancel.urgency, cancel.certainty = "Past", "Observed"
     _save(cancel, list(alert.zones.values_list("pk", flat=True)), actor, "cancelled")
+    send_on_commit(published_cancelled, sender=PublishedAlert, alert=cancel)
     return cancel

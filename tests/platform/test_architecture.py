@@ -21,7 +21,16 @@ import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("cityplatform", "devices", "lighting", "cctv", "emergency", "open311", "dashboards")
+APPS = (
+    "cityplatform",
+    "devices",
+    "notifications",
+    "lighting",
+    "cctv",
+    "emergency",
+    "open311",
+    "dashboards",
+)
 MAX_LINES = 420
 SIZE_EXEMPT = {Path("devices/demo_data.py")}
 

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cityplatform.roles import PLATFORM_APPS
+
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = """
 import json, django
@@ -124,10 +126,16 @@ ENV_READERS = {"env_str", "env_bool", "env_int", "env_float", "env_list"}
 
 def variables_read_by_settings() -> set[str]:
     """Every NAME in `env_*("NAME", …)` and `os.environ.get("NAME", …)` of settings.py and of
-    the settings modules it star-imports (settings_emergency.py, settings_open311.py)."""
+    the settings modules it star-imports (settings_emergency.py, settings_open311.py,
+    settings_notifications.py)."""
     trees = [
         ast.parse((ROOT / "cityplatform" / name).read_text())
-        for name in ("settings.py", "settings_emergency.py", "settings_open311.py")
+        for name in (
+            "settings.py",
+            "settings_emergency.py",
+            "settings_open311.py",
+            "settings_notifications.py",
+        )
     ]
     names = set()
     for node in (node for tree in trees for node in ast.walk(tree)):
@@ -163,7 +171,7 @@ def test_the_apps_read_the_environment_only_through_settings():
     pattern = re.compile(r"os\.environ\.get\(|os\.environ\[|os\.getenv\(")
     offenders = [
         str(path.relative_to(ROOT))
-        for app in ("cityplatform", "devices", "lighting", "cctv", "emergency", "dashboards")
+        for app in PLATFORM_APPS
         for path in (ROOT / app).rglob("*.py")
         if not path.name.startswith("settings") and pattern.search(path.read_text())
     ]
