@@ -12,13 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from cctv import selectors_register, selectors_review
-from cctv.models import Purpose
-from cctv.review_render import review_csv, review_pdf, review_summary, review_tables
+from cctv.choices import LawfulBasis
+from cctv.register import selectors as selectors_register
+from cctv.review import selectors as selectors_review
 from cctv.services import register
 from cityplatform.api import ApplicationError, parse_id
 from cityplatform.permissions import has_perm
 from dashboards.permissions import page_permission
+from dashboards.review_render import review_csv, review_pdf, review_summary, review_tables
 from dashboards.views import render_page
 
 CHANGE_PURPOSE = "cctv.change_purpose"
@@ -27,15 +28,28 @@ REVIEW_REPORT = "cctv.view_review_report"
 PUBLIC_CACHE = "public, max-age=300"
 
 
-class PurposeForm(forms.ModelForm):
-    class Meta:
-        model = Purpose
-        fields = list(register.PURPOSE_FIELDS)
-        widgets = {
-            "last_reviewed": forms.DateInput(attrs={"type": "date"}),
-            "next_review": forms.DateInput(attrs={"type": "date"}),
-            "public_description": forms.Textarea(attrs={"rows": 3}),
-        }
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"})
+
+
+class PurposeForm(forms.Form):
+    """The purpose's fields as the page sends them; the service validates the rest (unique
+    name, review dates in order) and says what is wrong."""
+
+    name = forms.CharField(max_length=200)
+    public_description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    lawful_basis = forms.ChoiceField(choices=LawfulBasis.choices, initial=LawfulBasis.PUBLIC_TASK)
+    operator = forms.CharField(max_length=200)
+    contact = forms.CharField(max_length=200)
+    retention_days = forms.IntegerField(
+        required=False, min_value=1, max_value=366, help_text="Empty: the platform's policy"
+    )
+    last_reviewed = forms.DateField(required=False, widget=_date_input())
+    next_review = forms.DateField(required=False, widget=_date_input())
+
+    @classmethod
+    def of(cls, purpose) -> "PurposeForm":
+        return cls(initial={name: getattr(purpose, name) for name in cls.base_fields})
 
 
 class ReviewForm(forms.Form):
@@ -104,12 +118,12 @@ def purposes(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _purpose_action(request: HttpRequest, purpose: Purpose) -> list[str]:
+def _purpose_action(request: HttpRequest, purpose) -> list[str]:
     """One POST of the purpose page: save, review, publish/unpublish, link/unlink a camera."""
     action = request.POST.get("action", "")
     try:
         if action == "save":
-            form = PurposeForm(request.POST, instance=Purpose.objects.get(pk=purpose.pk))
+            form = PurposeForm(request.POST)
             if not form.is_valid():
                 return [f"{f.replace('_', ' ')}: {m}" for f, ms in form.errors.items() for m in ms]
             register.purpose_update(purpose=purpose, data=form.cleaned_data, actor=request.user)
@@ -155,7 +169,7 @@ def purpose_page(request: HttpRequest, pk: int) -> HttpResponse:
         "dashboards/register/purpose.html",
         {
             "purpose": purpose,
-            "form": PurposeForm(instance=purpose),
+            "form": PurposeForm.of(purpose),
             "review_form": ReviewForm(),
             "cameras": selectors_register.camera_purposes(purpose=purpose),
             "may_publish": has_perm(request.user, PUBLISH_PURPOSE),

@@ -9,8 +9,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cctv import selectors_register
 from cctv.models import Purpose
+from cctv.register import selectors as selectors_register
 from cctv.services import register
 from cityplatform.csvsafe import csv_lines
 

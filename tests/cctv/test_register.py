@@ -214,6 +214,18 @@ def test_supervisors_publish_on_the_page_and_operators_cannot_open_it(published,
     answer = boss.post(f"/cctv/purposes/{purpose.pk}/", {"action": "unpublish"})
     assert answer.status_code == 302 and Client().get(JSON_URL).json()["count"] == 0
     assert AuditEntry.objects.filter(action="cctv.purpose_unpublished").count() == 1
+    form = {
+        **purpose_data(operator="City CCTV control room"),
+        "action": "save",
+        "retention_days": "",
+    }
+    assert boss.post(f"/cctv/purposes/{purpose.pk}/", form).status_code == 302
+    change = AuditEntry.objects.get(action="cctv.purpose_updated")
+    assert change.details == {
+        "operator": {"from": "City of London Corporation CCTV", "to": "City CCTV control room"}
+    }
+    taken = boss.post(f"/cctv/purposes/{purpose.pk}/", {**form, "name": "Depot"})
+    assert taken.status_code == 200 and "already exists" in taken.content.decode()
     bad = boss.post(f"/cctv/purposes/{purpose.pk}/", {"action": "link", "camera": "999999"})
     assert bad.status_code == 200 and "No such camera." in bad.content.decode()
 

@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 
 from cctv.models import Disclosure, EvidenceExport, LegalHold, PurgeRun
-from cctv.selectors_review import review_report
+from cctv.review.selectors import review_report
 from cctv.services.register import purpose_create, purpose_review
 from cityplatform.roles import Role
 

@@ -61,7 +61,7 @@ class RegisterEntry:
 
 
 def purposes_list() -> QuerySet[Purpose]:
-    return Purpose.objects.annotate(camera_count=Count("cameras"))
+    return Purpose.objects.annotate(camera_count=Count("cameras")).order_by("name")
 
 
 def purpose_get(pk: int) -> Purpose | None:

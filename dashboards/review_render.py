@@ -15,7 +15,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from cctv.selectors_review import ReviewReport
+from cctv.review.selectors import ReviewReport
 from cityplatform.csvsafe import csv_lines
 
 
