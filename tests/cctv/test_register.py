@@ -246,3 +246,13 @@ def test_the_data_migration_makes_unpublished_purposes_from_the_cameras_texts(ma
     assert Purpose.objects.get(name="Traffic monitoring").next_review == date.today() + timedelta(
         days=180
     )
+
+
+def test_the_register_costs_the_same_few_queries_whatever_its_size(
+    published, make_camera, django_assert_max_num_queries
+):
+    for n in range(20):
+        camera = make_camera(f"CAM-X{n}")
+        camera_purpose_set(camera_id=camera.pk, purpose=published["purpose"], actor="test")
+    with django_assert_max_num_queries(3):
+        assert Client().get(JSON_URL).json()["count"] == 22
