@@ -10,7 +10,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(trans
 # role → (the page the home sends it to, the navigation entries it sees)
 EXPECTED = {
     Role.SECURITY_OPERATOR: ("/security/", ["Security console", "Overview", "API"]),
-    Role.SECURITY_SUPERVISOR: ("/security/", ["Security console", "Insights", "Overview", "API"]),
+    Role.SECURITY_SUPERVISOR: (
+        "/security/",
+        ["Security console", "Insights", "Overview", "Camera purposes", "API"],
+    ),
     Role.LIGHTING_OPERATOR: ("/lighting/", ["Lighting", "Insights", "Overview", "API"]),
     Role.ASSET_MANAGER: ("/assets/", ["Assets", "Overview", "API"]),
     Role.VIEWER: ("/overview/", ["Overview", "API"]),
