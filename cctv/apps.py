@@ -13,7 +13,7 @@ class CctvConfig(AppConfig):
     # the supervisors'. Webhook sources and their secrets: administrators only (superusers and
     # the Administrators group, which carries every permission).
     role_permissions = {
-        "Security operators": [*_ALARM_WORK, "view_alarmrule"],
+        "Security operators": [*_ALARM_WORK, "view_alarmrule", "view_purpose"],
         # The correlation analytics (zone-hour aggregates, hotspots, recommendations): for
         # the Smart City staff who act on them and the security supervisors.
         "Lighting operators": ["view_zonehour"],
@@ -27,6 +27,12 @@ class CctvConfig(AppConfig):
             "view_legalhold",
             "view_evidenceexport",
             "view_zonehour",
+            # The purpose register and the annual review (Surveillance Camera Code, 3 and 10).
+            "view_purpose",
+            "add_purpose",
+            "change_purpose",
+            "publish_purpose",
+            "view_review_report",
         ],
         "Viewers": ["view_event", "view_alarm"],
     }

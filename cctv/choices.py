@@ -78,3 +78,13 @@ TECHNICAL_EVENT_TYPES = frozenset({TechnicalCondition.TAMPER, TechnicalCondition
 # allowed to handle welfare alarms, in the API and on the live channel.
 VULNERABLE_PERSON = "vulnerable_person"  # an analytics event type (camera allowlists name it)
 WELFARE_EVENT_TYPES = frozenset({VULNERABLE_PERSON})
+
+
+class LawfulBasis(models.TextChoices):
+    """UK GDPR article 6 (and the DPA 2018 part 3 for law enforcement) bases a purpose rests on."""
+
+    PUBLIC_TASK = "public_task", "Public task (UK GDPR art. 6(1)(e))"
+    LEGAL_OBLIGATION = "legal_obligation", "Legal obligation (UK GDPR art. 6(1)(c))"
+    VITAL_INTERESTS = "vital_interests", "Vital interests (UK GDPR art. 6(1)(d))"
+    LAW_ENFORCEMENT = "law_enforcement", "Law enforcement (DPA 2018 part 3)"
+    LEGITIMATE_INTERESTS = "legitimate_interests", "Legitimate interests (UK GDPR art. 6(1)(f))"

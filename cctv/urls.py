@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from cctv.api import analytics_views, evidence_views, views
+from cctv.api import analytics_views, evidence_views, register_views, views
 
 router = DefaultRouter()
 router.register("cctv/events", views.EventViewSet, basename="cctv-event")
@@ -13,6 +13,7 @@ router.register("cctv/sources", views.EventSourceViewSet, basename="cctv-source"
 router.register("cctv/holds", evidence_views.LegalHoldViewSet, basename="cctv-hold")
 router.register("cctv/exports", evidence_views.EvidenceExportViewSet, basename="cctv-export")
 router.register("cctv/purges", evidence_views.PurgeRunViewSet, basename="cctv-purge")
+router.register("cctv/purposes", register_views.PurposeViewSet, basename="cctv-purpose")
 
 urlpatterns = [
     path("cctv/events/ingest/", views.WebhookIngestView.as_view(), name="cctv-webhook-ingest"),

@@ -32,6 +32,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("assets", "Assets", "page-assets", perms.ASSET_PAGES),
     NavItem("insights", "Insights", "page-insights", perms.INSIGHTS, landing=False),
     NavItem("overview", "Overview", "page-overview", perms.OVERVIEW),
+    NavItem("purposes", "Camera purposes", "page-purposes", "cctv.change_purpose", landing=False),
     NavItem("api", "API", "/api/docs/", "cityplatform.access_platform", landing=False),
     NavItem(
         "audit",

@@ -8,6 +8,7 @@ from dashboards import (
     views_lighting,
     views_open311,
     views_plans,
+    views_register,
 )
 
 # Names are prefixed "page-" (not namespaced): settings' LOGIN_REDIRECT_URL names "home".
@@ -82,5 +83,12 @@ urlpatterns = [
     path("pages/scope-count.json", views.scope_count, name="page-scope-count"),
     path("pages/lighting-state.html", views_lighting.lighting_state, name="page-lighting-state"),
     path("pages/streets.json", views.map_streets, name="page-map-streets"),
+    # The public camera register (no sign-in), the purpose register and the annual review.
+    path("cameras/register/", views_register.camera_register, name="page-camera-register"),
+    path("cctv/purposes/", views_register.purposes, name="page-purposes"),
+    path("cctv/purposes/<int:pk>/", views_register.purpose_page, name="page-purpose"),
+    path("cctv/review/<int:year>/", views_register.review, name="page-review"),
+    path("cctv/review/<int:year>/csv/", views_register.review_csv_file, name="page-review-csv"),
+    path("cctv/review/<int:year>/pdf/", views_register.review_pdf_file, name="page-review-pdf"),
     path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -126,6 +126,7 @@ def test_a_supervisor_reads_the_insights_but_may_not_draft(city, signed_in):
         "Security console",
         "Insights",
         "Overview",
+        "Camera purposes",
         "API",
     ]
 

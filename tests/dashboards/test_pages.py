@@ -83,6 +83,7 @@ def test_the_administrator_sees_every_page(signed_in):
         "Assets",
         "Insights",
         "Overview",
+        "Camera purposes",
         "API",
         "Audit log",
     ]

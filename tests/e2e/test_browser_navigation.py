@@ -15,7 +15,7 @@ EXPECTED = {
     ),
     Role.SECURITY_SUPERVISOR: (
         "/security/",
-        ["Security console", "Emergency plans", "Insights", "Overview", "API"],
+        ["Security console", "Emergency plans", "Insights", "Overview", "Camera purposes", "API"],
     ),
     Role.LIGHTING_OPERATOR: ("/lighting/", ["Lighting", "Insights", "Overview", "API"]),
     Role.ASSET_MANAGER: ("/assets/", ["Assets", "Overview", "API"]),
