@@ -124,6 +124,7 @@ def test_a_supervisor_reads_the_insights_but_may_not_draft(city, signed_in):
     assert "Draft programme change" not in response.content.decode()
     assert [i.label for i in response.context["navigation"]] == [
         "Security console",
+        "Emergency plans",
         "Insights",
         "Overview",
         "Camera purposes",

@@ -79,6 +79,7 @@ def test_the_administrator_sees_every_page(signed_in):
     response = client.get("/security/")
     assert nav_labels(response) == [
         "Security console",
+        "Emergency plans",
         "Lighting",
         "Assets",
         "Insights",
