@@ -6,3 +6,9 @@ class NgsiConfig(AppConfig):
 
     name = "ngsi"
     verbose_name = "NGSI-LD"
+
+    def ready(self) -> None:
+        from devices.events import register_state_sink
+        from ngsi.notify import state_sink
+
+        register_state_sink(state_sink)
