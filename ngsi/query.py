@@ -173,17 +173,30 @@ def _zones(query: Query, keys: list[str] | None) -> list[dict]:
     return [e for e in built if e and matches(query, e)]
 
 
-def _assets(query: Query, entity_type: str, keys: list[str] | None):
+def _matching(query: Query, entity_type: str, keys: list[str] | None):
+    """The matching assets (no joins unless a filter needs one), ordered by device id."""
     kind = entities.TYPE_KINDS[entity_type]
-    rows = sql.filtered(ngsi_asset_base(kind=kind, device_ids=keys), entity_type, query)
-    return rows.order_by("device_id").values(*ngsi_asset_columns(kind))
+    return sql.filtered(ngsi_asset_base(kind=kind, device_ids=keys), entity_type, query)
 
 
-def run(query: Query) -> tuple[list[dict], int]:
-    """(the page of entities, the count of all matches), type after type in TYPES' order."""
+def _page(entity_type: str, matching, start: int, room: int) -> list[dict]:
+    """The page in two steps: its asset pks (the (kind, device_id) index, however deep the
+    offset), then only those rows with their details and state joined."""
+    kind = entities.TYPE_KINDS[entity_type]
+    pks = list(matching.order_by("device_id").values_list("pk", flat=True)[start : start + room])
+    if not pks:
+        return []
+    rows = ngsi_asset_base(kind=kind, asset_pks=pks).order_by("device_id")
+    build = entities.BUILDERS[entity_type]
+    return [build(row) for row in rows.values(*ngsi_asset_columns(kind))]
+
+
+def run(query: Query, *, with_count: bool = True) -> tuple[list[dict], int]:
+    """(the page of entities, the count of all matches), type after type in TYPES' order.
+    Without `with_count`, the last type is not counted (the count is then not the total)."""
     page: list[dict] = []
     count = 0
-    for entity_type in query.types:
+    for n, entity_type in enumerate(query.types):
         keys = _keys(query, entity_type)
         start = max(query.offset - count, 0)
         room = query.limit - len(page)
@@ -192,11 +205,11 @@ def run(query: Query) -> tuple[list[dict], int]:
             page.extend(found[start : start + room] if room > 0 else [])
             count += len(found)
             continue
-        rows = _assets(query, entity_type, keys)
+        matching = _matching(query, entity_type, keys)
         if room > 0:
-            build = entities.BUILDERS[entity_type]
-            page.extend(build(row) for row in rows[start : start + room])
-        count += rows.count()
+            page.extend(_page(entity_type, matching, start, room))
+        if with_count or n < len(query.types) - 1:
+            count += matching.count()
     return page, count
 
 

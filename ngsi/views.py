@@ -72,14 +72,15 @@ class NgsiView(APIView):
 class EntityListView(NgsiView):
     def get(self, request):
         query = parse(request.query_params)
-        page, count = run(query)
+        wants_count = request.query_params.get("count") == "true"
+        page, count = run(query, with_count=wants_count)
         if "keyValues" not in request.query_params.get("options", "").split(","):
             page = [entities.normalise(e) for e in page]
         if query.attrs:
             keep = {"id", "type", *query.attrs}
             page = [{k: v for k, v in e.items() if k in keep} for e in page]
         headers = {}
-        if request.query_params.get("count") == "true":
+        if wants_count:
             headers["NGSILD-Results-Count"] = str(count)
         return _render(request, page, headers=headers)
 
