@@ -414,9 +414,7 @@ ENERGY_CHARGE_CODES = dict(
     if "=" in pair
 )
 
-# NGSI-LD subscriptions (docs/ngsi-ld.md): how long a process trusts "a subscription is active"
-# (the gateway's per-batch check), a notification's HTTP time-out, its retries and their backoff.
-NGSI_ACTIVE_CACHE_S = env_float("NGSI_ACTIVE_CACHE_S", 2.0)
+# NGSI-LD notifications (docs/ngsi-ld.md): HTTP time-out, retries, first backoff (doubling).
 NGSI_NOTIFY_TIMEOUT_S = env_float("NGSI_NOTIFY_TIMEOUT_S", 5.0)
 NGSI_NOTIFY_RETRIES = env_int("NGSI_NOTIFY_RETRIES", 3)
 NGSI_NOTIFY_BACKOFF_S = env_float("NGSI_NOTIFY_BACKOFF_S", 1.0)

@@ -8,6 +8,7 @@ class NgsiConfig(AppConfig):
     verbose_name = "NGSI-LD"
 
     def ready(self) -> None:
+        # deferred: the app registry is not ready while apps.py is imported (models load later)
         from devices.events import register_state_sink
         from ngsi.notify import state_sink
 

@@ -21,6 +21,7 @@ from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
+from cityplatform.celery import app as celery_app
 from ngsi import entities
 from ngsi.models import NotificationFormat, NotificationStatus, Subscription
 from ngsi.notify import entities_of, live_subscriptions, q_matches
@@ -30,9 +31,10 @@ LD_JSON = "application/ld+json"
 LINK = f'<{entities.CORE_CONTEXT}>; rel="http://www.w3.org/ns/json-ld#context"; type="{LD_JSON}"'
 
 
-def _later(task, args: list, seconds: float) -> None:
-    """The task after `seconds`: by Celery's countdown, or (the embedded runner, eager, which
-    would run it at once) by a timer thread of this process."""
+def _later(name: str, args: list, seconds: float) -> None:
+    """The task (by name: ngsi/tasks.py imports this module) after `seconds`: by Celery's
+    countdown, or (the embedded runner, eager, which would run it at once) by a timer thread."""
+    task = celery_app.tasks[name]
     if task.app.conf.task_always_eager and seconds > 0:
         timer = threading.Timer(seconds, _run_eager, (task, args))
         timer.daemon = True
@@ -117,10 +119,8 @@ def send(sub_id: str, asset_pks: list[int], attempt: int = 0) -> str:
     if failure:
         log.warning("NGSI-LD notification of %s failed (%s), attempt %d", sub_id, failure, attempt)
         if attempt < settings.NGSI_NOTIFY_RETRIES:
-            from ngsi.tasks import notification_retry
-
             backoff = settings.NGSI_NOTIFY_BACKOFF_S * 2**attempt
-            _later(notification_retry, [sub_id, asset_pks, attempt + 1], backoff)
+            _later("ngsi.tasks.notification_retry", [sub_id, asset_pks, attempt + 1], backoff)
     return failure
 
 
@@ -143,10 +143,10 @@ def deliver(sub_id: str, asset_pks: list[int]) -> str:
                 sub.flush_at = due
             sub.save(update_fields=["pending", "flush_at", "modified_at"])
             if schedule:
-                from ngsi.tasks import subscription_flush
-
                 wait = (due - now).total_seconds()
-                transaction.on_commit(lambda: _later(subscription_flush, [sub_id], wait))
+                transaction.on_commit(
+                    lambda: _later("ngsi.tasks.subscription_flush", [sub_id], wait)
+                )
             return "throttled"
         # Claimed before the request: a concurrent change sees this notification as the last.
         sub.last_notification = now
@@ -165,9 +165,7 @@ def flush(sub_id: str) -> str:
         if sub.flush_at > now + timedelta(milliseconds=50):
             # Early (a worker's clock, an eager run): come back when it is due.
             wait = (sub.flush_at - now).total_seconds()
-            from ngsi.tasks import subscription_flush
-
-            transaction.on_commit(lambda: _later(subscription_flush, [sub_id], wait))
+            transaction.on_commit(lambda: _later("ngsi.tasks.subscription_flush", [sub_id], wait))
             return "early"
         pks, sub.pending, sub.flush_at = sub.pending, [], None
         sub.last_notification = now

@@ -4,7 +4,7 @@ change of a watched attribute of a matching entity).
 The gateway's storing transaction calls `state_sink` (a devices state sink, registered in
 NgsiConfig.ready()) with the asset pks it changed. The sink costs the gateway one dictionary
 look-up per batch while nobody subscribes: "is any subscription active?" is cached in the
-process for `NGSI_ACTIVE_CACHE_S` (and in Redis, cleared on every subscription write); when one
+process for `ACTIVE_CACHE_S` (and in Redis, cleared on every subscription write); when one
 is, a Celery task with the changed pks is queued on commit. The task (`ngsi.tasks.notify_changes`)
 reads the entities in one query per kind, picks the subscriptions whose entities, watched
 attributes and `q` match, and hands them to delivery (ngsi/delivery.py). Never a web request.
@@ -14,20 +14,22 @@ import logging
 import re
 import time
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from cityplatform.celery import app as celery_app
 from devices.choices import AssetKind
 from devices.selectors.ngsi import ngsi_asset_base, ngsi_asset_columns, ngsi_kinds_of
 from ngsi import entities
 from ngsi.models import Subscription
+from ngsi.query import Query, _terms, matches
 
 log = logging.getLogger(__name__)
 
 CACHE_KEY = "ngsi:subscriptions:active"
+ACTIVE_CACHE_S = 2.0  # how long a process trusts its "is any subscription active?"
 # The platform's change → the NGSI-LD attributes it changes (watchedAttributes).
 CHANGED_ATTRS = {
     "level": {"illuminanceLevel", "powerState"},
@@ -58,7 +60,7 @@ def any_active() -> bool:
     if active is None:
         active = live_subscriptions().exists()
         cache.set(CACHE_KEY, active, 60)
-    _memo.update(until=now + settings.NGSI_ACTIVE_CACHE_S, active=active)
+    _memo.update(until=now + ACTIVE_CACHE_S, active=active)
     return active
 
 
@@ -76,9 +78,7 @@ def state_sink(changes: dict[int, set[str]]) -> None:
     payload = {str(pk): sorted(what) for pk, what in changes.items()}
 
     def queue() -> None:
-        from ngsi.tasks import notify_changes
-
-        notify_changes.delay(payload)
+        celery_app.tasks["ngsi.tasks.notify_changes"].delay(payload)
 
     transaction.on_commit(queue, robust=True)
 
@@ -115,8 +115,6 @@ def _selects(sub: Subscription, entity: dict) -> bool:
 def q_matches(sub: Subscription, entity: dict) -> bool:
     if not sub.q:
         return True
-    from ngsi.query import Query, _terms, matches
-
     query = Query([], None, None, _terms(sub.q), None, None, 0, 0)
     return matches(query, entity)
 

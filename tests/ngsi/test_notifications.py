@@ -24,10 +24,10 @@ def viewer(make_user, api_client):
 
 
 @pytest.fixture
-def fast_retries(settings):
+def fast_retries(settings, monkeypatch):
     settings.NGSI_NOTIFY_BACKOFF_S = 0.2
     settings.NGSI_NOTIFY_RETRIES = 3
-    settings.NGSI_ACTIVE_CACHE_S = 0.0
+    monkeypatch.setattr("ngsi.notify.ACTIVE_CACHE_S", 0.0)
 
 
 def subscribe(client, receiver, **extra) -> str:

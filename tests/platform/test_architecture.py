@@ -21,7 +21,7 @@ import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("cityplatform", "devices", "lighting", "cctv", "emergency", "dashboards")
+APPS = ("cityplatform", "devices", "lighting", "cctv", "emergency", "ngsi", "dashboards")
 MAX_LINES = 420
 SIZE_EXEMPT = {Path("devices/demo_data.py")}
 
