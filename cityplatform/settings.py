@@ -417,3 +417,8 @@ ENERGY_CHARGE_CODES = dict(
     for pair in (p.strip() for p in env_str("ENERGY_CHARGE_CODES").split(","))
     if "=" in pair
 )
+
+# NGSI-LD notifications (docs/ngsi-ld.md): HTTP time-out, retries, first backoff (doubling).
+NGSI_NOTIFY_TIMEOUT_S = env_float("NGSI_NOTIFY_TIMEOUT_S", 5.0)
+NGSI_NOTIFY_RETRIES = env_int("NGSI_NOTIFY_RETRIES", 3)
+NGSI_NOTIFY_BACKOFF_S = env_float("NGSI_NOTIFY_BACKOFF_S", 1.0)

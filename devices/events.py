@@ -121,3 +121,21 @@ def register_event_sink(sink: EventSink) -> None:
 def deliver_events(events: Sequence[DeviceEvent]) -> None:
     for sink in list(_sinks):
         sink(events)
+
+
+# State sinks: the assets whose reported state a stored batch changed, by asset pk, with what
+# changed ("level", "online"). Called inside the storing transaction, like event sinks (the
+# NGSI-LD app registers one for its subscriptions' notifications: it defers its work to commit).
+StateSink = Callable[[dict[int, set[str]]], None]
+_state_sinks: list[StateSink] = []
+
+
+def register_state_sink(sink: StateSink) -> None:
+    if sink not in _state_sinks:
+        _state_sinks.append(sink)
+
+
+def deliver_state_changes(changes: dict[int, set[str]]) -> None:
+    if changes:
+        for sink in list(_state_sinks):
+            sink(changes)

@@ -6,3 +6,10 @@ class NgsiConfig(AppConfig):
 
     name = "ngsi"
     verbose_name = "NGSI-LD"
+
+    def ready(self) -> None:
+        # deferred: the app registry is not ready while apps.py is imported (models load later)
+        from devices.events import register_state_sink
+        from ngsi.notify import state_sink
+
+        register_state_sink(state_sink)

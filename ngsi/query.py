@@ -1,7 +1,8 @@
 """Parsing and running an NGSI-LD entity query (ETSI GS CIM 009 §4.9 q, §4.10 geo-queries).
 
-`type` alone (with id, limit, offset) is paged in the database; `q`, `idPattern` and geo-queries
-are applied to the type's rows in Python before paging (correct, slower on large sets)."""
+Every filter (`type`, `id`, `idPattern`, `q`, `attrs`, `georel` near/within) is SQL (ngsi/sql.py),
+then the page is sliced and the count taken in the database. Only `StreetlightGroup` (the zones,
+a few hundred at most, whose location is a polygon) is filtered in Python, by `matches`."""
 
 import json
 import math
@@ -11,8 +12,8 @@ from dataclasses import dataclass
 
 from shapely.geometry import shape
 
-from devices.selectors.ngsi import ngsi_assets, ngsi_zones
-from ngsi import entities
+from devices.selectors.ngsi import ngsi_asset_base, ngsi_asset_columns, ngsi_zones
+from ngsi import entities, sql
 
 ERRORS = "https://uri.etsi.org/ngsi-ld/errors/"
 MAX_LIMIT = 1000
@@ -46,7 +47,7 @@ class Query:
     types: list[str]
     ids: list[str] | None
     id_pattern: re.Pattern | None
-    terms: list[tuple[str, object, object]]
+    terms: list[tuple[str, str, object]]  # (attribute, operator as written, value)
     attrs: list[str] | None
     geo: tuple | None
     limit: int
@@ -79,7 +80,7 @@ def _terms(q: str | None) -> list:
         match = TERM.match(part.strip())
         if not match:
             raise NgsiError("InvalidRequest", f"q term {part!r} is not attr<op>value.")
-        out.append((match[1], OPS[match[2]], _value(match[3])))
+        out.append((match[1], match[2], _value(match[3])))
     return out
 
 
@@ -136,13 +137,14 @@ def _distance_m(a, b) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
 
 
-def _matches(query: Query, entity: dict) -> bool:
+def matches(query: Query, entity: dict) -> bool:
+    """The query's conditions on one built entity (zones; notifications' `q`)."""
     if query.id_pattern and not query.id_pattern.match(entity["id"]):
         return False
     for attr, op, value in query.terms:
         have = entity.get(attr)
         try:
-            if have is None or not op(have, value):
+            if have is None or not OPS[op](have, value):
                 return False
         except TypeError:
             return False
@@ -158,14 +160,6 @@ def _matches(query: Query, entity: dict) -> bool:
     return True
 
 
-def _rows(entity_type: str, keys: list[str] | None):
-    if entity_type == "StreetlightGroup":
-        zone_ids = [int(k) for k in keys if k.isdigit()] if keys is not None else None
-        return ngsi_zones(zone_ids=zone_ids), entities.streetlight_group
-    kind = entities.TYPE_KINDS[entity_type]
-    return ngsi_assets(kind=kind, device_ids=keys), entities.BUILDERS[entity_type]
-
-
 def _keys(query: Query, entity_type: str) -> list[str] | None:
     if query.ids is None:
         return None
@@ -173,28 +167,63 @@ def _keys(query: Query, entity_type: str) -> list[str] | None:
     return [i[len(prefix) :] for i in query.ids if i.startswith(prefix)]
 
 
-def run(query: Query) -> tuple[list[dict], int]:
-    """(the page of entities, the count of all matches)."""
-    filtering = bool(query.id_pattern or query.terms or query.geo or query.attrs)
-    if len(query.types) == 1 and not filtering:
-        rows, build = _rows(query.types[0], _keys(query, query.types[0]))
-        page = [e for e in map(build, rows[query.offset : query.offset + query.limit]) if e]
-        return page, rows.count()
-    found = []
-    for entity_type in query.types:
-        rows, build = _rows(entity_type, _keys(query, entity_type))
-        found.extend(e for e in map(build, rows) if e and _matches(query, e))
-    return found[query.offset : query.offset + query.limit], len(found)
+def _zones(query: Query, keys: list[str] | None) -> list[dict]:
+    zone_ids = [int(k) for k in keys if k.isdigit()] if keys is not None else None
+    built = (entities.streetlight_group(row) for row in ngsi_zones(zone_ids=zone_ids))
+    return [e for e in built if e and matches(query, e)]
+
+
+def _matching(query: Query, entity_type: str, keys: list[str] | None):
+    """The matching assets (no joins unless a filter needs one), ordered by device id."""
+    kind = entities.TYPE_KINDS[entity_type]
+    return sql.filtered(ngsi_asset_base(kind=kind, device_ids=keys), entity_type, query)
+
+
+def _page(entity_type: str, matching, start: int, room: int) -> list[dict]:
+    """The page in two steps: its asset pks (the (kind, device_id) index, however deep the
+    offset), then only those rows with their details and state joined."""
+    kind = entities.TYPE_KINDS[entity_type]
+    pks = list(matching.order_by("device_id").values_list("pk", flat=True)[start : start + room])
+    if not pks:
+        return []
+    rows = ngsi_asset_base(kind=kind, asset_pks=pks).order_by("device_id")
+    build = entities.BUILDERS[entity_type]
+    return [build(row) for row in rows.values(*ngsi_asset_columns(kind))]
+
+
+def run(query: Query, *, with_count: bool = True) -> tuple[list[dict], int]:
+    """(the page of entities, the count of all matches), type after type in TYPES' order.
+    Without `with_count`, the last type is not counted (the count is then not the total)."""
+    page: list[dict] = []
+    count = 0
+    for n, entity_type in enumerate(query.types):
+        keys = _keys(query, entity_type)
+        start = max(query.offset - count, 0)
+        room = query.limit - len(page)
+        if entity_type == "StreetlightGroup":
+            found = _zones(query, keys)
+            page.extend(found[start : start + room] if room > 0 else [])
+            count += len(found)
+            continue
+        matching = _matching(query, entity_type, keys)
+        if room > 0:
+            page.extend(_page(entity_type, matching, start, room))
+        if with_count or n < len(query.types) - 1:
+            count += matching.count()
+    return page, count
 
 
 def entity_get(entity_id: str) -> dict:
     parts = entity_id.split(":")
     if len(parts) < 4 or parts[:2] != ["urn", "ngsi-ld"] or parts[2] not in entities.TYPES:
         raise bad(f"{entity_id!r} is not an id this API serves (urn:ngsi-ld:<Type>:<key>).")
-    entity_type = parts[2]
-    rows, build = _rows(entity_type, [":".join(parts[3:])])
-    for row in rows[:1]:
-        entity = build(row)
-        if entity:
-            return entity
+    entity_type, key = parts[2], ":".join(parts[3:])
+    if entity_type == "StreetlightGroup":
+        found = _zones(parse({"type": entity_type}), [key])
+    else:
+        kind = entities.TYPE_KINDS[entity_type]
+        rows = ngsi_asset_base(kind=kind, device_ids=[key]).values(*ngsi_asset_columns(kind))
+        found = [entities.BUILDERS[entity_type](row) for row in rows[:1]]
+    if found:
+        return found[0]
     raise NgsiError("ResourceNotFound", f"No entity {entity_id}.", status=404)

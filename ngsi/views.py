@@ -1,5 +1,6 @@
-"""NGSI-LD read endpoints. Token or session auth and the role check as the REST API; the bodies
-are the standard's (not the platform's error form), so they stay out of the DRF OpenAPI schema."""
+"""NGSI-LD endpoints: entities (read) and subscriptions. Token or session auth and the role
+check as the REST API; the bodies are the standard's (not the platform's error form), so they
+stay out of the DRF OpenAPI schema."""
 
 import json
 
@@ -8,7 +9,8 @@ from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from ngsi import entities
+from cityplatform.permissions import ACCESS_PLATFORM
+from ngsi import entities, subscriptions
 from ngsi.query import NgsiError, entity_get, parse, run
 
 LD_JSON = "application/ld+json"
@@ -70,14 +72,15 @@ class NgsiView(APIView):
 class EntityListView(NgsiView):
     def get(self, request):
         query = parse(request.query_params)
-        page, count = run(query)
+        wants_count = request.query_params.get("count") == "true"
+        page, count = run(query, with_count=wants_count)
         if "keyValues" not in request.query_params.get("options", "").split(","):
             page = [entities.normalise(e) for e in page]
         if query.attrs:
             keep = {"id", "type", *query.attrs}
             page = [{k: v for k, v in e.items() if k in keep} for e in page]
         headers = {}
-        if request.query_params.get("count") == "true":
+        if wants_count:
             headers["NGSILD-Results-Count"] = str(count)
         return _render(request, page, headers=headers)
 
@@ -98,3 +101,57 @@ class TypeListView(NgsiView):
             "typeList": list(entities.TYPES),
         }
         return _render(request, body)
+
+
+def _body(request):
+    media = (request.META.get("CONTENT_TYPE") or "").split(";")[0].strip()
+    if media not in ("application/json", LD_JSON):
+        raise NgsiError(
+            "UnsupportedMediaType",
+            f"Send the subscription as application/json or {LD_JSON}, not {media or 'nothing'}.",
+            415,
+        )
+    try:
+        return json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError) as error:
+        raise NgsiError("InvalidRequest", f"The body is not JSON: {error}") from None
+
+
+class SubscriptionListView(NgsiView):
+    """GET the caller's subscriptions (an administrator: all), POST a new one (201 + Location)."""
+
+    permission_map = {"*": ACCESS_PLATFORM}  # who may read entities may subscribe to them
+
+    def get(self, request):
+        limit = _limit(request.query_params)
+        subs = [subscriptions.render(s) for s in subscriptions.visible(request.user)[:limit]]
+        return _render(request, subs)
+
+    def post(self, request):
+        sub = subscriptions.subscription_create(user=request.user, body=_body(request))
+        response = HttpResponse(status=201)
+        response["Location"] = f"/ngsi-ld/v1/subscriptions/{sub.id}"
+        return response
+
+
+class SubscriptionDetailView(NgsiView):
+    permission_map = {"*": ACCESS_PLATFORM}
+
+    def get(self, request, sub_id: str):
+        sub = subscriptions.subscription_get(user=request.user, sub_id=sub_id)
+        return _render(request, subscriptions.render(sub))
+
+    def patch(self, request, sub_id: str):
+        subscriptions.subscription_update(user=request.user, sub_id=sub_id, body=_body(request))
+        return HttpResponse(status=204)
+
+    def delete(self, request, sub_id: str):
+        subscriptions.subscription_delete(user=request.user, sub_id=sub_id)
+        return HttpResponse(status=204)
+
+
+def _limit(params) -> int:
+    raw = params.get("limit", "100")
+    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+        raise NgsiError("BadRequestData", f"limit must be an integer from 1 to 1000, not {raw!r}.")
+    return int(raw)

@@ -17,8 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from cityplatform.services import audit_record
-from devices.choices import FaultType, LevelSource
-from devices.events import DeviceEvent, deliver_events
+from devices.choices import CommandState, FaultType, LevelSource
+from devices.events import DeviceEvent, deliver_events, deliver_state_changes
 from devices.models import Asset, Command
 from devices.services.commands import CommandUpdate, commands_complete
 from devices.services.faults import fault_raise
@@ -109,6 +109,7 @@ def ingest_store(
             result.rejected += rejected_store(rejected=late, now=now)
         if batch.statuses:
             status_apply(changes=batch.statuses, now=now)
+        deliver_state_changes(_changed(result, batch.statuses))
         for where, removed in batch.identity_stripped:
             audit_record(
                 actor="gateway",
@@ -118,6 +119,21 @@ def ingest_store(
                 details={"removed": list(removed)},
             )
     return result
+
+
+def _changed(result: IngestResult, statuses: Sequence[StatusChange]) -> dict[int, set[str]]:
+    """What the batch changed, per asset pk, for the state sinks (NGSI-LD notifications)."""
+    changed: dict[int, set[str]] = {}
+    for change in result.state_changes:
+        changed.setdefault(change.asset_pk, set()).add("level")
+        if change.came_online:
+            changed[change.asset_pk].add("online")
+    for update in result.command_updates:
+        if update.state == CommandState.SUCCEEDED:
+            changed.setdefault(update.asset_pk, set()).add("level")
+    for status in statuses:
+        changed.setdefault(status.asset_pk, set()).add("online")
+    return changed
 
 
 def acks_by_command(

@@ -28,6 +28,7 @@ APPS = (
     "lighting",
     "cctv",
     "emergency",
+    "ngsi",
     "open311",
     "dashboards",
 )
