@@ -23,6 +23,7 @@ from cityplatform import settings_http
 from cityplatform.settings_emergency import *  # noqa: F403 (CAP_*: emergency app)
 from cityplatform.settings_env import env_bool, env_float, env_int, env_list, env_str
 from cityplatform.settings_http import content_security_policy, rest_framework
+from cityplatform.settings_ngsi import *  # noqa: F403 (NGSI_*: ngsi app)
 from cityplatform.settings_notifications import *  # noqa: F403 (EMAIL_*, NOTIFY_*)
 from cityplatform.settings_open311 import *  # noqa: F403 (OPEN311_*: open311 app)
 
@@ -417,8 +418,3 @@ ENERGY_CHARGE_CODES = dict(
     for pair in (p.strip() for p in env_str("ENERGY_CHARGE_CODES").split(","))
     if "=" in pair
 )
-
-# NGSI-LD notifications (docs/ngsi-ld.md): HTTP time-out, retries, first backoff (doubling).
-NGSI_NOTIFY_TIMEOUT_S = env_float("NGSI_NOTIFY_TIMEOUT_S", 5.0)
-NGSI_NOTIFY_RETRIES = env_int("NGSI_NOTIFY_RETRIES", 3)
-NGSI_NOTIFY_BACKOFF_S = env_float("NGSI_NOTIFY_BACKOFF_S", 1.0)

@@ -95,9 +95,9 @@ def city(wards):  # noqa: F811
 
 def test_a_flood_warning_to_all_clear_on_simulated_lamps_with_partners_told(
     city,
-    push,
+    push,  # noqa: F811 (the fixtures imported above)
     make_user,
-    http_receiver,
+    http_receiver,  # noqa: F811
     smtp_server,  # noqa: F811
 ):
     lights, plan = city

@@ -126,16 +126,19 @@ ENV_READERS = {"env_str", "env_bool", "env_int", "env_float", "env_list"}
 
 def variables_read_by_settings() -> set[str]:
     """Every NAME in `env_*("NAME", …)` and `os.environ.get("NAME", …)` of settings.py and of
-    the settings modules it star-imports (settings_emergency.py, settings_open311.py,
-    settings_notifications.py)."""
-    trees = [
-        ast.parse((ROOT / "cityplatform" / name).read_text())
-        for name in (
-            "settings.py",
-            "settings_emergency.py",
-            "settings_open311.py",
-            "settings_notifications.py",
-        )
+    the settings modules it star-imports (`from cityplatform.settings_x import *`: one per app
+    whose settings would not fit in settings.py)."""
+    main = ast.parse((ROOT / "cityplatform" / "settings.py").read_text())
+    star_imported = [
+        node.module.rsplit(".", 1)[1] + ".py"
+        for node in main.body
+        if isinstance(node, ast.ImportFrom)
+        and node.module.startswith("cityplatform.settings_")
+        and any(alias.name == "*" for alias in node.names)
+    ]
+    assert "settings_emergency.py" in star_imported  # the reading of the imports still works
+    trees = [main] + [
+        ast.parse((ROOT / "cityplatform" / name).read_text()) for name in star_imported
     ]
     names = set()
     for node in (node for tree in trees for node in ast.walk(tree)):
