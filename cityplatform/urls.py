@@ -65,6 +65,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("ngsi-ld/v1/", include("ngsi.urls")),  # NGSI-LD (ETSI GS CIM 009): docs/ngsi-ld.md
+    path("talq/v2/", include("devices.api.urls_talq")),  # TALQ 2.7.1 CMS API: docs/talq.md
     path("cap/", include("emergency.urls_cap")),  # the city's public CAP alerts (no sign-in)
     path("", include("dashboards.urls")),
 ]
