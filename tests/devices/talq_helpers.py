@@ -40,8 +40,11 @@ def response_problems(response) -> list[str]:
 class Talq:
     """A gateway calling the platform's CMS API; each answer validated against the file."""
 
-    def __init__(self, key: str | None = CMS_KEY, address: str = GATEWAY_ADDRESS):
+    def __init__(
+        self, key: str | None = CMS_KEY, address: str = GATEWAY_ADDRESS, *, check: bool = True
+    ):
         self.client, self.key, self.address = Client(), key, address
+        self.check = check  # off in the benchmark: the answer's check is not the server's time
 
     def call(self, method: str, path: str, body=None, *, params=None, headers=None, raw=None):
         query = {"clientAddress": self.address, "talqRequestId": str(uuid.uuid4())}
@@ -55,7 +58,11 @@ class Talq:
         response = self.client.generic(
             method, url, data=data, content_type="application/json", **extra
         )
-        if response.status_code not in (401, 403, 405):  # not statuses the file defines
+        if self.check and response.status_code not in (
+            401,
+            403,
+            405,
+        ):  # not statuses the file defines
             assert response_problems(response) == [], (response.status_code, response.content)
         return response
 
