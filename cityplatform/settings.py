@@ -233,6 +233,9 @@ MQTT_CLIENT_ID = _gateway_client_id()
 FRIGATE_TOPIC = env_str("FRIGATE_TOPIC", "frigate/events")
 # ONVIF Profile M events as JSON over MQTT (docs/onvif.md); empty: not subscribed.
 ONVIF_TOPIC = env_str("ONVIF_TOPIC", "onvif/#")
+# TALQ 2.7.1 CMS API under /talq/v2/ (docs/talq.md): the platform's own TALQ address, the
+# `ownerCMS` of the groups and logger configs it serves.
+TALQ_CMS_ADDRESS = env_str("TALQ_CMS_ADDRESS", "8a3d6c1e-5b7f-4e2a-9c41-0d2f6e8b7a15")
 MQTT_PROTOCOL = env_str("MQTT_PROTOCOL", "5")  # "3.1.1" for brokers without MQTT 5
 # Derives each device's broker password (manage.py mqtt_acl); unset: SECRET_KEY.
 MQTT_DEVICE_KEY = env_str("MQTT_DEVICE_KEY")

@@ -67,6 +67,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("ngsi-ld/v1/", include("ngsi.urls")),  # NGSI-LD (ETSI GS CIM 009): docs/ngsi-ld.md
+    path("talq/v2/", include("devices.api.urls_talq")),  # TALQ 2.7.1 CMS API: docs/talq.md
     path("cap/", include("emergency.urls_cap")),  # the city's public CAP alerts (no sign-in)
     path("open311/v2/", include("open311.urls")),  # Open311 GeoReport v2: docs/open311.md
     path("cameras/", include("cctv.urls_register")),  # the public camera register's data

@@ -76,6 +76,7 @@ class KindDetails:
     related: str  # the one-to-one's name on Asset
     fields: tuple[str, ...]  # every field but the asset, in the model's order
     csv_fields: tuple[str, ...]  # those the CSV carries (limits and templates it leaves out)
+    secrets: tuple[str, ...] = ()  # write-only: taken, never shown (TALQ keys)
 
     @functools.cached_property
     def references(self) -> tuple[str, ...]:
@@ -85,8 +86,9 @@ class KindDetails:
 
     @functools.cached_property
     def values(self) -> tuple[str, ...]:
-        """The fields holding a value of their own (all but the references)."""
-        return tuple(n for n in self.fields if n not in self.references)
+        """The fields holding a value of their own that are shown (all but the references and
+        the secrets)."""
+        return tuple(n for n in self.fields if n not in self.references and n not in self.secrets)
 
 
 DETAILS: dict[str, KindDetails] = {
@@ -142,8 +144,16 @@ DETAILS: dict[str, KindDetails] = {
     AssetKind.CONTROLLER: KindDetails(
         model=ControllerDetails,
         related="controller",
-        fields=("protocol", "endpoint_url", "mqtt_prefix", "browse_path_template"),
+        fields=(
+            "protocol",
+            "endpoint_url",
+            "mqtt_prefix",
+            "browse_path_template",
+            "talq_gateway_key",
+            "talq_cms_key",
+        ),
         csv_fields=("protocol", "endpoint_url", "mqtt_prefix"),
+        secrets=("talq_gateway_key", "talq_cms_key"),
     ),
 }
 

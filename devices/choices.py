@@ -32,6 +32,7 @@ class ZoneKind(models.TextChoices):
 class ControlProtocol(models.TextChoices):
     MQTT = "mqtt", "MQTT"
     OPCUA = "opcua", "OPC-UA"
+    TALQ = "talq", "TALQ 2.7.1"
 
 
 class LampTechnology(models.TextChoices):
@@ -50,6 +51,8 @@ class FaultType(models.TextChoices):
     DIMMING_FAILURE = "dimming_failure", "Dimming failure"
     DAY_BURNING = "day_burning", "Day-burning"
     SUPPLY_LOSS = "supply_loss", "Supply loss"
+    CYCLING_FAILURE = "cycling_failure", "Cycling"
+    RELAY_FAILURE = "relay_failure", "Relay failure"
     OFFLINE = "offline", "Offline"
     TAMPER = "tamper", "Tamper"
     VIDEO_LOSS = "video_loss", "Video loss"
@@ -102,6 +105,7 @@ class RejectReason(models.TextChoices):
     UNKNOWN_TOPIC = "unknown_topic", "Topic outside the contract"
     OVERSIZED = "oversized", "Payload too large"
     NOT_ALLOWED = "not_allowed", "Not allowed for this device"
+    UNAUTHORISED = "unauthorised", "Unknown or wrong key"
     OTHER = "other", "Other"
 
 

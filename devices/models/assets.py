@@ -4,6 +4,7 @@ Field names follow the Smart Data Models vocabulary (`Streetlight`, `Streetlight
 `StreetlightControlCabinet`, `Camera`, `Device`) where a field means the same.
 """
 
+import hashlib
 import math
 import zoneinfo
 
@@ -282,12 +283,23 @@ class ControllerDetails(models.Model):
     browse_path_template = models.CharField(
         max_length=300, blank=True, help_text="Another vendor's layout; blank: the contract's"
     )
+    # TALQ 2.7.1 gateways (docs/talq.md): the key the platform sends to the gateway (kept, as it
+    # must be sent) and the key the gateway sends to the platform (kept as its SHA-256 only).
+    # Both write-only: the API never shows them (devices/asset_fields.py `secrets`).
+    talq_gateway_key = models.CharField(max_length=200, blank=True)
+    talq_cms_key = models.CharField(
+        max_length=80, blank=True, db_index=True, help_text="Stored as sha256:<hex> of the key"
+    )
 
     class Meta:
         verbose_name_plural = "controller details"
 
     def __str__(self) -> str:
         return f"controller {self.asset_id}"
+
+    def save(self, *args, **kwargs):
+        self.talq_cms_key = talq_key_digest(self.talq_cms_key)
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if self.protocol == ControlProtocol.OPCUA and not self.endpoint_url.startswith(
@@ -296,6 +308,27 @@ class ControllerDetails(models.Model):
             raise ValidationError(
                 {"endpoint_url": "An OPC-UA controller needs an opc.tcp:// endpoint URL."}
             )
+        if self.protocol == ControlProtocol.TALQ and (
+            self.endpoint_url or self.talq_gateway_key or self.talq_cms_key
+        ):  # a TALQ gateway (a cabinet reported by one has none of these)
+            errors = {}
+            if not self.endpoint_url.startswith(("https://", "http://")):
+                errors["endpoint_url"] = "A TALQ gateway needs the http(s):// URL of its API."
+            for name in ("talq_gateway_key", "talq_cms_key"):
+                if len(getattr(self, name)) < 16:
+                    errors[name] = "A TALQ key of at least 16 characters is needed."
+            if errors:
+                raise ValidationError(errors)
+
+
+TALQ_KEY_PREFIX = "sha256:"
+
+
+def talq_key_digest(key: str) -> str:
+    """A TALQ CMS key as stored: `sha256:<hex>` (a digest already is returned as it is)."""
+    if not key or key.startswith(TALQ_KEY_PREFIX):
+        return key
+    return TALQ_KEY_PREFIX + hashlib.sha256(key.encode()).hexdigest()
 
 
 class CameraLight(models.Model):

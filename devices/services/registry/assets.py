@@ -164,8 +164,11 @@ def asset_update(
     if details:
         before = {k: audit_value(getattr(details_of(asset), k, None)) for k in details}
         detail_row = details_build(asset=asset, data=details)
+        secrets = DETAILS[asset.kind].secrets
         for key, value in details.items():
-            if before.get(key) != audit_value(value):
+            if key in secrets:  # write-only (TALQ keys): the audit says it changed, not to what
+                changes[f"details.{key}"] = {"from": "(secret)", "to": "(secret, changed)"}
+            elif before.get(key) != audit_value(value):
                 changes[f"details.{key}"] = {"from": before.get(key), "to": audit_value(value)}
     if not changes:
         return asset
