@@ -28,7 +28,8 @@ from devices.services.proximity import proximity_update_for
 
 
 def _details_inline(spec: KindDetails) -> type[admin.StackedInline]:
-    """The inline of a kind's details: the declared fields, a referenced asset by its id."""
+    """The inline of a kind's details: the declared fields, a referenced asset by its id.
+    Secrets (a TALQ gateway's keys) are write-only: not in the admin, set through the API."""
     return type(
         f"{spec.model.__name__}Inline",
         (admin.StackedInline,),
@@ -36,7 +37,7 @@ def _details_inline(spec: KindDetails) -> type[admin.StackedInline]:
             "__module__": __name__,
             "model": spec.model,
             "fk_name": "asset",
-            "fields": spec.fields,
+            "fields": tuple(name for name in spec.fields if name not in spec.secrets),
             "raw_id_fields": spec.references,
             "can_delete": False,
         },

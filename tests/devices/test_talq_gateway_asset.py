@@ -4,6 +4,7 @@ audited, and the CMS key is stored as a digest only."""
 import hashlib
 
 import pytest
+from django.test import Client
 
 from cityplatform.models import AuditEntry
 from devices.models import ControllerDetails
@@ -65,3 +66,16 @@ def test_a_short_key_or_a_missing_url_is_refused_in_words(manager_client):
     assert response.status_code == 400
     text = response.content.decode()
     assert "16 characters" in text and "http(s)://" in text
+
+
+def test_the_admin_page_of_a_talq_gateway_shows_neither_key(manager_client, make_user):
+    register(manager_client)
+    gateway = ControllerDetails.objects.get(asset__device_id="talq-gw-east").asset
+    admin = Client()
+    admin.force_login(make_user(superuser=True))
+    page = admin.get(f"/admin/devices/asset/{gateway.pk}/change/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "gw-east.example.net" in text  # the gateway's details are on the page…
+    assert GATEWAY_KEY not in text and "talq_gateway_key" not in text  # …its keys are not
+    assert "talq_cms_key" not in text and "sha256:" not in text
