@@ -68,6 +68,9 @@ SPECTACULAR_SETTINGS = {
         "CapSeverityEnum": "emergency.choices.CAP_SEVERITIES",
         "CapCertaintyEnum": "emergency.choices.CAP_CERTAINTIES",
         "RuleKindEnum": "lighting.choices.RuleKind",
+        "NotificationEventKindEnum": "notifications.choices.EventKind",
+        "RecipientKindEnum": "notifications.choices.RecipientKind",
+        "DeliveryStatusEnum": "notifications.choices.DeliveryStatus",
     },
 }
 

@@ -53,11 +53,11 @@ class StaffRequestSerializer(serializers.ModelSerializer):
         return selectors.status_notes(obj)
 
 
-class AssignInput(serializers.Serializer):
+class ReportAssignInput(serializers.Serializer):
     device_id = serializers.CharField(max_length=64)
 
 
-class CloseInput(serializers.Serializer):
+class ReportCloseInput(serializers.Serializer):
     note = serializers.CharField(max_length=2000)
 
 
@@ -86,11 +86,11 @@ class ServiceRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             raise Http404
         return found
 
-    @extend_schema(request=AssignInput, responses=StaffRequestSerializer)
+    @extend_schema(request=ReportAssignInput, responses=StaffRequestSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request, public_id: str):
         """Places a report waiting in triage on an asset: its fault is raised."""
-        data = AssignInput(data=request.data)
+        data = ReportAssignInput(data=request.data)
         data.is_valid(raise_exception=True)
         placed = service_request_assign(
             request=self._found(public_id),
@@ -99,11 +99,11 @@ class ServiceRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
         return Response(StaffRequestSerializer(self._found(placed.public_id)).data)
 
-    @extend_schema(request=CloseInput, responses=StaffRequestSerializer)
+    @extend_schema(request=ReportCloseInput, responses=StaffRequestSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, public_id: str):
         """Closes a report with the note the resident sees (its fault is cleared)."""
-        data = CloseInput(data=request.data)
+        data = ReportCloseInput(data=request.data)
         data.is_valid(raise_exception=True)
         closed = service_request_close(
             request=self._found(public_id), note=data.validated_data["note"], actor=request.user
