@@ -60,6 +60,7 @@ class Running:
 def test_a_simulated_storm_raises_the_flood_alarms_and_they_clear_when_the_river_falls(
     wards,
     gateway,  # noqa: F811
+    peer,  # noqa: F811
     prefix,  # noqa: F811
 ):
     # Given the demo's flood rules and a river gauge at Queenhithe (its base level 115.5 cm: the
@@ -98,6 +99,7 @@ def test_a_simulated_storm_raises_the_flood_alarms_and_they_clear_when_the_river
             )
     finally:
         running.stop()
+        peer.publish(f"{prefix}/FG-T42/status", b"", retain=True)  # no retained status left
     sent = sim.stats["telemetry"]
     wait_for(lambda: Telemetry.objects.filter(asset=gauge).count() >= sent, what="every reading")
     thresholds_judge_sweep()
