@@ -20,6 +20,7 @@ from devices.simulators.specs import SensorSpec, SimOptions
 from emergency.demo import FLOOD_RULES, thresholds_if_missing
 from emergency.models import ThresholdRule
 from emergency.thresholds import Rule, State, judge
+from tests.devices.gateway_helpers import schema_validate
 from tests.devices.test_simulators_city import MQTT_URL, Watcher
 
 START = datetime(2026, 12, 7, 18, 0, tzinfo=UTC)
@@ -133,10 +134,10 @@ def test_simulate_runs_a_storm_on_made_up_gauges(capsys):
     finally:
         watcher.close()
     assert "A storm raises the river in 0 s." in capsys.readouterr().out
-    levels = [
-        json.loads(p)["level_cm"] for t, p in watcher.messages if t.endswith("SIM-FG-002/telemetry")
-    ]
-    assert levels and all(100 < level < 170 for level in levels)
+    readings = [json.loads(p) for t, p in watcher.messages if t.endswith("SIM-FG-002/telemetry")]
+    for reading in readings:
+        schema_validate("telemetry", reading)  # the contract's telemetry, docs/schemas
+    assert readings and all(100 < r["level_cm"] < 170 for r in readings)
 
 
 def test_simulate_refuses_a_storm_in_the_past():
