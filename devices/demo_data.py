@@ -357,9 +357,17 @@ RIVER_GAUGES = [
     ("RG-001", "Rain gauge Queenhithe", (51.50985, -0.09400), "rainfall", "mm/h"),
 ]
 # The first junction cameras also publish ONVIF Profile M analytics through a VMS bridge whose
-# TopicPrefix is this (under the default ONVIF_TOPIC `onvif/#`); VideoSource_1, _2, …
+# TopicPrefix sits under the gateway's ONVIF_TOPIC (`onvif/vms1` under the default `onvif/#`);
+# VideoSource_1, _2, …
 ONVIF_CAMERAS = 4
-ONVIF_PREFIX = "onvif/vms1"
+
+
+def _onvif_prefix() -> str:
+    base = settings.ONVIF_TOPIC.removesuffix("#").strip("/")
+    if not base or "+" in base or "#" in base:
+        base = "onvif"
+    return f"{base}/vms1"
+
 
 JUNCTION_ALLOWLIST = ["motion", "line_crossing", "crowd", "intrusion", "tamper", "video_loss"]
 # Venue cameras also run Frigate, whose events are typed by object label ("person").
@@ -644,7 +652,7 @@ def _asset_plan(rng: random.Random) -> list[dict[str, str]]:
             lon,
             JUNCTION_ALLOWLIST,
             "Public safety and traffic incidents at the junction of " + name + ".",
-            onvif=f"{ONVIF_PREFIX}/VideoSource_{index}" if index <= ONVIF_CAMERAS else "",
+            onvif=f"{_onvif_prefix()}/VideoSource_{index}" if index <= ONVIF_CAMERAS else "",
         )
     for name, _kind, (lat, lon), half, _c, _f, count in VENUES:
         for k in range(count):
