@@ -86,8 +86,7 @@ class Command(BaseCommand):
         run.add_argument("--seed", type=int, default=None)
 
     def handle(self, *args, **opts) -> None:
-        counts = (opts["lamps"], opts["cameras"], opts["sensors"], opts["gauges"])
-        counts += (opts["opcua_lamps"],)
+        counts = [opts[k] for k in ("lamps", "cameras", "sensors", "gauges", "opcua_lamps")]
         if any(n < 0 for n in counts):
             raise CommandError("counts must be zero or more")
         if opts["connections"] < 1:
