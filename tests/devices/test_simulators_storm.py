@@ -5,6 +5,8 @@ code, emergency/thresholds.py); the gauges in the registry city and in `manage.p
 import io
 import json
 import random
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -143,3 +145,20 @@ def test_simulate_runs_a_storm_on_made_up_gauges(capsys):
 def test_simulate_refuses_a_storm_in_the_past():
     with pytest.raises(CommandError):
         call_command("simulate", "--gauges=1", "--storm-after=-5", "--duration=1")
+
+
+def test_the_demo_beat_runs_every_scheduled_task_so_the_storm_is_judged():
+    """In a fresh process (as `make demo` starts), every task of the beat schedule is one the beat
+    can run, the threshold judge among them: a task module nothing imported was skipped."""
+    script = (
+        "import django; django.setup()\n"
+        "from cityplatform.celery import app\n"
+        "from cityplatform.embedded import beat_entries\n"
+        "tasks = [e.task for e in beat_entries()]\n"
+        "assert 'emergency.tasks.thresholds_judge' in tasks\n"
+        "print([t for t in tasks if t not in app.tasks])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
