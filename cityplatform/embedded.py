@@ -91,6 +91,10 @@ class BeatEntry:
 
 
 def beat_entries() -> list[BeatEntry]:
+    # The apps' task modules, imported as a worker imports them at start: a task that nothing
+    # else in the process imported would be skipped by the beat (the demo never judged the
+    # sensor thresholds, nor polled CAP feeds).
+    celery_app.loader.import_default_modules()
     entries = []
     for name, spec in celery_app.conf.beat_schedule.items():
         sched = spec["schedule"]

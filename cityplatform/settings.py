@@ -295,6 +295,8 @@ LIGHTING_FAULT_GRACE_S = env_int("LIGHTING_FAULT_GRACE_S", 900)
 DEMO_HOST = env_str("DEMO_HOST", "127.0.0.1")
 DEMO_PORT = env_int("DEMO_PORT", 8000)
 DEMO_OPCUA_PORT = env_int("DEMO_OPCUA_PORT", 4841)  # its two simulated controllers: this and +1
+# A storm on the simulated river gauges this many seconds after the demo starts (empty: none).
+DEMO_STORM_AFTER_S = env_float("DEMO_STORM_AFTER_S", 0) if env_str("DEMO_STORM_AFTER_S") else None
 
 # --- Static files and the map -----------------------------------------------------------------
 STATIC_URL = "static/"

@@ -3,8 +3,9 @@
 Real ward boundaries are not available offline, so the wards are approximate polygons around
 their real positions; the streets follow their real courses (WGS84, from memory of the map, to
 within a few tens of metres). Lights stand every 25–35 m along the streets, cameras at
-junctions, venues and bridges, lux and footfall sensors, and two OPC-UA cabinet controllers
-each drive about a hundred lights; the rest are MQTT lights.
+junctions, venues and bridges (a few junction cameras also speak ONVIF Profile M), lux and
+footfall sensors, flood and rain gauges on the river frontage, and two OPC-UA cabinet
+controllers each drive about a hundred lights; the rest are MQTT lights.
 
 Deterministic (seeded random) and idempotent: what exists is left alone, so a second run
 changes nothing. The assets go through the CSV importer, so the demo data is validated, placed
@@ -347,6 +348,27 @@ BRIDGES = [
     ("Millennium Bridge", (51.50980, -0.09850), (51.50820, -0.09850), 1),
 ]
 
+# The river frontage: flood gauges on the Thames wall and a rain gauge beside one, (id, name,
+# (lat, lon), measures, unit). The simulators' storm (docs/simulators.md) raises their readings.
+RIVER_GAUGES = [
+    ("FG-001", "River gauge Blackfriars", (51.51085, -0.10300), "flood_level", "cm"),
+    ("FG-002", "River gauge Queenhithe", (51.50970, -0.09450), "flood_level", "cm"),
+    ("FG-003", "River gauge Old Billingsgate", (51.50905, -0.08400), "flood_level", "cm"),
+    ("RG-001", "Rain gauge Queenhithe", (51.50985, -0.09400), "rainfall", "mm/h"),
+]
+# The first junction cameras also publish ONVIF Profile M analytics through a VMS bridge whose
+# TopicPrefix sits under the gateway's ONVIF_TOPIC (`onvif/vms1` under the default `onvif/#`);
+# VideoSource_1, _2, …
+ONVIF_CAMERAS = 4
+
+
+def _onvif_prefix() -> str:
+    base = settings.ONVIF_TOPIC.removesuffix("#").strip("/")
+    if not base or "+" in base or "#" in base:
+        base = "onvif"
+    return f"{base}/vms1"
+
+
 JUNCTION_ALLOWLIST = ["motion", "line_crossing", "crowd", "intrusion", "tamper", "video_loss"]
 # Venue cameras also run Frigate, whose events are typed by object label ("person").
 VENUE_ALLOWLIST = ["motion", "crowd", "loitering", "intrusion", "person_down", "tamper", "person"]
@@ -596,7 +618,7 @@ def _asset_plan(rng: random.Random) -> list[dict[str, str]]:
                 at += rng.uniform(25, 35)  # one row each side, or one staggered row
     cameras = 0
 
-    def camera(name, lat, lon, allowlist, purpose, frigate=""):
+    def camera(name, lat, lon, allowlist, purpose, frigate="", onvif=""):
         nonlocal cameras
         cameras += 1
         maker, model, ptz = rng.choice(CAMERA_MODELS)
@@ -616,19 +638,21 @@ def _asset_plan(rng: random.Random) -> list[dict[str, str]]:
                 ptz="true" if ptz else "false",
                 analytics_allowlist=";".join(allowlist),
                 frigate_camera=frigate,
+                onvif_source=onvif,
                 purpose=purpose,
                 review_due=date(2027, 1, 1) + timedelta(days=rng.randint(0, 360)),
             )
         )
 
     junctions = _junctions()
-    for lat, lon, name in junctions[:28]:
+    for index, (lat, lon, name) in enumerate(junctions[:28], start=1):
         camera(
             f"Junction {name}",
             lat,
             lon,
             JUNCTION_ALLOWLIST,
             "Public safety and traffic incidents at the junction of " + name + ".",
+            onvif=f"{_onvif_prefix()}/VideoSource_{index}" if index <= ONVIF_CAMERAS else "",
         )
     for name, _kind, (lat, lon), half, _c, _f, count in VENUES:
         for k in range(count):
@@ -706,6 +730,21 @@ def _asset_plan(rng: random.Random) -> list[dict[str, str]]:
                 model="Sensor 2",
                 measures="footfall",
                 unit="people/h",
+            )
+        )
+    for device_id, name, (lat, lon), measures, unit in RIVER_GAUGES:
+        rows.append(
+            _row(
+                device_id=device_id,
+                kind="sensor",
+                name=name,
+                latitude=lat,
+                longitude=lon,
+                status="active",
+                manufacturer="OTT HydroMet",
+                model="RLS radar level sensor" if measures == "flood_level" else "Pluvio2",
+                measures=measures,
+                unit=unit,
             )
         )
     return rows

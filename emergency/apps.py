@@ -14,6 +14,8 @@ _PLANS_WORK = ["add_emergencyplan", "change_emergencyplan", "run_plan"]
 class EmergencyConfig(AppConfig):
     name = "emergency"
     verbose_name = "Emergency warnings (CAP 1.2)"
+    # `manage.py demo` adds flood threshold rules on the demo city's river gauges.
+    demo_prepare = ["emergency.demo.thresholds_if_missing"]
     # Warnings received become alarms in the security queue (cctv); the operators and the
     # supervisors read the alerts behind them; supervisors publish the city's own alerts
     # (publish_alert). Feeds and geocodes: administrators (every permission). Emergency

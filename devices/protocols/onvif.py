@@ -44,7 +44,7 @@ TOPIC_TYPES = (
     (re.compile(r"loitering", re.I), "loitering"),
     (re.compile(r"tamper|globalscenechange|imagetoo(dark|bright|blurry)", re.I), "tamper"),
     (re.compile(r"videosource/signalloss|signalloss", re.I), "video_loss"),
-    (re.compile(r"motionalarm|motionregiondetector|celmotiondetector", re.I), "motion"),
+    (re.compile(r"motionalarm|motionregiondetector|cellmotiondetector", re.I), "motion"),
 )
 STATE_ITEMS = ("State", "IsInside", "IsLoitering", "IsMotion", "IsTamper", "Active")
 COUNT_ITEMS = ("Count", "count", "Total", "ObjectCount")

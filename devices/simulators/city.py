@@ -23,6 +23,7 @@ from devices.simulators.mqtt_devices import (
 )
 from devices.simulators.opcua_server import SimulatedController
 from devices.simulators.physics import sun_elevation
+from devices.simulators.sensors import FLOOD_LEVEL, MEASURES
 
 log = logging.getLogger("devices.simulators")
 
@@ -86,7 +87,7 @@ def city_from_registry() -> CitySpec:
             continue
         city.lamps.append(LampSpec(row["device_id"], rated_w=rated, level=row["state__level"]))
     for row in assets.filter(kind=AssetKind.CAMERA).values(
-        "device_id", "camera__analytics_allowlist", "camera__frigate_camera"
+        "device_id", "camera__analytics_allowlist", "camera__frigate_camera", "camera__onvif_source"
     ):
         allowed = row["camera__analytics_allowlist"] or []
         if isinstance(allowed, str):  # tolerate "motion;intrusion" as a CSV would have it
@@ -96,14 +97,13 @@ def city_from_registry() -> CitySpec:
                 row["device_id"],
                 event_types=tuple(str(t).strip() for t in allowed if str(t).strip()),
                 frigate_camera=row["camera__frigate_camera"] or "",
+                onvif_source=row["camera__onvif_source"] or "",
             )
         )
     for row in assets.filter(kind=AssetKind.SENSOR).values("device_id", "sensor__measures"):
-        measures = (row["sensor__measures"] or "").lower()
-        if measures in ("lux", "illuminance", "light"):
-            city.sensors.append(SensorSpec(row["device_id"], "lux"))
-        elif measures in ("temperature", "temp", "temp_c"):
-            city.sensors.append(SensorSpec(row["device_id"], "temperature"))
+        measures = MEASURES.get((row["sensor__measures"] or "").strip().lower())
+        if measures:  # footfall and the like have no contract metric: not simulated
+            city.sensors.append(SensorSpec(row["device_id"], measures))
     city.controllers = list(controllers.values())
     return city
 
@@ -113,18 +113,26 @@ def synthetic_city(
     lamps: int = 0,
     cameras: int = 0,
     sensors: int = 0,
+    gauges: int = 0,
     opcua_lamps: int = 0,
     controller_endpoint: str = "",
     id_prefix: str = "SIM",
 ) -> CitySpec:
-    """A made-up city: ids like SIM-SL-00001, SIM-CAM-001, SIM-LUX-001, SIM-OL-00001."""
+    """A made-up city: ids like SIM-SL-00001, SIM-CAM-001 (ONVIF source
+    `onvif/sim/VideoSource_1`), SIM-LUX-001, SIM-FG-001 (river gauges), SIM-OL-00001."""
+    onvif = f"onvif/{id_prefix.lower()}"
     city = CitySpec(
         lamps=[LampSpec(f"{id_prefix}-SL-{i:05d}") for i in range(1, lamps + 1)],
         cameras=[
-            CameraSpec(f"{id_prefix}-CAM-{i:03d}", frigate_camera=f"cam_{i:03d}")
+            CameraSpec(
+                f"{id_prefix}-CAM-{i:03d}",
+                frigate_camera=f"cam_{i:03d}",
+                onvif_source=f"{onvif}/VideoSource_{i}",
+            )
             for i in range(1, cameras + 1)
         ],
-        sensors=[SensorSpec(f"{id_prefix}-LUX-{i:03d}") for i in range(1, sensors + 1)],
+        sensors=[SensorSpec(f"{id_prefix}-LUX-{i:03d}") for i in range(1, sensors + 1)]
+        + [SensorSpec(f"{id_prefix}-FG-{i:03d}", FLOOD_LEVEL) for i in range(1, gauges + 1)],
     )
     if opcua_lamps and controller_endpoint:
         city.controllers.append(

@@ -2,9 +2,10 @@
 
 A demo service (cityplatform/embedded.py): runs until `ctx.stop`; does nothing when the demo
 runs with `--no-simulators` (`ctx.options["simulators"]` False). Lamps report every minute,
-cameras raise an event every few seconds city-wide (Frigate cameras through Frigate's topic),
-a lamp fault now and then, and one simulated OPC-UA controller per controller asset at its
-endpoint URL.
+cameras raise an event every few seconds city-wide (Frigate cameras through Frigate's topic,
+ONVIF cameras as Profile M events), a lamp fault now and then, a storm on the river gauges
+DEMO_STORM_AFTER_S after the start (when set), and one simulated OPC-UA controller per
+controller asset at its endpoint URL.
 """
 
 import asyncio
@@ -33,6 +34,9 @@ def demo_options() -> SimOptions:
         event_rate_per_s=0.3,
         frigate=True,
         frigate_topic=settings.FRIGATE_TOPIC,
+        onvif=True,  # the cameras seeded with an ONVIF source (ONVIF_TOPIC must match them)
+        onvif_rate_per_s=0.1,
+        storm_after_s=settings.DEMO_STORM_AFTER_S,
         fault_rate_per_hour=4.0,
         multiplexed=True,
         connections=2,

@@ -26,8 +26,12 @@ with a unique id and a confidence. With `frigate=True` a camera that names its F
 publishes Frigate new/update/end sequences instead; about one in six carries a `sub_label`
 (and a face attribute), so the platform's privacy guard is exercised.
 
-Sensors: lux every `sensor_interval_s`, following the sun at SITE_LATITUDE/LONGITUDE with
-slowly drifting cloud.
+With `onvif=True` a camera with an `onvif_source` publishes ONVIF Profile M events instead
+(`onvif_events`), `onvif_rate_per_s` city-wide.
+
+Sensors every `sensor_interval_s` (`sensors`): lux following the sun at SITE_LATITUDE/LONGITUDE
+with slowly drifting cloud, temperature, and the river frontage's flood and rain gauges, with a
+storm `storm_after_s` after the start when it is set.
 """
 
 import asyncio
@@ -45,7 +49,9 @@ from datetime import UTC, datetime
 from devices.simulators.camera_events import camera_event, frigate_messages
 from devices.simulators.lamps import LAMP_FAULTS, Lamp, command_read
 from devices.simulators.mqtt_link import MqttLink
-from devices.simulators.physics import ambient_temperature_c, daylight_lux, sun_elevation
+from devices.simulators.onvif_events import onvif_messages
+from devices.simulators.physics import ambient_temperature_c, sun_elevation
+from devices.simulators.sensors import SensorReadings
 from devices.simulators.specs import CameraSpec, LampSpec, SensorSpec, SimOptions, now_iso
 
 # The specs are the simulation's public API: callers take them from here.
@@ -79,7 +85,7 @@ class MqttCitySimulation:
         self.links: list[MqttLink] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task] = set()
-        self._cloud: dict[str, float] = {}
+        self.readings = SensorReadings(self.options, self.random)
         night = self._is_night()
         self.lamps: dict[str, Lamp] = {
             s.device_id: Lamp(s, s.level if s.level is not None else (100.0 if night else 0.0))
@@ -144,6 +150,7 @@ class MqttCitySimulation:
         jobs = [
             self._spawn(self._telemetry_loop(), "lamps"),
             self._spawn(self._camera_loop(), "cameras"),
+            self._spawn(self._onvif_loop(), "onvif"),
             self._spawn(self._sensor_loop(), "sensors"),
             self._spawn(self._fault_loop(), "faults"),
             self._spawn(self._disconnect_loop(), "disconnects"),
@@ -171,13 +178,14 @@ class MqttCitySimulation:
     def summary(self) -> str:
         s = self.stats
         elapsed = max(time.monotonic() - self.started_at, 1e-6)
-        sent = s["telemetry"] + s["events"] + s["frigate"] + s["acks"] + s["garbage"]
+        sent = sum(s[k] for k in ("telemetry", "events", "frigate", "onvif", "acks", "garbage"))
         connected = sum(link.connected.is_set() for link in self.links)
         return (
             f"{len(self.lamps)} lamps, {len(self.cameras)} cameras, {len(self.sensors)} sensors "
             f"on {connected}/{len(self.links)} connections · telemetry {s['telemetry']} · "
             f"commands {s['commands']} acks {s['acks']} dropped {s['acks_dropped']} · "
-            f"events {s['events']} frigate {s['frigate']} · faults {s['faults']} · "
+            f"events {s['events']} frigate {s['frigate']} onvif {s['onvif']} · "
+            f"faults {s['faults']} · "
             f"garbage {s['garbage']} · disconnects {s['disconnects']} · "
             f"{sent / elapsed:.0f} msg/s"
         )
@@ -321,11 +329,14 @@ class MqttCitySimulation:
     def camera_event(self, camera: CameraSpec) -> dict:
         return camera_event(self.random, camera)
 
+    def _onvif_camera(self, camera: CameraSpec) -> bool:
+        return self.options.onvif and bool(camera.onvif_source)
+
     async def _camera_loop(self) -> None:
         rate = self.options.event_rate_per_s
-        if not self.cameras or rate <= 0:
+        cameras = [c for c in self.cameras.values() if not self._onvif_camera(c)]
+        if not cameras or rate <= 0:
             return
-        cameras = list(self.cameras.values())
         while True:
             await asyncio.sleep(self.random.expovariate(rate))
             camera = self.random.choice(cameras)
@@ -348,14 +359,26 @@ class MqttCitySimulation:
             link.publish(self.options.frigate_topic, json.dumps(message))
             self.stats["frigate"] += 1
 
-    # --- sensors -----------------------------------------------------------------------------
+    async def _onvif_loop(self) -> None:
+        rate = self.options.onvif_rate_per_s
+        cameras = [c for c in self.cameras.values() if self._onvif_camera(c)]
+        if not cameras or rate <= 0:
+            return
+        while True:
+            await asyncio.sleep(self.random.expovariate(rate))
+            self._spawn(self._onvif_sequence(self.random.choice(cameras)), "onvif")
 
-    def lux_of(self, sensor: SensorSpec) -> float:
-        cloud = self._cloud.get(sensor.device_id, self.random.uniform(0.4, 1.0))
-        cloud = min(1.0, max(0.15, cloud + self.random.uniform(-0.05, 0.05)))
-        self._cloud[sensor.device_id] = cloud
-        o = self.options
-        return daylight_lux(datetime.now(UTC), o.latitude, o.longitude, cloud=cloud)
+    async def _onvif_sequence(self, camera: CameraSpec) -> None:
+        """An ONVIF event's messages, each at its offset (a state's false a few seconds on)."""
+        link = self._device_link.get(camera.device_id) or self.links[0]
+        waited = 0.0
+        for offset, topic, payload in onvif_messages(self.random, camera, start=datetime.now(UTC)):
+            await asyncio.sleep(offset - waited)
+            waited = offset
+            link.publish(topic, json.dumps(payload))
+            self.stats["onvif"] += 1
+
+    # --- sensors -----------------------------------------------------------------------------
 
     async def _sensor_loop(self) -> None:
         interval = self.options.sensor_interval_s
@@ -363,14 +386,8 @@ class MqttCitySimulation:
             return
         await asyncio.sleep(self.random.uniform(0, min(interval, 2.0)))
         while True:
-            o = self.options
             for sensor in self.sensors.values():
-                if sensor.measures == "lux":
-                    payload = {"ts": now_iso(), "lux": self.lux_of(sensor)}
-                else:
-                    ambient = ambient_temperature_c(datetime.now(UTC), o.latitude, o.longitude)
-                    payload = {"ts": now_iso(), "temp_c": ambient}
-                self._publish(sensor.device_id, "telemetry", payload)
+                self._publish(sensor.device_id, "telemetry", self.readings.reading(sensor))
                 self.stats["telemetry"] += 1
             await asyncio.sleep(interval)
 

@@ -1,6 +1,7 @@
 """What the MQTT device simulation is told: the devices to simulate and how (rates, fault
 injection, connections). Plain values, no I/O."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -21,12 +22,13 @@ class CameraSpec:
     device_id: str
     event_types: tuple[str, ...] = ()  # empty: every camera analytics type
     frigate_camera: str = ""
+    onvif_source: str = ""  # "<TopicPrefix>/<VideoSource token>": publishes Profile M events
 
 
 @dataclass(frozen=True)
 class SensorSpec:
     device_id: str
-    measures: str = "lux"
+    measures: str = "lux"  # lux, temperature, flood_level (a river gauge) or rainfall
 
 
 @dataclass
@@ -44,6 +46,12 @@ class SimOptions:
     frigate: bool = False
     frigate_topic: str = "frigate/events"
     frigate_sub_label_ratio: float = 1 / 6
+    onvif: bool = False  # cameras with an onvif_source publish ONVIF Profile M events
+    onvif_rate_per_s: float = 0.2
+    storm_after_s: float | None = None  # None: no storm; else the river rises this long after
+    # The sensors' clock (their readings' `ts` and the river's tide and storm): the real time
+    # unless a test drives it faster.
+    clock: Callable[[], datetime] | None = None
     multiplexed: bool | None = None
     connections: int = 4
     client_id_prefix: str = ""  # readable start of the links' client ids (a random tag follows)

@@ -22,7 +22,24 @@ def test_the_demo_city_is_laid_out_and_a_second_run_changes_nothing():
     assert set(Asset.objects.filter(kind="sensor").values_list("sensor__measures", flat=True)) == {
         "lux",
         "footfall",
+        "flood_level",
+        "rainfall",
     }
+    # three flood gauges on the river frontage, in the riverside wards, and a rain gauge
+    gauges = Asset.objects.filter(sensor__measures="flood_level").order_by("device_id")
+    assert list(gauges.values_list("device_id", "zone__name")) == [
+        ("FG-001", "Farringdon Without"),
+        ("FG-002", "Queenhithe"),
+        ("FG-003", "Bridge"),
+    ]
+    assert Asset.objects.get(device_id="RG-001").sensor.unit == "mm/h"
+    # a few junction cameras also publish ONVIF Profile M under the default ONVIF_TOPIC
+    sources = (
+        Asset.objects.filter(kind="camera")
+        .exclude(camera__onvif_source="")
+        .values_list("camera__onvif_source", flat=True)
+    )
+    assert sorted(sources) == [f"onvif/vms1/VideoSource_{i}" for i in range(1, 5)]
     # every asset sits in the city, lights on their street zones
     assert not Asset.objects.filter(zone=None).exists()
     assert lights.filter(zone__kind="street").count() >= 0.95 * lights.count()

@@ -2,6 +2,7 @@
 
     manage.py simulate --lamps 200 --cameras 5 --sensors 3 --telemetry-interval 10
     manage.py simulate --from-registry --frigate --drop-acks 0.05 --duration 600
+    manage.py simulate --from-registry --onvif --storm-after 60
 
 Prints a progress line every --progress-every seconds and a summary at the end; Ctrl-C stops
 it cleanly (devices are marked offline). See docs/simulators.md.
@@ -40,6 +41,7 @@ class Command(BaseCommand):
         what.add_argument("--lamps", type=int, default=0, help="MQTT streetlights (SIM-SL-…)")
         what.add_argument("--cameras", type=int, default=0, help="cameras (SIM-CAM-…)")
         what.add_argument("--sensors", type=int, default=0, help="lux sensors (SIM-LUX-…)")
+        what.add_argument("--gauges", type=int, default=0, help="river gauges (SIM-FG-…)")
         what.add_argument("--opcua-lamps", type=int, default=0, help="lights behind a controller")
         what.add_argument(
             "--controller-endpoint",
@@ -59,6 +61,17 @@ class Command(BaseCommand):
         how.add_argument("--fault-rate", type=non_negative, default=0.0, help="lamp faults/hour")
         how.add_argument("--frigate", action="store_true", help="cameras publish as Frigate")
         how.add_argument("--frigate-topic", default=settings.FRIGATE_TOPIC)
+        how.add_argument(
+            "--onvif", action="store_true", help="cameras with an ONVIF source publish Profile M"
+        )
+        how.add_argument("--onvif-rate", type=non_negative, default=0.2, help="events/s city-wide")
+        how.add_argument(
+            "--storm-after",
+            type=non_negative,
+            default=None,
+            metavar="SECONDS",
+            help="a storm: the river gauges rise this long after the start, then fall back",
+        )
 
         run = parser.add_argument_group("connections and run")
         run.add_argument("--broker", default=settings.MQTT_URL, help="mqtt://host:port")
@@ -73,7 +86,7 @@ class Command(BaseCommand):
         run.add_argument("--seed", type=int, default=None)
 
     def handle(self, *args, **opts) -> None:
-        counts = (opts["lamps"], opts["cameras"], opts["sensors"], opts["opcua_lamps"])
+        counts = [opts[k] for k in ("lamps", "cameras", "sensors", "gauges", "opcua_lamps")]
         if any(n < 0 for n in counts):
             raise CommandError("counts must be zero or more")
         if opts["connections"] < 1:
@@ -85,13 +98,14 @@ class Command(BaseCommand):
                 lamps=opts["lamps"],
                 cameras=opts["cameras"],
                 sensors=opts["sensors"],
+                gauges=opts["gauges"],
                 opcua_lamps=opts["opcua_lamps"],
                 controller_endpoint=opts["controller_endpoint"],
                 id_prefix=opts["id_prefix"],
             )
         if city.empty:
             raise CommandError(
-                "nothing to simulate: give --lamps/--cameras/--sensors/--opcua-lamps, "
+                "nothing to simulate: give --lamps/--cameras/--sensors/--gauges/--opcua-lamps, "
                 "or --from-registry with assets in the registry"
             )
         options = SimOptions(
@@ -107,6 +121,9 @@ class Command(BaseCommand):
             event_rate_per_s=opts["event_rate"],
             frigate=opts["frigate"],
             frigate_topic=opts["frigate_topic"],
+            onvif=opts["onvif"],
+            onvif_rate_per_s=opts["onvif_rate"],
+            storm_after_s=opts["storm_after"],
             multiplexed=opts["multiplexed"],
             connections=opts["connections"],
             latitude=settings.SITE_LATITUDE,
@@ -117,6 +134,8 @@ class Command(BaseCommand):
             f"Simulating {city.describe()} on {options.broker_url} under {options.prefix}/ "
             "(Ctrl-C stops)"
         )
+        if options.storm_after_s is not None:
+            self.stdout.write(f"A storm raises the river in {options.storm_after_s:g} s.")
         asyncio.run(self.simulate(city, options, opts["duration"], opts["progress_every"]))
 
     async def simulate(self, city, options, duration: float, progress_every: float) -> None:
