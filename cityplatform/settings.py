@@ -20,6 +20,7 @@ import dj_database_url
 import xstatic.pkg.leaflet
 
 from cityplatform import settings_http
+from cityplatform.settings_demo import *  # noqa: F403 (DEMO_*, TALQ_*)
 from cityplatform.settings_emergency import *  # noqa: F403 (CAP_*: emergency app)
 from cityplatform.settings_env import env_bool, env_float, env_int, env_list, env_str
 from cityplatform.settings_http import content_security_policy, rest_framework
@@ -233,9 +234,6 @@ MQTT_CLIENT_ID = _gateway_client_id()
 FRIGATE_TOPIC = env_str("FRIGATE_TOPIC", "frigate/events")
 # ONVIF Profile M events as JSON over MQTT (docs/onvif.md); empty: not subscribed.
 ONVIF_TOPIC = env_str("ONVIF_TOPIC", "onvif/#")
-# TALQ 2.7.1 CMS API under /talq/v2/ (docs/talq.md): the platform's own TALQ address, the
-# `ownerCMS` of the groups and logger configs it serves.
-TALQ_CMS_ADDRESS = env_str("TALQ_CMS_ADDRESS", "8a3d6c1e-5b7f-4e2a-9c41-0d2f6e8b7a15")
 MQTT_PROTOCOL = env_str("MQTT_PROTOCOL", "5")  # "3.1.1" for brokers without MQTT 5
 # Derives each device's broker password (manage.py mqtt_acl); unset: SECRET_KEY.
 MQTT_DEVICE_KEY = env_str("MQTT_DEVICE_KEY")
@@ -290,13 +288,6 @@ TELEMETRY_RETENTION_DAYS = env_int("TELEMETRY_RETENTION_DAYS", 400)
 # around sunrise and sunset, before a lighting fault (lamp failure, day-burning, dimming) is raised.
 LIGHTING_RECONCILE_GRACE_S = env_int("LIGHTING_RECONCILE_GRACE_S", 120)
 LIGHTING_FAULT_GRACE_S = env_int("LIGHTING_FAULT_GRACE_S", 900)
-
-# --- `make demo` (manage.py demo) ---------------------------------------------------------------
-DEMO_HOST = env_str("DEMO_HOST", "127.0.0.1")
-DEMO_PORT = env_int("DEMO_PORT", 8000)
-DEMO_OPCUA_PORT = env_int("DEMO_OPCUA_PORT", 4841)  # its two simulated controllers: this and +1
-# A storm on the simulated river gauges this many seconds after the demo starts (empty: none).
-DEMO_STORM_AFTER_S = env_float("DEMO_STORM_AFTER_S", 0) if env_str("DEMO_STORM_AFTER_S") else None
 
 # --- Static files and the map -----------------------------------------------------------------
 STATIC_URL = "static/"
