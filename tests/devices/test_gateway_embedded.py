@@ -41,7 +41,8 @@ def test_the_demo_starts_a_broker_and_the_gateway_stores_what_lamps_publish(free
         thread.start()
         try:
             wait_for(lambda: embedded.broker_listening("127.0.0.1", free_port), what="the broker")
-            assert embedded._state["embedded_broker"] is True
+            # The port listens a moment before run_broker records the broker as its own.
+            wait_for(lambda: embedded._state["embedded_broker"], what="the embedded broker")
             lamp = paho.Client(CallbackAPIVersion.VERSION2, client_id="lamp-d1")
             lamp.connect("127.0.0.1", free_port)
             lamp.loop_start()

@@ -154,6 +154,7 @@ def test_the_security_console_fits_a_tablet(make_user, asgi_server, browser_page
     page.click("#menu-toggle")  # the navigation and Sign out behind the menu button
     assert page.locator("nav[aria-label=Main] a").all_inner_texts() == [
         "Security console",
+        "Emergency plans",
         "Overview",
         "API",
     ]
