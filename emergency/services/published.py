@@ -53,6 +53,14 @@ def _zones_checked(zone_ids: Sequence[int]) -> list[int]:
     return wanted
 
 
+def _expires_checked(expires: datetime | None, sent: datetime) -> None:
+    """An alert ends after it is sent: an `expires` already past would publish a warning that
+    every reader drops at once (CAP: the expiry time of the information)."""
+    if expires is not None and expires <= sent:
+        message = "expires must be later than now: this alert would have ended already"
+        raise ApplicationError(message, extra={"fields": {"expires": [message]}})
+
+
 def _save(alert: PublishedAlert, zone_ids: list[int], actor: Actor, action: str) -> None:
     alert.created_by = actor_fields(actor)[0]
     alert.full_clean()
@@ -82,6 +90,7 @@ def published_alert_create(
     expires: datetime | None = None,
 ) -> PublishedAlert:
     zone_ids = _zones_checked(zone_ids)
+    _expires_checked(expires, timezone.now())
     alert = PublishedAlert(
         identifier=_identifier(),
         msg_type=MsgType.ALERT,
@@ -141,6 +150,8 @@ def published_alert_update(
         else list(alert.zones.values_list("pk", flat=True))
     )
     update = _successor(alert, MsgType.UPDATE)
+    if "expires" in changes:
+        _expires_checked(changes["expires"], update.sent)
     for name, value in changes.items():
         setattr(update, name, value)
     _save(update, zones, actor, "updated")

@@ -3,6 +3,7 @@ are public and valid CAP 1.2 (checked against the vendored OASIS schema); an upd
 cancel are messages of their own that reference the one they replace."""
 
 import hashlib
+from datetime import UTC, datetime, timedelta
 
 import defusedxml.ElementTree as ET
 import pytest
@@ -139,3 +140,18 @@ def test_publishing_needs_known_zones(supervisor, wards):
     assert response.status_code == 400
     assert "zones" in response.json()["extra"]["fields"]
     assert APIClient().get("/cap/alerts/999999.xml").status_code == 404
+
+
+def test_an_alert_that_would_have_ended_already_is_refused_in_words(supervisor, wards):
+    past = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+    response = publish(supervisor, wards, expires=past)
+    assert response.status_code == 400
+    assert "would have ended already" in response.json()["extra"]["fields"]["expires"][0]
+    assert PublishedAlert.objects.count() == 0
+
+    first = publish(supervisor, wards, expires=(datetime.now(UTC) + timedelta(hours=2)).isoformat())
+    assert first.status_code == 201, first.json()
+    update = supervisor.post(f"{URL}{first.json()['id']}/update/", {"expires": past}, format="json")
+    assert update.status_code == 400
+    assert "would have ended already" in update.json()["message"]
+    assert PublishedAlert.objects.count() == 1  # no Update published
