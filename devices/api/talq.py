@@ -9,13 +9,14 @@ kept as a rejected message (topic `talq/<gateway>/<operation>`), as MQTT's are.
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from devices.choices import RejectReason
 from devices.models import Asset
-from devices.protocols.talq.spec import json_body, request_errors, talq_error
+from devices.protocols.talq.spec import body_errors, json_body, request_errors, talq_error
 from devices.selectors.talq import (
     logger_configs,
     talq_device_get,
@@ -41,6 +42,13 @@ def _errors(status: int, errors: list[dict[str, Any]]) -> JsonResponse:
     return JsonResponse(errors, status=status, safe=False)
 
 
+def _payload_kept(request: HttpRequest) -> str:
+    try:
+        return request.body[:4096].decode("utf-8", "replace")
+    except RequestDataTooBig:  # not read: larger than DATA_UPLOAD_MAX_MEMORY_SIZE
+        return f"({request.META.get('CONTENT_LENGTH', '?')} bytes, not read)"
+
+
 def _keep(request: HttpRequest, gateway: Asset | None, status: int, errors) -> None:
     """A refused request, kept with its reason (never dropped in silence)."""
     operation = request.path.removeprefix("/talq/v2/").strip("/") or "-"
@@ -50,7 +58,7 @@ def _keep(request: HttpRequest, gateway: Asset | None, status: int, errors) -> N
             Rejected(
                 topic=f"talq/{who}/{request.method} {operation}"[:255],
                 device_id=gateway.device_id if gateway else "",
-                payload=request.body[:4096].decode("utf-8", "replace"),
+                payload=_payload_kept(request),
                 reason_code=_REASONS.get(status, RejectReason.OTHER),
                 reason=f"{status}: "
                 + "; ".join(f"{e['key']}: {e.get('description', '')}" for e in errors),
@@ -75,7 +83,8 @@ def talq_endpoint(methods: dict[str, Handler], *, announce: bool = False) -> Han
                 raise TalqRefused(
                     405, "genericError", f"{request.method} is not served here ({allowed})."
                 )
-            status, errors = request_errors(request)
+            errors = body_errors(request)
+            status, errors = (400, errors) if errors else request_errors(request)
             if errors:
                 _keep(request, gateway, status, errors)
                 return _errors(status, errors)

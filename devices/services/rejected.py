@@ -8,6 +8,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from django.db import transaction
+
 from devices.models import RejectedMessage
 from devices.wire import Rejected
 
@@ -26,12 +28,21 @@ def rejected_store(*, rejected: Sequence[Rejected], now: datetime) -> int:
 
     One locking read and two bulk statements per batch, whatever the number of topics: with one
     statement pair per topic, 2 % of hostile messages (each on its own device's topic) cost a
-    batch twenty round trips."""
+    batch twenty round trips. Its own transaction (a savepoint inside the gateway's batch): the
+    locking read needs one, and a caller outside any (a refused TALQ request) raised
+    TransactionManagementError, a 500 for every refusal."""
     groups: dict[tuple[str, str], list[Rejected]] = defaultdict(list)
     for item in rejected:
         groups[(_storable(item.topic)[:255], item.reason_code)].append(item)
     if not groups:
         return 0
+    with transaction.atomic():
+        _fold(groups, now)
+    return len(rejected)
+
+
+def _fold(groups: dict[tuple[str, str], list[Rejected]], now: datetime) -> None:
+    """Adds each group to its recent row (locked), or keeps it as a new row."""
     recent: dict[tuple[str, str], RejectedMessage] = {}
     rows = (
         RejectedMessage.objects.select_for_update()
@@ -69,4 +80,3 @@ def rejected_store(*, rejected: Sequence[Rejected], now: datetime) -> int:
         )
     if new:
         RejectedMessage.objects.bulk_create(new, batch_size=1000)
-    return len(rejected)

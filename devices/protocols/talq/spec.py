@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from jsonschema_path import SchemaPath
 from openapi_core import Config, OpenAPI
@@ -23,6 +25,8 @@ from openapi_core.validation.request.exceptions import (
     MissingRequestBodyError,
     MissingRequiredParameter,
 )
+
+from cityplatform.json_input import JsonRefused, json_loads_bounded
 
 SPEC_DIR = Path(__file__).resolve().parent / "spec"
 CMS_API_FILE = SPEC_DIR / "talq-api-cms-2-7-1-online.json"
@@ -108,6 +112,26 @@ def request_errors(request: HttpRequest) -> tuple[int, list[dict[str, str]]]:
     return (400, errors) if errors else (200, [])
 
 
+def body_errors(request: HttpRequest) -> list[dict[str, str]]:
+    """Reads the request's JSON body once, with the platform's bounded loader (size, depth,
+    numbers, NUL), before openapi-core sees it: a body nested 100,000 deep, `1e999999`, an
+    unclosed `{` or a NUL was a 500 out of the validator. The value is kept for `json_body`."""
+    request.talq_body = None
+    try:
+        if not request.body:
+            return []
+    except RequestDataTooBig:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return [talq_error("payloadError", f"The body is larger than {limit:,} bytes.")]
+    try:
+        request.talq_body = json_loads_bounded(
+            request.body, max_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        )
+    except JsonRefused as refused:
+        return [talq_error("payloadError", f"The body is refused: {refused}.")]
+    return []
+
+
 def json_body(request: HttpRequest) -> Any:
-    """The request's JSON body (already validated by `request_errors`)."""
-    return json.loads(request.body or b"null")
+    """The request's JSON body, as `body_errors` read it (and `request_errors` validated it)."""
+    return request.talq_body
