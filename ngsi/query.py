@@ -42,6 +42,23 @@ def bad(detail: str) -> NgsiError:
     return NgsiError("BadRequestData", detail)
 
 
+ID_PATTERN_MAX = 256  # an entity id is a URN of a few dozen characters
+
+
+def id_pattern_compile(text) -> re.Pattern:
+    """An idPattern (of a query or a subscription) as a regular expression, or a 400 in words:
+    not a string, longer than ID_PATTERN_MAX, or not a regular expression (3,000 nested
+    parentheses overflowed the compiler's recursion: a RecursionError, and a 500)."""
+    if not isinstance(text, str):
+        raise bad("idPattern is a string: a regular expression.")
+    if len(text) > ID_PATTERN_MAX:
+        raise bad(f"idPattern is at most {ID_PATTERN_MAX} characters, not {len(text):,}.")
+    try:
+        return re.compile(text)
+    except (re.error, RecursionError) as error:
+        raise bad(f"idPattern is not a regular expression: {error}") from None
+
+
 @dataclass(frozen=True)
 class Query:
     types: list[str]
@@ -113,10 +130,7 @@ def parse(params) -> Query:
         types = sorted({i.split(":")[2] for i in ids if i.count(":") >= 3} & set(entities.TYPES))
     if not types and not params.get("attrs") and not params.get("q") and not params.get("georel"):
         raise bad("A query names a type, an id, attrs, q or a geo-query.")
-    try:
-        pattern = re.compile(params["idPattern"]) if params.get("idPattern") else None
-    except re.error as error:
-        raise bad(f"idPattern is not a regular expression: {error}") from None
+    pattern = id_pattern_compile(params["idPattern"]) if params.get("idPattern") else None
     attrs = [a for a in (params.get("attrs") or "").split(",") if a] or None
     return Query(
         types=[t for t in types if t in entities.TYPES] if types else list(entities.TYPES),

@@ -4,7 +4,6 @@ shape, and the audited writes (create, update, delete).
 
 A subscriber sees and deletes only their own subscriptions; an administrator sees all."""
 
-import re
 import uuid
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -18,7 +17,7 @@ from cityplatform.services import audit_record
 from ngsi import entities
 from ngsi.models import NotificationFormat, Subscription
 from ngsi.notify import subscriptions_changed
-from ngsi.query import NgsiError, _terms, bad
+from ngsi.query import NgsiError, _terms, bad, id_pattern_compile
 
 PREFIX = "urn:ngsi-ld:Subscription:"
 ACCEPTS = ("application/json", "application/ld+json")
@@ -67,10 +66,7 @@ def _entities(value) -> list[dict]:
         ):
             raise bad(f"entities id {item.get('id')!r} is not a {item['type']} id.")
         if "idPattern" in item:
-            try:
-                re.compile(item["idPattern"])
-            except (re.error, TypeError) as error:
-                raise bad(f"idPattern is not a regular expression: {error}") from None
+            id_pattern_compile(item["idPattern"])
         out.append(item)
     return out
 

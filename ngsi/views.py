@@ -4,11 +4,13 @@ stay out of the DRF OpenAPI schema."""
 
 import json
 
+from django.conf import settings
 from django.http import HttpResponse
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from cityplatform.json_input import JsonRefused, json_loads_bounded
 from cityplatform.permissions import ACCESS_PLATFORM
 from ngsi import entities, subscriptions
 from ngsi.query import NgsiError, entity_get, parse, run
@@ -112,9 +114,11 @@ def _body(request):
             415,
         )
     try:
-        return json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError) as error:
-        raise NgsiError("InvalidRequest", f"The body is not JSON: {error}") from None
+        return json_loads_bounded(request.body, max_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    except JsonRefused as refused:
+        raise NgsiError(
+            "InvalidRequest", f"The body is refused, not JSON the platform reads: {refused}"
+        ) from None
 
 
 class SubscriptionListView(NgsiView):
