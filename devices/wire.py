@@ -6,7 +6,7 @@ Frozen, slotted values and nothing else: no parsing, no I/O. They sit below both
 (`devices/services/ingest.py` stores them), so a service never depends on the transport.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +25,11 @@ class Telemetry:
     wind_m_s: float | None = None
     pm25_ug_m3: float | None = None
     no2_ug_m3: float | None = None
+
+
+# A telemetry sample's metrics, in the contract's order: the one list the parser, the store
+# (its COPY columns) and the API's serializer use.
+TELEMETRY_METRICS = tuple(f.name for f in fields(Telemetry) if f.name not in ("device_id", "ts"))
 
 
 @dataclass(frozen=True, slots=True)

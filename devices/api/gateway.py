@@ -10,6 +10,7 @@ from devices.choices import CommandState, RejectReason
 from devices.models import Asset, Command, RejectedMessage, Telemetry
 from devices.selectors.commands import commands_list
 from devices.selectors.gateway import rejected_messages_list, telemetry_for_asset
+from devices.wire import TELEMETRY_METRICS
 
 
 def _query(serializer_class, request) -> dict:
@@ -119,19 +120,7 @@ class CommandDetailApi(RetrieveAPIView):
 class TelemetrySerializer(serializers.ModelSerializer):
     class Meta:
         model = Telemetry
-        fields = [
-            "ts",
-            "level",
-            "power_w",
-            "energy_wh",
-            "lux",
-            "temp_c",
-            "level_cm",
-            "rain_mm_h",
-            "wind_m_s",
-            "pm25_ug_m3",
-            "no2_ug_m3",
-        ]
+        fields = ["ts", *TELEMETRY_METRICS]
         read_only_fields = fields
 
 

@@ -23,26 +23,22 @@ from paho.mqtt.client import topic_matches_sub
 from cityplatform.json_input import JsonRefused, TooDeep, TooLarge, json_loads_bounded
 from devices.choices import RejectReason
 from devices.events import DeviceEvent, event_max_future_s, strip_identity
-from devices.wire import Ack, Event, FrigateEvent, Message, Rejected, Status, Telemetry
+from devices.wire import (
+    TELEMETRY_METRICS,
+    Ack,
+    Event,
+    FrigateEvent,
+    Message,
+    Rejected,
+    Status,
+    Telemetry,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_PAYLOAD_BYTES = 64 * 1024
 REJECTED_PAYLOAD_BYTES = 4096
 DEVICE_ID_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-TELEMETRY_METRICS = (
-    "level",
-    "power_w",
-    "energy_wh",
-    "lux",
-    "temp_c",
-    # Environment sensors (optional, issue #18): water level, rainfall, wind, air quality.
-    "level_cm",
-    "rain_mm_h",
-    "wind_m_s",
-    "pm25_ug_m3",
-    "no2_ug_m3",
-)
 # Plausible ranges per metric (the contract's lower bounds; upper bounds reject garbage).
 METRIC_RANGES = {
     "level": (0.0, 100.0),

@@ -15,6 +15,7 @@ from devices.choices import LevelSource
 from devices.models import AssetState, LevelChange, Telemetry
 from devices.services.pg import raw_cursor
 from devices.services.status import offline_faults_clear
+from devices.wire import TELEMETRY_METRICS
 from devices.wire import Telemetry as Sample
 
 
@@ -98,25 +99,14 @@ CREATE TEMP TABLE IF NOT EXISTS ingest_latest (
 _EMPTY_TEMP_TABLES = (
     "DELETE FROM ingest_sample; DELETE FROM ingest_first; DELETE FROM ingest_latest;"
 )
-_METRICS = (
-    "level",
-    "power_w",
-    "energy_wh",
-    "lux",
-    "temp_c",
-    "level_cm",
-    "rain_mm_h",
-    "wind_m_s",
-    "pm25_ug_m3",
-    "no2_ug_m3",
-)
-_COLUMNS = "asset_id, ts, " + ", ".join(_METRICS)
+
+_COLUMNS = "asset_id, ts, " + ", ".join(TELEMETRY_METRICS)
 
 
 def _copy(cursor, table: str, rows) -> None:
     with cursor.copy(f"COPY {table} ({_COLUMNS}) FROM STDIN") as copy:
         for asset_pk, s in rows:
-            copy.write_row((asset_pk, s.ts, *(getattr(s, name) for name in _METRICS)))
+            copy.write_row((asset_pk, s.ts, *(getattr(s, name) for name in TELEMETRY_METRICS)))
 
 
 def samples_store(*, samples: list[tuple[int, Sample]], now: datetime) -> SamplesStored:
