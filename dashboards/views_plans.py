@@ -56,7 +56,7 @@ def _run_row(run) -> dict:
         "stopped_at": run.stopped_at,
         "stopped_by": run.stopped_by,
         "stop_reason": run.stop_reason,
-        "lights": len(run.overrides.all()),
+        "overrides": len(run.overrides.all()),
     }
 
 

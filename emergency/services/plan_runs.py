@@ -28,7 +28,7 @@ CONFLICT = status.HTTP_409_CONFLICT
 
 
 def plan_run_data(run: PlanRun) -> dict:
-    """A run as the live messages and the page show it."""
+    """A run as the live messages carry it (the page draws its own rows: views_plans)."""
     return {
         "id": run.pk,
         "plan_id": run.plan_id,
